@@ -1,0 +1,25 @@
+# Copyright 2026 support_contract authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+{
+    "name": "Support Contracts and Credits",
+    "summary": "Support contracts per serial number or deployment, prepaid "
+    "support credits metered from timesheets, Support Credit Cards, SLA "
+    "targets and auto-renewal",
+    "version": "19.0.1.0.0",
+    "category": "Services/Helpdesk",
+    "author": "support_contract authors",
+    "website": "https://github.com/support-contract/support_contract",
+    "license": "AGPL-3",
+    "depends": ["sale_timesheet", "portal", "helpdesk_mgmt"],
+    "data": [
+        "security/support_security.xml",
+        "views/support_menus.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "support_contract/static/tests/tours/**/*",
+        ],
+    },
+    "application": True,
+    "installable": True,
+}
