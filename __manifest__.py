@@ -13,8 +13,10 @@
     "depends": ["sale_timesheet", "portal", "helpdesk_mgmt"],
     "data": [
         "security/support_security.xml",
+        "security/ir.model.access.csv",
         "views/support_menus.xml",
     ],
+    "demo": [],
     "assets": {
         "web.assets_tests": [
             "support_contract/static/tests/tours/**/*",

@@ -1,0 +1,1 @@
+"""Pure computations of the addon (no Odoo imports), each unit-tested on its own."""
