@@ -22,6 +22,8 @@ Environment variables (all optional):
                     an existing PostgreSQL server and the role Odoo uses; without
                     them: 127.0.0.1:5432 and role `odoo` (created if missing),
                     else a private cluster in .local/pg
+    SUPPORT_PG=private
+                    always use the private cluster in .local/pg
     ODOO_DEB_MIRROR the Debian archive to fetch odoo-19 from (default: the one in
                     this machine's apt sources)
     KEEP_TEST_DB=1  keep the test database after `test`
@@ -202,7 +204,8 @@ def private_apt():
         "-o", f"Dir::Cache={base / 'cache'}",
         "-o", "Dir::State::status=/dev/null",
         "-o", "Debug::NoLocking=1",
-        "-o", "APT::Sandbox::User=root" if os.geteuid() == 0 else "APT::Get::Assume-Yes=1",
+        # apt's download sandbox user cannot write into our folders.
+        *(["-o", "APT::Sandbox::User=root"] if os.geteuid() == 0 else []),
     ]
 
 
@@ -430,6 +433,8 @@ def private_cluster():
 
 def ensure_postgres():
     """Connection settings of a running server where role `user` may create databases."""
+    if os.environ.get("SUPPORT_PG") == "private":
+        return private_cluster()
     host = os.environ.get("PGHOST", "127.0.0.1")
     port = os.environ.get("PGPORT", "5432")
     user = os.environ.get("PGUSER", "odoo")
@@ -596,11 +601,26 @@ def template_db(pg, config):
     run(odoo_cmd(config, "-d", building, "-i", ",".join(depends), "--with-demo",
                  "--stop-after-init", "--max-cron-threads=0", "--http-port", str(free_port()),
                  "--log-level=warn"))
-    db_admin(pg, "ALTER DATABASE {} RENAME TO {}", building, name)
-    store = LOCAL / "data" / "filestore"
-    if (store / building).exists():
-        (store / building).rename(store / name)
+    rename_db(pg, building, name)
     log(f"template ready in {time.time() - t0:.0f}s")
+    return name
+
+
+def rename_db(pg, old, new):
+    db_admin(pg, "ALTER DATABASE {} RENAME TO {}", old, new)
+    store = LOCAL / "data" / "filestore"
+    if (store / old).exists():
+        (store / old).rename(store / new)
+
+
+def clone_template(pg, config, name):
+    """A new database `name` copied from the dependencies' template, filestore included."""
+    template = template_db(pg, config)
+    store = LOCAL / "data" / "filestore"
+    drop_db(pg, name)
+    db_admin(pg, "CREATE DATABASE {} TEMPLATE {}", name, template)
+    if (store / template).exists():
+        shutil.copytree(store / template, store / name)
     return name
 
 
@@ -615,10 +635,12 @@ def cmd_run(pypath, odoo_addons):
     stamp = LOCAL / f"run-{db}.stamp"
     want = addon_digest()
     if not db_exists(pg, db):
-        log(f"creating database {db} with {ADDON} and demo data (a few minutes the first time)")
         stamp.unlink(missing_ok=True)
-        run(odoo_cmd(config, "-d", db, "-i", ADDON, "--with-demo", "--stop-after-init",
+        building = clone_template(pg, config, db + "_building")
+        log(f"installing {ADDON} with its demo data in database {db}")
+        run(odoo_cmd(config, "-d", building, "-i", ADDON, "--with-demo", "--stop-after-init",
                      "--max-cron-threads=0", "--log-level=warn"))
+        rename_db(pg, building, db)
         write_atomic(stamp, want)
     elif not stamp_ok(stamp, want):
         log(f"updating {ADDON} in database {db}")
@@ -634,19 +656,13 @@ def cmd_run(pypath, odoo_addons):
 def cmd_test(pypath, odoo_addons):
     pg = ensure_postgres()
     config = write_config(pg, odoo_addons)
-    template = template_db(pg, config)
-    db = f"sc_test_{CLONE_ID}_{os.getpid()}"
-    store = LOCAL / "data" / "filestore"
-    drop_db(pg, db)
-    db_admin(pg, "CREATE DATABASE {} TEMPLATE {}", db, template)
-    if (store / template).exists():
-        shutil.copytree(store / template, store / db)
+    db = clone_template(pg, config, f"sc_test_{CLONE_ID}_{os.getpid()}")
     tags = os.environ.get("TEST_TAGS", f"/{ADDON}")
     try:
         rc = run([VENV_PY, ROOT / "tools" / "odoo_test.py", "-c", config, "-d", db,
                   "-i", ADDON, "--with-demo", "--test-enable", f"--test-tags={tags}",
                   "--stop-after-init", "--max-cron-threads=0", "--http-port", str(free_port()),
-                  "--log-level=info"], check=False).returncode
+                  "--log-level=info", "--log-handler=werkzeug:WARNING"], check=False).returncode
     finally:
         if os.environ.get("KEEP_TEST_DB") != "1":
             drop_db(pg, db)
