@@ -99,6 +99,20 @@ def stamp_ok(path, value):
     return path.exists() and path.read_text() == value
 
 
+@contextlib.contextmanager
+def setup_lock():
+    """Serialize the setup steps of concurrent runs in one clone (they wait, not race)."""
+    import fcntl
+    LOCAL.mkdir(exist_ok=True)
+    with open(LOCAL / "setup.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log("another setup of this clone is running; waiting for it")
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+
+
 def write_atomic(path, text):
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -498,10 +512,10 @@ def write_config(pg, odoo_addons):
 
 
 def setup():
-    LOCAL.mkdir(exist_ok=True)
-    ensure_debs()
-    pypath, odoo_addons = ensure_odoo()
-    ensure_venv(pypath)
+    with setup_lock():
+        ensure_debs()
+        pypath, odoo_addons = ensure_odoo()
+        ensure_venv(pypath)
     return pypath, odoo_addons
 
 
@@ -625,6 +639,15 @@ def clone_template(pg, config, name):
 
 
 def cmd_run(pypath, odoo_addons):
+    with setup_lock():
+        db, port, config = prepare_run_db(odoo_addons)
+    print(f"\n  Odoo is starting at http://localhost:{port}  (database {db})\n"
+          f"  Log in as admin / admin. Stop with Ctrl+C.\n", flush=True)
+    cmd = odoo_cmd(config, "-d", db, f"--db-filter=^{db}$", "--http-port", str(port))
+    os.execv(str(cmd[0]), [str(c) for c in cmd])
+
+
+def prepare_run_db(odoo_addons):
     pg = ensure_postgres()
     config = write_config(pg, odoo_addons)
     port = int(os.environ.get("ODOO_PORT", "8069"))
@@ -647,16 +670,14 @@ def cmd_run(pypath, odoo_addons):
         run(odoo_cmd(config, "-d", db, "-u", ADDON, "--stop-after-init",
                      "--max-cron-threads=0", "--log-level=warn"))
         write_atomic(stamp, want)
-    print(f"\n  Odoo is starting at http://localhost:{port}  (database {db})\n"
-          f"  Log in as admin / admin. Stop with Ctrl+C.\n", flush=True)
-    cmd = odoo_cmd(config, "-d", db, f"--db-filter=^{db}$", "--http-port", str(port))
-    os.execv(str(cmd[0]), [str(c) for c in cmd])
+    return db, port, config
 
 
 def cmd_test(pypath, odoo_addons):
-    pg = ensure_postgres()
-    config = write_config(pg, odoo_addons)
-    db = clone_template(pg, config, f"sc_test_{CLONE_ID}_{os.getpid()}")
+    with setup_lock():
+        pg = ensure_postgres()
+        config = write_config(pg, odoo_addons)
+        db = clone_template(pg, config, f"sc_test_{CLONE_ID}_{os.getpid()}")
     tags = os.environ.get("TEST_TAGS", f"/{ADDON}")
     try:
         rc = run([VENV_PY, ROOT / "tools" / "odoo_test.py", "-c", config, "-d", db,
@@ -678,8 +699,8 @@ def main(argv):
         pypath, addons = Path(state["pypath"]), [Path(a) for a in state["addons"]]
         {"_run": cmd_run, "_test": cmd_test, "_setup": lambda *a: None}[command](pypath, addons)
         if command == "_setup":
-            pg = ensure_postgres()
-            write_config(pg, addons)
+            with setup_lock():
+                write_config(ensure_postgres(), addons)
             log(f"ready: {LOCAL / 'odoo.conf'}")
         return
     if command not in ("setup", "run", "test"):
