@@ -17,6 +17,7 @@ Environment variables (all optional):
 
     ODOO_SRC        an existing Odoo 19 source tree to use instead of Debian's package
     ODOO_PORT       HTTP port for `run` (default 8069)
+    ODOO_INTERFACE  address `run` listens on (default 127.0.0.1; 0.0.0.0 for all)
     SUPPORT_DB      database name for `run` (default: support_contract_<clone id>)
     PGHOST PGPORT PGUSER PGPASSWORD
                     an existing PostgreSQL server and the role Odoo uses; without
@@ -502,7 +503,8 @@ def write_config(pg, odoo_addons):
         f"db_host = {pg['host']}",
         f"db_port = {pg['port']}",
         f"db_user = {pg['user']}",
-        f"db_password = {pg['password'] or 'False'}",
+        *([f"db_password = {pg['password']}"] if pg["password"] else []),
+        f"http_interface = {os.environ.get('ODOO_INTERFACE', '127.0.0.1')}",
         f"http_port = {os.environ.get('ODOO_PORT', '8069')}",
         "max_cron_threads = 1",
         "proxy_mode = False",
