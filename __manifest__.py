@@ -14,7 +14,10 @@
     "data": [
         "security/support_security.xml",
         "security/ir.model.access.csv",
+        "security/support_credit_card_rules.xml",
         "views/support_menus.xml",
+        "views/support_credit_card_views.xml",
+        "data/support_credit_card_cron.xml",
     ],
     "demo": [],
     "assets": {
