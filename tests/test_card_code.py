@@ -19,6 +19,9 @@ class TestCardCode(BaseCase):
         bits = card_code.CODE_LENGTH * math.log2(len(card_code.ALPHABET))
         self.assertGreaterEqual(bits, 80)
         self.assertAlmostEqual(card_code.entropy_bits(), bits)
+        # Cards are named after their last group: what is never shown still counts.
+        hidden = card_code.entropy_bits(card_code.CODE_LENGTH - card_code.GROUP_SIZE)
+        self.assertGreaterEqual(hidden, 80)
 
     def test_generated_codes(self):
         codes = [card_code.generate_code() for _ in range(100_000)]
@@ -30,25 +33,25 @@ class TestCardCode(BaseCase):
 
     def test_format_groups_of_four(self):
         self.assertEqual(
-            card_code.format_code("ABCDEFGHJKMNPQRSTUVW"),
-            "ABCD-EFGH-JKMN-PQRS-TUVW",
+            card_code.format_code("ABCDEFGHJKMNPQRSTUVWXYZ2"),
+            "ABCD-EFGH-JKMN-PQRS-TUVW-XYZ2",
         )
         code = card_code.generate_code()
         groups = card_code.format_code(code).split("-")
-        self.assertEqual(len(groups), 5)
+        self.assertEqual(len(groups), 6)
         self.assertTrue(all(len(group) == 4 for group in groups))
         self.assertEqual("".join(groups), code)
         self.assertEqual(card_code.format_code(""), "")
         self.assertEqual(card_code.format_code(False), "")
 
     def test_normalize_user_input(self):
-        expected = "ABCDEFGHJKMNPQRSTUVW"
+        expected = "ABCDEFGHJKMNPQRSTUVWXYZ2"
         for text in (
-            "ABCD-EFGH-JKMN-PQRS-TUVW",
-            "abcd-efgh-jkmn-pqrs-tuvw",
-            "abcd efgh jkmn pqrs tuvw",
-            "  AbCd\tEfGh\nJKMN--PQRS - TUVW  ",
-            "ABCD\u00a0EFGH JKMN PQRS TUVW",
+            "ABCD-EFGH-JKMN-PQRS-TUVW-XYZ2",
+            "abcd-efgh-jkmn-pqrs-tuvw-xyz2",
+            "abcd efgh jkmn pqrs tuvw xyz2",
+            "  AbCd\tEfGh\nJKMN--PQRS - TUVW xYz2 ",
+            "ABCD\u00a0EFGH JKMN PQRS TUVW XYZ2",
         ):
             with self.subTest(text=text):
                 normalized = card_code.normalize_code(text)
@@ -62,13 +65,13 @@ class TestCardCode(BaseCase):
 
     def test_look_alikes_are_not_guessed(self):
         # O and 0 are not mapped to anything: the code is refused, not guessed
-        typed = "OBCD-EFGH-JKMN-PQRS-TUV0"
+        typed = "OBCD-EFGH-JKMN-PQRS-TUVW-XYZ0"
         normalized = card_code.normalize_code(typed)
-        self.assertEqual(normalized, "OBCDEFGHJKMNPQRSTUV0")
+        self.assertEqual(normalized, "OBCDEFGHJKMNPQRSTUVWXYZ0")
         self.assertFalse(card_code.is_well_formed(normalized))
 
     def test_malformed_codes_rejected(self):
-        good = "ABCDEFGHJKMNPQRSTUVW"
+        good = "ABCDEFGHJKMNPQRSTUVWXYZ2"
         self.assertTrue(card_code.is_well_formed(good))
         for raw in (
             "",
@@ -77,18 +80,18 @@ class TestCardCode(BaseCase):
             good[:-1],  # too short
             good + "X",  # too long
             good.lower(),  # not normalized
-            "ABCD-EFGH-JKMN-PQRS-TUVW",  # formatted, not raw
-            "ABCDEFGHJKMNPQRSTUV0",  # look-alike 0
-            "ABCDEFGHJKMNPQRSTUVO",  # look-alike O
-            "ABCDEFGHJKMNPQRSTUV1",  # look-alike 1
-            "ABCDEFGHJKMNPQRSTUVI",  # look-alike I
-            "ABCDEFGHJKMNPQRSTUVL",  # look-alike L
-            "ABCDEFGHJKMNPQRSTUV ",  # whitespace
-            "ABCDEFGHJKMNPQRSTUVÉ",  # outside the alphabet
+            "ABCD-EFGH-JKMN-PQRS-TUVW-XYZ2",  # formatted, not raw
+            "ABCDEFGHJKMNPQRSTUVWXYZ0",  # look-alike 0
+            "ABCDEFGHJKMNPQRSTUVWXYZO",  # look-alike O
+            "ABCDEFGHJKMNPQRSTUVWXYZ1",  # look-alike 1
+            "ABCDEFGHJKMNPQRSTUVWXYZI",  # look-alike I
+            "ABCDEFGHJKMNPQRSTUVWXYZL",  # look-alike L
+            "ABCDEFGHJKMNPQRSTUVWXYZ ",  # whitespace
+            "ABCDEFGHJKMNPQRSTUVWXYZÉ",  # outside the alphabet
         ):
             with self.subTest(raw=raw):
                 self.assertFalse(card_code.is_well_formed(raw))
 
     def test_last_group(self):
-        self.assertEqual(card_code.last_group("ABCDEFGHJKMNPQRSTUVW"), "TUVW")
+        self.assertEqual(card_code.last_group("ABCDEFGHJKMNPQRSTUVWXYZ2"), "XYZ2")
         self.assertEqual(card_code.last_group(False), "")

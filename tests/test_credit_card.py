@@ -63,14 +63,14 @@ class TestCreditCard(TransactionCase):
             "expiry_date": date(2027, 3, 10),
             "company_id": self.env.company.id,
         }])
-        self.assertRegex(card.code_display, r"^([A-Z2-9]{4}-){4}[A-Z2-9]{4}$")
+        self.assertRegex(card.code_display, r"^([A-Z2-9]{4}-){5}[A-Z2-9]{4}$")
         self.assertNotEqual(card.code, self._card().code)
 
     def test_given_code_is_normalized_and_checked(self):
-        card = self._card(code="abcd-efgh jkmn\tpqrs-tuvw")
-        self.assertEqual(card.code, "ABCDEFGHJKMNPQRSTUVW")
-        self.assertEqual(card.code_display, "ABCD-EFGH-JKMN-PQRS-TUVW")
-        for bad in ("ABCD-EFGH", "OBCD-EFGH-JKMN-PQRS-TUVW", "ABCDEFGHJKMNPQRSTUVWX"):
+        card = self._card(code="abcd-efgh jkmn\tpqrs-tuvw xyz2")
+        self.assertEqual(card.code, "ABCDEFGHJKMNPQRSTUVWXYZ2")
+        self.assertEqual(card.code_display, "ABCD-EFGH-JKMN-PQRS-TUVW-XYZ2")
+        for bad in ("ABCD-EFGH", "OBCD-EFGH-JKMN-PQRS-TUVW-XYZ2", "ABCDEFGHJKMNPQRSTUVWXYZ2X"):
             with self.subTest(code=bad), self.assertRaises(ValidationError):
                 self._card(code=bad)
 
@@ -142,7 +142,7 @@ class TestCreditCard(TransactionCase):
 
     def test_issue_regenerates_colliding_codes(self):
         existing = self._card()
-        fresh = ["ABCDEFGHJKMNPQRSTUVW", "BCDEFGHJKMNPQRSTUVWX", "CDEFGHJKMNPQRSTUVWXY"]
+        fresh = ["ABCDEFGHJKMNPQRSTUVWXYZ2", "BCDEFGHJKMNPQRSTUVWXYZ23", "CDEFGHJKMNPQRSTUVWXYZ234"]
         draws = iter([existing.code, fresh[0], fresh[0], fresh[1], fresh[2]])
         with patch.object(card_code, "generate_code", side_effect=lambda: next(draws)):
             cards = self.Card._issue([
