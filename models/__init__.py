@@ -1,0 +1,6 @@
+from . import support_plan
+from . import support_plan_sla
+from . import support_deployment
+from . import support_contract
+from . import support_contract_term
+from . import product_template
