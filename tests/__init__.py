@@ -1,3 +1,6 @@
 from . import test_install
 from . import test_card_code
 from . import test_credit_card
+from . import test_terms
+from . import test_deployment
+from . import test_contract
