@@ -22,6 +22,8 @@
         "views/support_contract_views.xml",
         "views/product_template_views.xml",
         "views/support_credit_card_views.xml",
+        "views/helpdesk_ticket_views.xml",
+        "views/helpdesk_ticket_portal_templates.xml",
         "data/ir_sequence_data.xml",
         "data/support_plan_data.xml",
         "data/support_contract_cron.xml",

@@ -5,3 +5,5 @@ from . import support_deployment
 from . import support_contract
 from . import support_contract_term
 from . import product_template
+from . import resource_calendar
+from . import helpdesk_ticket

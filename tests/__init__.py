@@ -4,3 +4,6 @@ from . import test_credit_card
 from . import test_terms
 from . import test_deployment
 from . import test_contract
+from . import test_business_hours
+from . import test_ticket_sla
+from . import test_ticket_portal

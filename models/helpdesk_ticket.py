@@ -1,0 +1,333 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+
+from ..lib.business_hours import add_working_hours
+
+# Share of the response window after which a ticket is "at risk".
+AT_RISK_SHARE = 0.2
+
+
+class HelpdeskTicket(models.Model):
+    _inherit = "helpdesk.ticket"
+
+    support_deployment_id = fields.Many2one(
+        "support.deployment",
+        string="Deployment",
+        index="btree_not_null",
+        tracking=True,
+        domain="['|', ('partner_id', '=', commercial_partner_id), ('coowner_ids', 'in', commercial_partner_id)]",
+        help="The serial number or deployment the ticket is about: one the customer's "
+        "organization owns or co-owns.",
+    )
+    support_contract_id = fields.Many2one(
+        "support.contract",
+        string="Contract",
+        compute="_compute_support_contract_id",
+        store=True,
+        readonly=True,
+        index="btree_not_null",
+        help="The active contract covering the deployment when the ticket was opened.",
+    )
+    support_plan_id = fields.Many2one(
+        "support.plan",
+        string="Support Plan",
+        compute="_compute_support_plan",
+        store=True,
+        readonly=True,
+        help="The plan of the contract, copied when the ticket opened: later changes "
+        "to the plan or the end of the contract do not change this ticket.",
+    )
+    support_sla_targets = fields.Json(
+        string="SLA Targets (copy)",
+        compute="_compute_support_plan",
+        store=True,
+        readonly=True,
+        help="Technical: the plan's first-response targets copied when the ticket "
+        "opened, {priority: [hours, round_the_clock]}.",
+    )
+    support_calendar_id = fields.Many2one(
+        "resource.calendar",
+        string="SLA Working Hours",
+        compute="_compute_support_plan",
+        store=True,
+        readonly=True,
+    )
+    support_metering = fields.Selection(
+        [("minutes", "By the minute"), ("incident", "Per incident")],
+        string="Metering",
+        compute="_compute_support_plan",
+        store=True,
+        readonly=True,
+    )
+    support_rounding_minutes = fields.Integer(
+        string="Rounding (minutes)",
+        compute="_compute_support_plan",
+        store=True,
+        readonly=True,
+    )
+    support_incident_points = fields.Integer(
+        string="Incident Points",
+        compute="_compute_support_plan",
+        store=True,
+        readonly=True,
+    )
+    support_paying_partner_id = fields.Many2one(
+        "res.partner",
+        string="Paying Organization",
+        compute="_compute_support_paying_partner_id",
+        store=True,
+        readonly=True,
+        index="btree_not_null",
+        help="The organization whose credits pay for the time: the customer's "
+        "organization (a co-owner pays with its own credits).",
+    )
+    support_resolution = fields.Selection(
+        [
+            ("configuration", "Configuration / How-to"),
+            ("bug", "Product Bug (escalated to R&D)"),
+            ("other", "Other"),
+        ],
+        string="Resolution",
+        tracking=True,
+        copy=False,
+    )
+    support_open_date = fields.Datetime(
+        string="Opened On",
+        default=fields.Datetime.now,
+        readonly=True,
+        copy=False,
+        help="The moment the ticket opened: start of its first-response window.",
+    )
+    sla_deadline = fields.Datetime(
+        string="First Response Deadline",
+        compute="_compute_sla_deadline",
+        store=True,
+        readonly=True,
+        index="btree_not_null",
+    )
+    sla_at_risk_date = fields.Datetime(
+        string="At Risk From",
+        compute="_compute_sla_deadline",
+        store=True,
+        readonly=True,
+        help="Technical: start of the last 20% of the first-response window.",
+    )
+    sla_first_response_date = fields.Datetime(
+        string="First Response",
+        readonly=True,
+        copy=False,
+        help="The first message from staff to the customer.",
+    )
+    sla_response_late = fields.Boolean(
+        compute="_compute_sla_response_late",
+        store=True,
+        readonly=True,
+        help="Technical: the first response came after the deadline.",
+    )
+    sla_state = fields.Selection(
+        [("on_time", "On Time"), ("at_risk", "At Risk"), ("breached", "Breached")],
+        string="SLA",
+        compute="_compute_sla_state",
+        search="_search_sla_state",
+    )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+
+    @api.depends("support_deployment_id")
+    def _compute_support_contract_id(self):
+        """The deployment's active contract (the one ending last), read once:
+        the contract's later end does not change the ticket (rule 11)."""
+        deployments = self.support_deployment_id
+        contracts = self.env["support.contract"].sudo().search(
+            Domain("deployment_id", "in", deployments.ids) & Domain("state", "=", "active"),
+            order="date_end desc, id desc",
+        )
+        best = {}
+        for contract in contracts:
+            best.setdefault(contract.deployment_id.id, contract)
+        for ticket in self:
+            contract = best.get(ticket.support_deployment_id.id)
+            ticket.support_contract_id = contract.id if contract else False
+
+    @api.depends("support_contract_id")
+    def _compute_support_plan(self):
+        """Copy the plan and its targets when the contract is set (rule 11):
+        the dependency is on the contract only, never on the plan's fields."""
+        for ticket in self:
+            plan = ticket.support_contract_id.sudo().plan_id
+            ticket.support_plan_id = plan.id
+            ticket.support_sla_targets = {
+                line.priority: [line.response_hours, line.round_the_clock] for line in plan.sla_line_ids
+            } if plan else False
+            ticket.support_calendar_id = plan.resource_calendar_id.id
+            ticket.support_metering = plan.metering or False
+            ticket.support_rounding_minutes = plan.rounding_minutes or 1
+            ticket.support_incident_points = plan.incident_points if plan else 0
+
+    @api.depends("commercial_partner_id", "support_deployment_id")
+    def _compute_support_paying_partner_id(self):
+        for ticket in self:
+            ticket.support_paying_partner_id = ticket.commercial_partner_id
+
+    @api.depends("support_open_date", "priority", "support_sla_targets", "support_calendar_id", "partner_id.tz")
+    def _compute_sla_deadline(self):
+        calendars = self.support_calendar_id.sudo()
+        opened = [ticket.support_open_date for ticket in self if ticket.support_open_date]
+        schedules, holidays = {}, {}
+        if calendars and opened:
+            schedules = calendars._support_schedules()
+            holidays = calendars._support_holidays(min(opened), max(opened) + timedelta(days=366))
+        for ticket in self:
+            target = (ticket.support_sla_targets or {}).get(ticket.priority or "0")
+            if not target or not ticket.support_open_date:
+                ticket.sla_deadline = ticket.sla_at_risk_date = False
+                continue
+            hours, round_the_clock = target
+            calendar = ticket.support_calendar_id
+            start = ticket.support_open_date
+            if round_the_clock or not calendar:
+                deadline = add_working_hours(start, hours, round_the_clock=True)
+            else:
+                try:
+                    deadline = add_working_hours(
+                        start,
+                        hours,
+                        schedules.get(calendar.id, []),
+                        holidays.get(calendar.id, []),
+                        tz=ticket.partner_id.tz or calendar.sudo().tz or "UTC",
+                    )
+                except ValueError:
+                    deadline = False
+            ticket.sla_deadline = deadline
+            ticket.sla_at_risk_date = deadline and deadline - (deadline - start) * AT_RISK_SHARE
+
+    @api.depends("sla_deadline", "sla_first_response_date")
+    def _compute_sla_response_late(self):
+        for ticket in self:
+            ticket.sla_response_late = bool(
+                ticket.sla_deadline
+                and ticket.sla_first_response_date
+                and ticket.sla_first_response_date > ticket.sla_deadline
+            )
+
+    @api.depends("sla_deadline", "sla_at_risk_date", "sla_first_response_date")
+    def _compute_sla_state(self):
+        now = fields.Datetime.now()
+        for ticket in self:
+            if not ticket.sla_deadline:
+                ticket.sla_state = False
+            elif ticket.sla_first_response_date:
+                ticket.sla_state = "breached" if ticket.sla_response_late else "on_time"
+            elif now > ticket.sla_deadline:
+                ticket.sla_state = "breached"
+            elif now >= ticket.sla_at_risk_date:
+                ticket.sla_state = "at_risk"
+            else:
+                ticket.sla_state = "on_time"
+
+    def _search_sla_state(self, operator, value):
+        if operator != "in":
+            return NotImplemented
+        now = fields.Datetime.now()
+        waiting = Domain("sla_first_response_date", "=", False) & Domain("sla_deadline", "!=", False)
+        conditions = {
+            "breached": Domain("sla_response_late", "=", True) | (waiting & Domain("sla_deadline", "<", now)),
+            "at_risk": waiting & Domain("sla_deadline", ">=", now) & Domain("sla_at_risk_date", "<=", now),
+            "on_time": (
+                Domain("sla_first_response_date", "!=", False)
+                & Domain("sla_deadline", "!=", False)
+                & Domain("sla_response_late", "=", False)
+            )
+            | (waiting & Domain("sla_at_risk_date", ">", now)),
+        }
+        domains = [conditions[state] for state in value if state in conditions]
+        if False in value or None in value:
+            domains.append(Domain("sla_deadline", "=", False))
+        return Domain.OR(domains) if domains else Domain.FALSE
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+
+    @api.constrains("support_deployment_id", "partner_id")
+    def _check_support_deployment(self):
+        for ticket in self.filtered("support_deployment_id"):
+            deployment = ticket.support_deployment_id.sudo()
+            organization = ticket.commercial_partner_id
+            if not organization or organization not in (deployment.partner_id | deployment.coowner_ids):
+                raise ValidationError(
+                    self.env._(
+                        "Ticket %(ticket)s: deployment %(deployment)s belongs to another "
+                        "organization. Choose one that %(customer)s owns or co-owns.",
+                        ticket=ticket.display_name,
+                        deployment=deployment.name,
+                        customer=organization.display_name or self.env._("the customer"),
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    def _message_post_after_hook(self, message, msg_values):
+        """The first public message from staff to the customer is the first response."""
+        res = super()._message_post_after_hook(message, msg_values)
+        waiting = self.filtered(lambda t: not t.sla_first_response_date)
+        if waiting and self._support_is_staff_reply(message, msg_values):
+            waiting.sudo().sla_first_response_date = message.date or fields.Datetime.now()
+        return res
+
+    @api.model
+    def _support_is_staff_reply(self, message, msg_values):
+        if msg_values.get("message_type") not in ("comment", "email_outgoing"):
+            return False
+        comment = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
+        if msg_values.get("subtype_id") != comment:
+            return False
+        author = message.sudo().author_id
+        return bool(author and any(not user.share for user in author.user_ids))
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_resolve_as_bug(self):
+        """Resolve as a product bug escalated to R&D (rule 8): set the resolution
+        and refund every credit the tickets consumed, once. Allowed to Support
+        Managers and to the engineer assigned to the ticket."""
+        is_manager = self.env.user.has_group("support_contract.group_support_manager")
+        for ticket in self:
+            if not is_manager and ticket.user_id != self.env.user:
+                raise UserError(
+                    self.env._(
+                        "Only a Support Manager or the engineer assigned to ticket %(ticket)s "
+                        "can resolve it as a bug.",
+                        ticket=ticket.display_name,
+                    )
+                )
+        self.sudo().write({"support_resolution": "bug"})
+        self.sudo()._support_refund_consumption()
+        return True
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+
+    def _support_refund_consumption(self):
+        """Refund what these tickets consumed (completed once the ledger exists)."""
+        return True
+
+    def _support_portal_stages(self):
+        """The stages the portal offers for this ticket (as helpdesk_mgmt's
+        portal page computes them)."""
+        self.ensure_one()
+        if self.team_id:
+            return self.team_id._get_applicable_stages()
+        return self.env["helpdesk.ticket.stage"].sudo().search(
+            Domain("company_id", "in", [False, self.company_id.id]) & Domain("team_ids", "=", False)
+        )
