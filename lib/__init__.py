@@ -1,1 +1,2 @@
 """Pure computations of the addon (no Odoo imports), each unit-tested on its own."""
+from . import fifo
