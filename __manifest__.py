@@ -14,7 +14,13 @@
     "data": [
         "security/support_security.xml",
         "security/ir.model.access.csv",
+        "security/support_credit_rules.xml",
         "views/support_menus.xml",
+        "wizards/support_credit_adjust_wizard_views.xml",
+        "views/support_credit_lot_views.xml",
+        "views/support_credit_move_views.xml",
+        "views/res_partner_views.xml",
+        "data/support_credit_cron.xml",
     ],
     "demo": [],
     "assets": {
