@@ -8,3 +8,4 @@ from . import test_fifo
 from . import test_credit_ledger
 from . import test_credit_ledger_property
 from . import test_credit_ledger_performance
+from . import test_partner_support
