@@ -1,3 +1,4 @@
 from . import lib
 from . import models
+from . import wizards
 from . import controllers

@@ -4,6 +4,11 @@ from . import test_credit_card
 from . import test_terms
 from . import test_deployment
 from . import test_contract
+from . import test_fifo
+from . import test_credit_ledger
+from . import test_credit_ledger_property
+from . import test_credit_ledger_performance
+from . import test_partner_support
 from . import test_business_hours
 from . import test_ticket_sla
 from . import test_ticket_portal
