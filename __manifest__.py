@@ -29,10 +29,12 @@
         "views/res_partner_views.xml",
         "views/helpdesk_ticket_views.xml",
         "views/helpdesk_ticket_portal_templates.xml",
+        "views/res_config_settings_views.xml",
         "data/ir_sequence_data.xml",
         "data/support_plan_data.xml",
         "data/support_contract_cron.xml",
         "data/support_credit_card_cron.xml",
+        "data/support_ticket_data.xml",
         "data/support_credit_cron.xml",
     ],
     "demo": [

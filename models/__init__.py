@@ -10,3 +10,8 @@ from . import support_credit_move
 from . import res_partner
 from . import resource_calendar
 from . import helpdesk_ticket
+from . import res_company
+from . import res_config_settings
+from . import account_analytic_line
+from . import sale_order
+from . import sale_order_line

@@ -127,6 +127,19 @@ class HelpdeskTicket(models.Model):
         readonly=True,
         help="Technical: the first response came after the deadline.",
     )
+    support_credits_consumed = fields.Integer(
+        string="Credits Consumed",
+        compute="_compute_support_credits_consumed",
+        help="Credits this ticket consumed, net of refunds.",
+    )
+    support_timesheet_ids = fields.One2many(
+        "account.analytic.line", "ticket_id", string="Timesheets"
+    )
+    support_uncovered_minutes = fields.Integer(
+        string="Uncovered Minutes",
+        compute="_compute_support_credits_consumed",
+        help="Logged minutes no credits covered, billed hourly.",
+    )
     sla_state = fields.Selection(
         [("on_time", "On Time"), ("at_risk", "At Risk"), ("breached", "Breached")],
         string="SLA",
@@ -206,6 +219,23 @@ class HelpdeskTicket(models.Model):
             ticket.sla_deadline = deadline
             ticket.sla_at_risk_date = deadline and deadline - (deadline - start) * AT_RISK_SHARE
 
+    def _compute_support_credits_consumed(self):
+        consumed = dict(
+            self.env["support.credit.move"].sudo()._read_group(
+                [("ticket_id", "in", self._origin.ids), ("move_type", "in", ["consume", "refund"])],
+                ["ticket_id"],
+                ["quantity:sum"],
+            )
+        )
+        uncovered = dict(
+            self.env["account.analytic.line"].sudo()._read_group(
+                [("ticket_id", "in", self._origin.ids)], ["ticket_id"], ["support_uncovered_minutes:sum"]
+            )
+        )
+        for ticket in self:
+            ticket.support_credits_consumed = -consumed.get(ticket._origin, 0)
+            ticket.support_uncovered_minutes = uncovered.get(ticket._origin, 0)
+
     @api.depends("sla_deadline", "sla_first_response_date")
     def _compute_sla_response_late(self):
         for ticket in self:
@@ -274,6 +304,19 @@ class HelpdeskTicket(models.Model):
     # CRUD
     # ------------------------------------------------------------------
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        tickets = super().create(vals_list)
+        tickets.filtered(lambda t: t.support_metering == "incident")._support_charge_incident()
+        return tickets
+
+    def write(self, vals):
+        if vals.get("stage_id"):
+            stage = self.env["helpdesk.ticket.stage"].browse(vals["stage_id"])
+            if not stage.closed:
+                self._support_check_reopen()
+        return super().write(vals)
+
     def _message_post_after_hook(self, message, msg_values):
         """The first public message from staff to the customer is the first response."""
         res = super()._message_post_after_hook(message, msg_values)
@@ -319,8 +362,81 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------------
 
     def _support_refund_consumption(self):
-        """Refund what these tickets consumed (completed once the ledger exists)."""
-        return True
+        """Refund every credit these tickets consumed (time and incident points),
+        to the lots they came from, or to a new lot when such a lot has expired
+        (validity: the company's setting). A move is never refunded twice."""
+        Move = self.env["support.credit.move"].sudo()
+        moves = Move.search([("ticket_id", "in", self.ids), ("move_type", "=", "consume")])
+        refunds = Move
+        for ticket in self:
+            ticket_moves = moves.filtered(lambda move, ticket=ticket: move.ticket_id == ticket)
+            for company in ticket_moves.company_id:
+                refunds |= Move.with_company(company)._refund(
+                    ticket_moves.filtered(lambda move, company=company: move.company_id == company),
+                    self.env._("Ticket %(ticket)s resolved as a product bug", ticket=ticket.number),
+                    validity_days=company.support_refund_validity_days or 90,
+                    ticket_id=ticket.id,
+                    origin=ticket.number,
+                )
+        return refunds
+
+    def _support_hourly_product(self):
+        """The product billing the uncovered time of this ticket: the copied
+        plan's, else the plan of the deployment's latest contract, else the
+        module's Hourly Support product."""
+        self.ensure_one()
+        product = self.support_plan_id.sudo().hourly_product_id
+        if not product and self.support_deployment_id:
+            contracts = self.support_deployment_id.sudo().contract_ids.filtered(lambda c: c.state != "cancelled")
+            product = contracts.sorted(lambda c: c.date_end or fields.Date.to_date("1900-01-01"))[-1:].plan_id.hourly_product_id
+        return product or self.env.ref("support_contract.product_hourly_support", raise_if_not_found=False)
+
+    def _support_charge_incident(self):
+        """Per-incident plans (rule 10): opening the ticket deducts the plan's
+        points (copied on the ticket) from the paying organization; refused,
+        saying how many points are missing, when it does not hold enough."""
+        Lot = self.env["support.credit.lot"].sudo()
+        for ticket in self:
+            points = ticket.support_incident_points
+            partner = ticket.support_paying_partner_id
+            if points <= 0 or not partner:
+                continue
+            _moves, missing = Lot.with_company(ticket.company_id)._consume(
+                partner,
+                points,
+                self.env._("Incident opened: %(ticket)s", ticket=ticket.number),
+                ticket_id=ticket.id,
+                origin=ticket.number,
+            )
+            if missing:
+                raise UserError(
+                    self.env._(
+                        "Opening a ticket under plan %(plan)s needs %(points)s incident points; "
+                        "%(organization)s has %(available)s: %(missing)s points are missing. "
+                        "Buy credits or a Support Credit Card, then open the ticket again.",
+                        plan=ticket.support_plan_id.name,
+                        points=points,
+                        organization=partner.display_name,
+                        available=points - missing,
+                        missing=missing,
+                    )
+                )
+        self.support_paying_partner_id._support_notify_low_balance()
+
+    def _support_check_reopen(self):
+        """A closed ticket may be reopened at no charge within 90 days of its
+        closing; after that the customer is asked to open a new ticket (rule 10)."""
+        limit = fields.Datetime.now() - timedelta(days=90)
+        for ticket in self:
+            if ticket.closed and ticket.closed_date and ticket.closed_date < limit:
+                raise UserError(
+                    self.env._(
+                        "Ticket %(ticket)s was closed on %(date)s, more than 90 days ago: it cannot "
+                        "be reopened. Please open a new ticket (one issue per ticket).",
+                        ticket=ticket.display_name,
+                        date=ticket.closed_date.date(),
+                    )
+                )
 
     def _support_portal_stages(self):
         """The stages the portal offers for this ticket (as helpdesk_mgmt's

@@ -1,5 +1,7 @@
 # Copyright 2026 support_contract authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from datetime import timedelta
+
 from odoo import fields, models
 
 
@@ -23,6 +25,14 @@ class ResPartner(models.Model):
         string="Support Contracts",
         compute="_compute_support_counts",
         groups="support_contract.group_support_user,sales_team.group_sale_salesman",
+    )
+
+    support_low_balance_notified = fields.Boolean(
+        string="Low Balance Notified",
+        copy=False,
+        groups="base.group_user",
+        help="Technical: the organization's contacts were told its credits run low; "
+        "cleared once the balance is back above the threshold with nothing expiring soon.",
     )
 
     def _compute_support_counts(self):
@@ -98,3 +108,59 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", organization.id)]
         action["context"] = {}
         return action
+
+    def _support_notify_low_balance(self):
+        """Send one notice to the contacts of these organizations whose balance
+        fell below the company's threshold or whose credits expire within 30
+        days (not one per timesheet line: a flag remembers it was sent, and is
+        cleared once the balance is healthy again)."""
+        organizations = self.commercial_partner_id.sudo()
+        if not organizations:
+            return
+        today = fields.Date.context_today(self)
+        Lot = self.env["support.credit.lot"].sudo()
+        lots = Lot._read_group(
+            [("partner_id", "in", organizations.ids), ("expiry_date", ">=", today)],
+            ["partner_id"],
+            ["remaining:sum"],
+        )
+        balances = dict(lots)
+        with_lots = {partner for partner, in Lot._read_group([("partner_id", "in", organizations.ids)], ["partner_id"])}
+        expiring = {
+            partner
+            for partner, in Lot._read_group(
+                [
+                    ("partner_id", "in", organizations.ids),
+                    ("expiry_date", ">=", today),
+                    ("expiry_date", "<=", today + timedelta(days=30)),
+                    ("remaining", ">", 0),
+                ],
+                ["partner_id"],
+            )
+        }
+        threshold = self.env.company.support_low_balance_threshold
+        for organization in organizations:
+            if organization not in with_lots:
+                continue  # never had credits: nothing "falls"
+            balance = balances.get(organization, 0)
+            low = balance < threshold or organization in expiring
+            if not low:
+                if organization.support_low_balance_notified:
+                    organization.support_low_balance_notified = False
+                continue
+            if organization.support_low_balance_notified:
+                continue
+            contacts = (organization | organization.child_ids).filtered("email")
+            organization.message_post(
+                body=self.env._(
+                    "Your support credits run low: %(balance)s credits left%(expiring)s. "
+                    "Buy a credit pack or renew your contract to keep your tickets covered.",
+                    balance=balance,
+                    expiring=self.env._(", some expiring within 30 days") if organization in expiring else "",
+                ),
+                subject=self.env._("Your support credits run low"),
+                partner_ids=contacts.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+            organization.support_low_balance_notified = True

@@ -88,6 +88,20 @@ class SupportCreditMove(models.Model):
     )
     refund_ids = fields.One2many("support.credit.move", "refund_of_id", string="Refunds", readonly=True)
     origin = fields.Char(readonly=True, help="Free reference of what caused this move.")
+    timesheet_id = fields.Many2one(
+        "account.analytic.line",
+        string="Timesheet Line",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+    ticket_id = fields.Many2one(
+        "helpdesk.ticket",
+        string="Ticket",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+    )
 
     _quantity_not_zero = models.Constraint(
         "CHECK (quantity != 0)",

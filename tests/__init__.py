@@ -12,3 +12,5 @@ from . import test_partner_support
 from . import test_business_hours
 from . import test_ticket_sla
 from . import test_ticket_portal
+from . import test_ticket_metering
+from . import test_ticket_concurrency

@@ -1,0 +1,254 @@
+import math
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Domain
+
+from ..lib import fifo
+
+
+class AccountAnalyticLine(models.Model):
+    _inherit = "account.analytic.line"
+
+    ticket_id = fields.Many2one(
+        "helpdesk.ticket",
+        string="Ticket",
+        index="btree_not_null",
+        ondelete="restrict",
+        help="The helpdesk ticket this time was spent on: its minutes consume the "
+        "credits of the ticket's paying organization.",
+    )
+    support_minutes = fields.Integer(
+        string="Metered Minutes",
+        readonly=True,
+        copy=False,
+        help="Minutes of this line after the plan's rounding, as last metered.",
+    )
+    support_covered_minutes = fields.Integer(
+        string="Covered by Credits",
+        readonly=True,
+        copy=False,
+    )
+    support_uncovered_minutes = fields.Integer(
+        string="Uncovered Minutes",
+        readonly=True,
+        copy=False,
+        help="Minutes no credits covered: billed at the plan's hourly product.",
+    )
+    support_sale_line_id = fields.Many2one(
+        "sale.order.line",
+        string="Billed On",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The order line billing the uncovered minutes of this line.",
+    )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        tickets = self.env["helpdesk.ticket"].browse(
+            {vals["ticket_id"] for vals in vals_list if vals.get("ticket_id")}
+        )
+        by_id = {ticket.id: ticket for ticket in tickets}
+        for vals in vals_list:
+            ticket = by_id.get(vals.get("ticket_id"))
+            if ticket and not vals.get("project_id") and not vals.get("task_id"):
+                project = ticket.company_id._get_support_project()
+                if project:
+                    vals["project_id"] = project.id
+                vals.setdefault("company_id", ticket.company_id.id)
+        lines = super().create(vals_list)
+        lines.filtered("ticket_id")._support_meter()
+        return lines
+
+    def write(self, vals):
+        if "ticket_id" in vals and any(
+            line.ticket_id.id != vals["ticket_id"] and line.support_minutes for line in self
+        ):
+            raise UserError(
+                self.env._(
+                    "Time already metered on a ticket cannot be moved to another ticket: "
+                    "delete the line and log the time again on the right ticket."
+                )
+            )
+        res = super().write(vals)
+        if {"unit_amount", "ticket_id"} & set(vals):
+            self.filtered("ticket_id")._support_meter()
+        return res
+
+    def unlink(self):
+        metered = self.filtered(lambda line: line.support_minutes)
+        if metered:
+            metered._support_meter(reverse=True)
+        return super().unlink()
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+
+    def _support_target_minutes(self):
+        """Minutes to meter for this line: its duration in whole minutes, rounded
+        up to the plan's rounding (copied on the ticket); 0 when the ticket is
+        not metered by the minute (per-incident plan, resolved as a bug, no
+        deployment)."""
+        self.ensure_one()
+        ticket = self.ticket_id
+        if (
+            not ticket.support_deployment_id
+            or ticket.support_metering == "incident"
+            or ticket.support_resolution == "bug"
+            or self.unit_amount <= 0
+        ):
+            return 0
+        minutes = round(self.unit_amount * 60)
+        rounding = max(ticket.support_rounding_minutes or 1, 1)
+        return int(math.ceil(minutes / rounding) * rounding)
+
+    def _support_meter(self, reverse=False):
+        """Post the difference between what these lines should have metered and
+        what they have: more minutes consume credits (FIFO), the rest is
+        uncovered and billed; fewer minutes first reduce the uncovered time, then
+        give credits back (the line's consumptions are refunded and the new
+        covered amount consumed again). ``reverse``: the lines are deleted."""
+        Move = self.env["support.credit.move"].sudo()
+        lines = self.sudo()
+        consume_requests = []  # (line, quantity)
+        refunds = []  # (line, new covered)
+        new_values = {}
+        for line in lines:
+            target = 0 if reverse else line._support_target_minutes()
+            posted = line.support_minutes
+            covered = line.support_covered_minutes
+            uncovered = line.support_uncovered_minutes
+            if target == posted:
+                continue
+            ticket = line.ticket_id
+            if target > posted:
+                delta = target - posted
+                if ticket.support_contract_id and ticket.support_paying_partner_id:
+                    consume_requests.append((line, delta))
+                else:
+                    uncovered += delta
+            else:
+                reduce = posted - target
+                from_uncovered = min(uncovered, reduce)
+                uncovered -= from_uncovered
+                reduce -= from_uncovered
+                if reduce:
+                    covered -= reduce
+                    refunds.append((line, covered))
+            new_values[line] = {"support_minutes": target, "support_covered_minutes": covered, "support_uncovered_minutes": uncovered}
+        if refunds:
+            refund_lines = self.browse([line.id for line, _covered in refunds]).sudo()
+            moves = Move.search([("timesheet_id", "in", refund_lines.ids), ("move_type", "=", "consume")])
+            reason = self.env._("Timesheet time reduced or deleted")
+            for line in refund_lines:
+                line_moves = moves.filtered(lambda move, line=line: move.timesheet_id == line)
+                if line_moves:
+                    company = line_moves.company_id[:1]
+                    Move.with_company(company)._refund(
+                        line_moves,
+                        reason,
+                        validity_days=company.support_refund_validity_days or 90,
+                        timesheet_id=line.id,
+                        ticket_id=line.ticket_id.id,
+                        origin=line.ticket_id.number,
+                    )
+            for line, covered in refunds:
+                if covered > 0:
+                    consume_requests.append((line, covered))
+                    # the re-consumption replaces the covered amount
+                    new_values[line]["support_covered_minutes"] = 0
+        if consume_requests:
+            results = self._support_consume_batch(consume_requests)
+            for line, quantity in consume_requests:
+                uncovered_part = results[line.id]
+                values = new_values[line]
+                values["support_covered_minutes"] += quantity - uncovered_part
+                values["support_uncovered_minutes"] += uncovered_part
+        if not new_values:
+            return
+        sale_lines = lines.support_sale_line_id
+        for line, values in new_values.items():
+            line.write(values)
+        if not reverse:
+            to_bill = lines.filtered(lambda line: line.support_uncovered_minutes and not line.support_sale_line_id)
+            if to_bill:
+                to_bill._support_assign_sale_lines()
+            sale_lines |= lines.support_sale_line_id
+        sale_lines._support_update_uncovered_delivered()
+        paying = lines.ticket_id.support_paying_partner_id
+        if paying:
+            paying._support_notify_low_balance()
+
+    def _support_consume_batch(self, requests):
+        """Consume credits for several lines at once: per organization and
+        company, one search and one lock of its lots, FIFO allocation in
+        memory, one ``create`` for all the moves.
+
+        :param requests: list of ``(line, quantity)`` (positive quantities)
+        :return: {line id: credits not covered}
+        """
+        Lot = self.env["support.credit.lot"].sudo()
+        Move = self.env["support.credit.move"].sudo()
+        groups = defaultdict(list)
+        for line, quantity in requests:
+            ticket = line.ticket_id
+            groups[ticket.support_paying_partner_id, ticket.company_id].append((line, quantity))
+        reason = self.env._("Time logged on a ticket")
+        today = fields.Date.context_today(self)
+        uncovered = {}
+        move_vals = []
+        for (partner, company), items in groups.items():
+            lots = Lot.search(
+                Domain("partner_id", "=", partner.id)
+                & Domain("company_id", "=", company.id)
+                & Domain("expiry_date", ">=", today)
+                & Domain("remaining", ">", 0),
+                order="expiry_date, id",
+            )
+            lots._lock_rows()
+            available = [[lot.id, lot.remaining, lot.expiry_date] for lot in lots if lot.remaining > 0]
+            for line, quantity in items:
+                allocations, rest = fifo.allocate([tuple(lot) for lot in available], quantity, today)
+                taken = dict(allocations)
+                for lot in available:
+                    lot[1] -= taken.get(lot[0], 0)
+                uncovered[line.id] = rest
+                move_vals += [
+                    {
+                        "lot_id": lot_id,
+                        "move_type": "consume",
+                        "quantity": -quantity_taken,
+                        "date": fields.Datetime.to_datetime(line.date) if line.date else fields.Datetime.now(),
+                        "reason": reason,
+                        "timesheet_id": line.id,
+                        "ticket_id": line.ticket_id.id,
+                        "origin": line.ticket_id.number,
+                    }
+                    for lot_id, quantity_taken in allocations
+                ]
+        if move_vals:
+            Move.create(move_vals)
+        return uncovered
+
+    def _support_assign_sale_lines(self):
+        """Link these lines (with uncovered minutes) to the order line billing the
+        uncovered time of their organization: one open order per organization,
+        one line per hourly product."""
+        SaleOrder = self.env["sale.order"].sudo()
+        groups = defaultdict(lambda: self.browse())
+        for line in self:
+            ticket = line.ticket_id
+            product = ticket._support_hourly_product()
+            if not product:
+                continue
+            groups[ticket.support_paying_partner_id or ticket.commercial_partner_id, ticket.company_id, product] |= line
+        for (partner, company, product), lines in groups.items():
+            lines.sudo().support_sale_line_id = SaleOrder._support_uncovered_line(partner, company, product)

@@ -1,0 +1,9 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    support_project_id = fields.Many2one(related="company_id.support_project_id", readonly=False)
+    support_refund_validity_days = fields.Integer(related="company_id.support_refund_validity_days", readonly=False)
+    support_low_balance_threshold = fields.Integer(related="company_id.support_low_balance_threshold", readonly=False)
