@@ -1,2 +1,3 @@
 from . import lib
 from . import models
+from . import wizards

@@ -15,6 +15,8 @@
         "security/support_security.xml",
         "security/ir.model.access.csv",
         "views/support_menus.xml",
+        "views/support_deployment_apply_wizard_views.xml",
+        "views/sale_order_views.xml",
     ],
     "demo": [],
     "assets": {

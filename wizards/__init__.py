@@ -1,0 +1,1 @@
+from . import support_deployment_apply_wizard
