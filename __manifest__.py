@@ -14,11 +14,24 @@
     "data": [
         "security/support_security.xml",
         "security/ir.model.access.csv",
+        "security/support_credit_card_rules.xml",
+        "security/support_contract_rules.xml",
         "views/support_menus.xml",
+        "views/support_plan_views.xml",
+        "views/support_deployment_views.xml",
+        "views/support_contract_views.xml",
+        "views/product_template_views.xml",
+        "views/support_credit_card_views.xml",
         "views/support_deployment_apply_wizard_views.xml",
         "views/sale_order_views.xml",
+        "data/ir_sequence_data.xml",
+        "data/support_plan_data.xml",
+        "data/support_contract_cron.xml",
+        "data/support_credit_card_cron.xml",
     ],
-    "demo": [],
+    "demo": [
+        "demo/support_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": [
             "support_contract/static/tests/tours/**/*",

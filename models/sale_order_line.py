@@ -169,13 +169,19 @@ class SaleOrderLine(models.Model):
             raise UserError("\n".join(errors))
 
     def _support_apply_confirmation(self):
-        """Rule 4: extend (or create) contracts and grant credits, once per line."""
+        """Rule 4: extend (or create) contracts and grant credits, once per line.
+
+        Runs as superuser: whoever may confirm the order (a salesperson) causes
+        contracts, terms, lots and cards to exist without managing them.
+        """
         lines = self._support_lines_to_process()
         if not lines:
             return
+        lines = lines.sudo()
+        env = lines.env
         today = fields.Date.context_today(self)
         contract_lines = lines.filtered(lambda line: line.support_kind == "contract")
-        contracts = self.env["support.contract"]._get_or_create_many([
+        contracts = env["support.contract"]._get_or_create_many([
             (line.support_deployment_id, line.product_id.product_tmpl_id.support_plan_id,
              line.support_deployment_id.partner_id)
             for line in contract_lines
@@ -202,7 +208,11 @@ class SaleOrderLine(models.Model):
                 })
                 term_credits.append((line, credits, date_end))
             current_end[deployment] = periods[-1][1]
-        new_terms = self.env["support.contract.term"].create(term_vals)
+        cancelled = contracts.filtered(lambda contract: contract.state == "cancelled")
+        if cancelled:
+            # Paying a new term brings a cancelled contract back.
+            cancelled.action_reactivate()
+        new_terms = env["support.contract.term"].create(term_vals)
 
         # Credits: lots for the organization, or cards.
         lot_vals, card_vals = [], []
@@ -224,7 +234,7 @@ class SaleOrderLine(models.Model):
             else:
                 lot_vals.append(line._support_lot_vals(credits, pack_expiry))
         if lot_vals:
-            self.env["support.credit.lot"]._grant_many(lot_vals)
+            env["support.credit.lot"]._grant_many(lot_vals)
         for line, credits in card_credits.items():
             card_vals.append({
                 "credits": credits,
@@ -234,7 +244,7 @@ class SaleOrderLine(models.Model):
                 "company_id": line.company_id.id,
             })
         if card_vals:
-            self.env["support.credit.card"]._issue(card_vals)
+            env["support.credit.card"]._issue(card_vals)
         lines.write({"support_processed": True})
 
     def _support_organization(self):

@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import Form, TransactionCase, tagged
+from odoo.tests import Form, TransactionCase, new_test_user, tagged
 
 
 class SupportSaleCase(TransactionCase):
@@ -221,3 +221,24 @@ class TestSupportSale(SupportSaleCase):
         self.assertEqual(contract_lines.support_deployment_id, self.deployment)
         self.assertEqual(contract_lines.mapped("product_uom_qty"), [5, 5])
         self.assertFalse((order.order_line - contract_lines).support_deployment_id)
+
+    def test_salesperson_confirms_without_support_rights(self):
+        salesman = new_test_user(self.env, login="support_salesman", groups="sales_team.group_sale_salesman")
+        order = self._order([
+            self._contract_line(qty=1),
+            {"product_id": self.pack_product.id, "product_uom_qty": 1, "support_credit_choice": "card"},
+        ]).with_user(salesman)
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(self._lots().quantity, 120)
+        self.assertEqual(order.support_card_count, 1)
+        self.assertEqual(order.support_contract_count, 1)
+
+    @freeze_time("2017-06-15")
+    def test_paying_a_term_reactivates_a_cancelled_contract(self):
+        contract = self._cover_until(self.deployment, date(2017, 8, 31))
+        contract.action_cancel()
+        self.assertEqual(contract.state, "cancelled")
+        self._order([self._contract_line(qty=1)]).action_confirm()
+        self.assertEqual(contract.state, "active")
+        self.assertEqual(contract.date_end, date(2018, 8, 31))

@@ -1,0 +1,272 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Domain
+
+CONTRACT_STATES = [
+    ("active", "Active"),
+    ("lapsed", "Lapsed"),
+    ("cancelled", "Cancelled"),
+]
+
+
+class SupportContract(models.Model):
+    _name = "support.contract"
+    _description = "Support Contract"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_end desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Number",
+        required=True,
+        copy=False,
+        readonly=True,
+        index="trigram",
+        default=lambda self: self.env._("New"),
+    )
+    deployment_id = fields.Many2one(
+        "support.deployment",
+        string="Deployment",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        check_company=True,
+    )
+    plan_id = fields.Many2one(
+        "support.plan",
+        string="Plan",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        check_company=True,
+        tracking=True,
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        compute="_compute_partner_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        required=True,
+        index=True,
+        check_company=True,
+        help="The organization that holds the contract (a contact is replaced by "
+        "its organization).",
+    )
+    company_id = fields.Many2one(
+        related="deployment_id.company_id",
+        store=True,
+        precompute=True,
+        index=True,
+    )
+    term_ids = fields.One2many("support.contract.term", "contract_id", string="Terms")
+    date_start = fields.Date(
+        string="Start Date",
+        compute="_compute_dates",
+        store=True,
+        help="Start of the first term: the original start of the coverage.",
+    )
+    date_end = fields.Date(
+        string="Expiry",
+        compute="_compute_dates",
+        store=True,
+        index=True,
+        tracking=True,
+        help="End of the last term.",
+    )
+    auto_renew = fields.Boolean(
+        string="Auto-renewal",
+        default=True,
+        tracking=True,
+        help="Before expiry a renewal quotation is created and sent for the next term.",
+    )
+    state = fields.Selection(
+        CONTRACT_STATES,
+        string="Status",
+        compute="_compute_state",
+        store=True,
+        readonly=False,
+        index=True,
+        copy=False,
+        tracking=True,
+        help="Active until its expiry, lapsed afterwards; cancelled when cancelled "
+        "(a cancelled contract no longer covers its deployment).",
+    )
+    credits_total = fields.Integer(
+        string="Credits Granted",
+        compute="_compute_credits_total",
+        help="Credits of all its terms.",
+    )
+
+    _unique_deployment_plan = models.Constraint(
+        "UNIQUE(deployment_id, plan_id)",
+        "A deployment has one contract per support plan: extend the existing one.",
+    )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+
+    @api.depends("deployment_id")
+    def _compute_partner_id(self):
+        for contract in self:
+            contract.partner_id = contract.deployment_id.partner_id
+
+    @api.depends("term_ids.date_start", "term_ids.date_end")
+    def _compute_dates(self):
+        for contract in self:
+            starts = [d for d in contract.term_ids.mapped("date_start") if d]
+            ends = [d for d in contract.term_ids.mapped("date_end") if d]
+            contract.date_start = min(starts) if starts else False
+            contract.date_end = max(ends) if ends else False
+
+    @api.depends("date_end")
+    def _compute_state(self):
+        """Active until the expiry, lapsed afterwards; cancelled stays cancelled.
+        Time passes without any write: ``_cron_update_state`` recomputes it daily."""
+        today = fields.Date.context_today(self)
+        for contract in self:
+            if contract.state == "cancelled":
+                continue
+            contract.state = "active" if contract.date_end and contract.date_end >= today else "lapsed"
+
+    @api.depends("term_ids.credits")
+    def _compute_credits_total(self):
+        for contract in self:
+            contract.credits_total = sum(contract.term_ids.mapped("credits"))
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = self.env["res.partner"]
+        deployments = self.env["support.deployment"]
+        new_name = self.env._("New")
+        for vals in vals_list:
+            if vals.get("partner_id"):
+                vals["partner_id"] = partners.browse(vals["partner_id"]).commercial_partner_id.id
+            if not vals.get("name") or vals["name"] == new_name:
+                company = deployments.browse(vals.get("deployment_id")).company_id or self.env.company
+                vals["name"] = (
+                    self.env["ir.sequence"].with_company(company).next_by_code("support.contract") or new_name
+                )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("partner_id"):
+            vals = dict(vals, partner_id=self.env["res.partner"].browse(vals["partner_id"]).commercial_partner_id.id)
+        return super().write(vals)
+
+    @api.depends("name", "deployment_id.name", "plan_id.name")
+    def _compute_display_name(self):
+        for contract in self:
+            if contract.deployment_id and contract.plan_id:
+                contract.display_name = self.env._(
+                    "%(number)s (%(deployment)s, %(plan)s)",
+                    number=contract.name,
+                    deployment=contract.deployment_id.name,
+                    plan=contract.plan_id.name,
+                )
+            else:
+                contract.display_name = contract.name
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_cancel(self):
+        """Cancel: the contract no longer covers its deployment. Refunds nothing."""
+        self.write({"state": "cancelled"})
+        return True
+
+    def action_reactivate(self):
+        """Undo a cancellation: the state follows the expiry again."""
+        cancelled = self.filtered(lambda c: c.state == "cancelled")
+        if not cancelled:
+            raise UserError(self.env._("Only a cancelled contract can be reactivated."))
+        cancelled.state = "lapsed"
+        cancelled._recompute_state()
+        return True
+
+    def action_turn_auto_renew_off(self):
+        """Stop future renewals; the current term runs to its end and nothing is refunded."""
+        self.filtered("auto_renew").write({"auto_renew": False})
+        return True
+
+    def action_turn_auto_renew_on(self):
+        self.filtered(lambda c: not c.auto_renew).write({"auto_renew": True})
+        return True
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_or_create(self, deployment, plan, partner):
+        """Return the contract of ``deployment`` under ``plan``, created (held by
+        ``partner``'s organization) when there is none yet."""
+        return self._get_or_create_many([(deployment, plan, partner)])
+
+    @api.model
+    def _get_or_create_many(self, requests):
+        """Batch version of ``_get_or_create``: ``requests`` is a list of
+        ``(deployment, plan, partner)``; one search, one create for the missing
+        ones. Returns the contracts aligned with ``requests`` (same length and
+        order; a contract appears once per request naming it).
+
+        The caller is responsible for access rights (sale integration: sudo).
+        """
+        if not requests:
+            return self.browse()
+        deployments = self.env["support.deployment"].union(*(deployment for deployment, _plan, _partner in requests))
+        plans = self.env["support.plan"].union(*(plan for _deployment, plan, _partner in requests))
+        for deployment, plan, _partner in requests:
+            if len(deployment) != 1 or len(plan) != 1:
+                raise UserError(self.env._("A support contract needs exactly one deployment and one plan."))
+        existing = self.search(
+            Domain("deployment_id", "in", deployments.ids) & Domain("plan_id", "in", plans.ids)
+        )
+        by_key = {(contract.deployment_id.id, contract.plan_id.id): contract for contract in existing}
+        to_create = {}
+        for deployment, plan, partner in requests:
+            key = (deployment.id, plan.id)
+            if key not in by_key and key not in to_create:
+                to_create[key] = {
+                    "deployment_id": deployment.id,
+                    "plan_id": plan.id,
+                    "partner_id": (partner or deployment.partner_id).commercial_partner_id.id,
+                }
+        if to_create:
+            created = self.create(list(to_create.values()))
+            by_key.update(zip(to_create, created))
+        return self.browse([by_key[deployment.id, plan.id].id for deployment, plan, _partner in requests])
+
+    def _recompute_state(self):
+        """Recompute the stored state of these contracts (time has passed)."""
+        self.env.add_to_compute(self._fields["state"], self)
+        self.flush_recordset(["state"])
+
+    @api.model
+    def _get_stale_state_domain(self):
+        """Contracts whose stored state no longer matches today's date."""
+        today = fields.Date.context_today(self)
+        return (Domain("state", "=", "active") & (Domain("date_end", "<", today) | Domain("date_end", "=", False))) | (
+            Domain("state", "=", "lapsed") & Domain("date_end", ">=", today)
+        )
+
+    @api.model
+    def _cron_update_state(self, batch_size=1000):
+        """Daily: turn active contracts past their expiry into lapsed ones (and
+        lapsed ones that got a new term into active ones), in committed batches."""
+        domain = self._get_stale_state_domain()
+        cron = self.env["ir.cron"]
+        cron._commit_progress(remaining=self.search_count(domain))
+        last_id = 0
+        while contracts := self.search(domain & Domain("id", ">", last_id), limit=batch_size, order="id"):
+            contracts._recompute_state()
+            last_id = contracts[-1].id
+            if not cron._commit_progress(processed=len(contracts)):
+                break
