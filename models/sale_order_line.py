@@ -75,7 +75,7 @@ class SaleOrderLine(models.Model):
                 line.support_new_expiry = False
                 continue
             months = line.product_id.product_tmpl_id.support_term_months
-            end = line.support_deployment_id.coverage_end
+            end = line._support_current_end()
             line.support_catch_up_terms = term_math.catch_up_terms(end, today, months)
             terms = line._support_terms_quantity()
             line.support_new_expiry = (
@@ -120,6 +120,24 @@ class SaleOrderLine(models.Model):
             product=self.product_id.display_name,
         )
 
+    def _support_current_end(self):
+        """The date the terms of this line extend from (None: never covered).
+
+        The deployment's coverage end; but a cancelled contract of the same
+        plan that is paid again continues from its own last term, so that
+        coverage stays continuous and its terms never overlap.
+        """
+        self.ensure_one()
+        deployment = self.support_deployment_id
+        plan = self.product_id.product_tmpl_id.support_plan_id
+        ends = [deployment.coverage_end] + [
+            contract.date_end
+            for contract in deployment.contract_ids
+            if contract.plan_id == plan and contract.state == "cancelled"
+        ]
+        ends = [end for end in ends if end]
+        return max(ends) if ends else None
+
     def _support_terms_quantity(self):
         """The quantity of a contract line as a whole number of terms (0 if it is not one)."""
         self.ensure_one()
@@ -156,7 +174,7 @@ class SaleOrderLine(models.Model):
                 continue
             deployment = line.support_deployment_id
             months = line.product_id.product_tmpl_id.support_term_months
-            end = simulated_end.get(deployment, deployment.coverage_end)
+            end = simulated_end.get(deployment) or line._support_current_end()
             needed = term_math.catch_up_terms(end, today, months)
             if terms < needed:
                 errors.append(self.env._(
@@ -192,7 +210,7 @@ class SaleOrderLine(models.Model):
         for line, contract in zip(contract_lines, contracts):
             deployment = line.support_deployment_id
             template = line.product_id.product_tmpl_id
-            end = current_end.get(deployment, deployment.coverage_end)
+            end = current_end.get(deployment) or line._support_current_end()
             periods = term_math.term_periods(
                 end, today, line._support_terms_quantity(), template.support_term_months
             )

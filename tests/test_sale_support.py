@@ -227,7 +227,9 @@ class TestSupportSale(SupportSaleCase):
         order = self._order([
             self._contract_line(qty=1),
             {"product_id": self.pack_product.id, "product_uom_qty": 1, "support_credit_choice": "card"},
-        ]).with_user(salesman)
+        ])
+        order.user_id = salesman  # salespeople see their own orders
+        order = order.with_user(salesman)
         order.action_confirm()
         self.assertEqual(order.state, "sale")
         self.assertEqual(self._lots().quantity, 120)
