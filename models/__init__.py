@@ -8,3 +8,5 @@ from . import product_template
 from . import support_credit_lot
 from . import support_credit_move
 from . import res_partner
+from . import sale_order
+from . import sale_order_line
