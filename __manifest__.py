@@ -27,6 +27,8 @@
         "views/support_credit_lot_views.xml",
         "views/support_credit_move_views.xml",
         "views/res_partner_views.xml",
+        "wizards/support_deployment_apply_wizard_views.xml",
+        "views/sale_order_views.xml",
         "views/helpdesk_ticket_views.xml",
         "views/helpdesk_ticket_portal_templates.xml",
         "views/res_config_settings_views.xml",

@@ -73,41 +73,51 @@ class ResPartner(models.Model):
         for partner in self:
             partner.support_credit_balance = balances.get(partner.commercial_partner_id._origin, 0)
 
+    def _support_action(self, xmlid, title, domain, context=None):
+        """The action `xmlid`, limited to `domain`, titled for the organization."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["display_name"] = title
+        action["domain"] = domain
+        action["context"] = context or {}
+        return action
+
     def action_view_support_credit_lots(self):
         self.ensure_one()
         organization = self.commercial_partner_id
-        action = self.env["ir.actions.act_window"]._for_xml_id("support_contract.action_support_credit_lot")
-        action["display_name"] = self.env._("Credits of %s", organization.display_name)
-        action["domain"] = [("partner_id", "=", organization.id)]
-        action["context"] = {"search_default_filter_active": 1}
-        return action
+        return self._support_action(
+            "support_contract.action_support_credit_lot",
+            self.env._("Credits of %s", organization.display_name),
+            [("partner_id", "=", organization.id)],
+            {"search_default_filter_active": 1},
+        )
 
     def action_view_support_credit_moves(self):
         self.ensure_one()
         organization = self.commercial_partner_id
-        action = self.env["ir.actions.act_window"]._for_xml_id("support_contract.action_support_credit_move")
-        action["display_name"] = self.env._("Credit ledger of %s", organization.display_name)
-        action["domain"] = [("partner_id", "=", organization.id)]
-        action["context"] = {}
-        return action
+        return self._support_action(
+            "support_contract.action_support_credit_move",
+            self.env._("Credit ledger of %s", organization.display_name),
+            [("partner_id", "=", organization.id)],
+        )
 
     def action_view_support_deployments(self):
         self.ensure_one()
         organization = self.commercial_partner_id
-        action = self.env["ir.actions.act_window"]._for_xml_id("support_contract.support_deployment_action")
-        action["display_name"] = self.env._("Deployments of %s", organization.display_name)
-        action["domain"] = ["|", ("partner_id", "=", organization.id), ("coowner_ids", "in", organization.ids)]
-        action["context"] = {"default_partner_id": organization.id}
-        return action
+        return self._support_action(
+            "support_contract.support_deployment_action",
+            self.env._("Deployments of %s", organization.display_name),
+            ["|", ("partner_id", "=", organization.id), ("coowner_ids", "in", organization.ids)],
+            {"default_partner_id": organization.id},
+        )
 
     def action_view_support_contracts(self):
         self.ensure_one()
         organization = self.commercial_partner_id
-        action = self.env["ir.actions.act_window"]._for_xml_id("support_contract.support_contract_action")
-        action["display_name"] = self.env._("Support contracts of %s", organization.display_name)
-        action["domain"] = [("partner_id", "=", organization.id)]
-        action["context"] = {}
-        return action
+        return self._support_action(
+            "support_contract.support_contract_action",
+            self.env._("Support contracts of %s", organization.display_name),
+            [("partner_id", "=", organization.id)],
+        )
 
     def _support_notify_low_balance(self):
         """Send one notice to the contacts of these organizations whose balance
