@@ -285,3 +285,19 @@ class TestTicketMeteringPerformance(SupportMeteringCase):
         self.assertLessEqual(metered - unmetered, 60, (small, unmetered, metered))
         # and the whole batch costs a small fixed number of queries per line (measured: about 1)
         self.assertLessEqual(metered, 2 * 1000 + 100, (small, unmetered, metered))
+
+
+@tagged("post_install", "-at_install")
+class TestLowBalanceExpiring(SupportMeteringCase):
+    @freeze_time("2026-11-23 10:00:00")
+    def test_credits_expiring_within_30_days_notified_once(self):
+        self.env.company.support_low_balance_threshold = 10
+        self._grant(self.org_a, 500, date(2026, 12, 15))
+        ticket = self._ticket()
+        self._log(ticket, 0.5)
+        self._log(ticket, 0.5)
+        messages = self.env["mail.message"].search(
+            [("model", "=", "res.partner"), ("res_id", "=", self.org_a.id), ("subject", "=", "Your support credits run low")]
+        )
+        self.assertEqual(len(messages), 1)
+        self.assertIn("expiring within 30 days", messages.body)

@@ -1,4 +1,7 @@
+from datetime import date
+
 from odoo import http
+from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -96,3 +99,69 @@ class TestTicketPortalClose(HttpCase):
         for form in forms:
             self.assertEqual(form.get("method"), "POST")
             self.assertTrue(form.xpath("./input[@name='csrf_token']"))
+
+
+@tagged("post_install", "-at_install")
+class TestTicketPortalDeployment(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Partner = cls.env["res.partner"]
+        cls.org_a = Partner.create({"name": "Alpha Org", "is_company": True})
+        cls.org_b = Partner.create({"name": "Beta Reseller", "is_company": True})
+        cls.org_c = Partner.create({"name": "Gamma Stranger", "is_company": True})
+        cls.user_b = new_test_user(cls.env, login="portal_beta", password="portal_beta_pw", groups="base.group_portal")
+        cls.user_b.partner_id.parent_id = cls.org_b
+        plan = cls.env["support.plan"].create({"name": "Portal Plan"})
+        Deployment = cls.env["support.deployment"]
+        cls.covered = Deployment.create(
+            {"name": "PORTAL-COVERED", "partner_id": cls.org_a.id, "coowner_ids": [Command.set(cls.org_b.ids)]}
+        )
+        cls.uncovered = Deployment.create({"name": "PORTAL-UNCOVERED", "partner_id": cls.org_b.id})
+        cls.foreign = Deployment.create({"name": "PORTAL-FOREIGN", "partner_id": cls.org_c.id})
+        cls.env["support.contract"].create(
+            {
+                "deployment_id": cls.covered.id,
+                "plan_id": plan.id,
+                "term_ids": [Command.create({"date_start": date(2020, 1, 1), "date_end": date(2035, 12, 31)})],
+            }
+        )
+
+    def test_form_lists_the_organization_deployments(self):
+        self.authenticate("portal_beta", "portal_beta_pw")
+        response = self.url_open("/new/ticket")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("PORTAL-COVERED", response.text)  # co-owned
+        self.assertIn("PORTAL-UNCOVERED", response.text)  # owned
+        self.assertNotIn("PORTAL-FOREIGN", response.text)
+        self.assertIn("support_deployment_uncovered_notice", response.text)
+        self.assertIn("not covered: time billed hourly", response.text)
+
+    def _submit(self, deployment):
+        return self.url_open(
+            "/submitted/ticket",
+            data={
+                "subject": "Portal ticket",
+                "description": "It does not start.",
+                "support_deployment": deployment.id,
+                "csrf_token": http.Request.csrf_token(self),
+            },
+            allow_redirects=False,
+        )
+
+    def test_submit_with_own_deployment(self):
+        self.authenticate("portal_beta", "portal_beta_pw")
+        response = self._submit(self.covered)
+        self.assertIn(response.status_code, (302, 303))
+        ticket = self.env["helpdesk.ticket"].search([("name", "=", "Portal ticket")])
+        self.assertRecordValues(
+            ticket, [{"support_deployment_id": self.covered.id, "support_paying_partner_id": self.org_b.id}]
+        )
+        self.assertTrue(ticket.support_contract_id)
+
+    @mute_logger("odoo.http")
+    def test_submit_with_foreign_deployment_not_found(self):
+        self.authenticate("portal_beta", "portal_beta_pw")
+        response = self._submit(self.foreign)
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(self.env["helpdesk.ticket"].search([("name", "=", "Portal ticket")]))
