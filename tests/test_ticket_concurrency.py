@@ -53,6 +53,27 @@ class TestTicketMeteringConcurrency(BaseCase):
             self.ticket_ids = tickets.ids
             self.employee_id = employee.id
             self.org_id = org.id
+            self.record_ids = {
+                "partners": (org | contact).ids,
+                "plan": plan.id,
+                "deployment": deployment.id,
+            }
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        """The data was committed: remove it (the ledger refuses deletions
+        through the ORM, so its rows go with SQL)."""
+        with self.registry.cursor() as cr:
+            lot_ids = (self.lot_soon, self.lot_late)
+            cr.execute("DELETE FROM support_credit_move WHERE lot_id IN %s OR ticket_id IN %s", [lot_ids, tuple(self.ticket_ids)])
+            cr.execute("DELETE FROM support_credit_lot WHERE id IN %s", [lot_ids])
+            cr.execute("DELETE FROM account_analytic_line WHERE ticket_id IN %s", [tuple(self.ticket_ids)])
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["helpdesk.ticket"].browse(self.ticket_ids).unlink()
+            env["support.contract"].search([("deployment_id", "=", self.record_ids["deployment"])]).unlink()
+            env["support.deployment"].browse(self.record_ids["deployment"]).unlink()
+            env["support.plan"].browse(self.record_ids["plan"]).unlink()
+            env["res.partner"].browse(self.record_ids["partners"]).unlink()
 
     def _log_time(self, ticket_id, barrier, results):
         attempts = 0
