@@ -315,7 +315,12 @@ class HelpdeskTicket(models.Model):
             stage = self.env["helpdesk.ticket.stage"].browse(vals["stage_id"])
             if not stage.closed:
                 self._support_check_reopen()
-        return super().write(vals)
+        res = super().write(vals)
+        if vals.get("support_deployment_id"):
+            # a deployment set after opening: the plan is copied now, and so
+            # are its incident points charged
+            self.filtered(lambda t: t.support_metering == "incident")._support_charge_incident()
+        return res
 
     def _message_post_after_hook(self, message, msg_values):
         """The first public message from staff to the customer is the first response."""
@@ -396,7 +401,16 @@ class HelpdeskTicket(models.Model):
         points (copied on the ticket) from the paying organization; refused,
         saying how many points are missing, when it does not hold enough."""
         Lot = self.env["support.credit.lot"].sudo()
+        charged = {
+            ticket
+            for ticket, in self.env["support.credit.move"].sudo()._read_group(
+                [("ticket_id", "in", self.ids), ("move_type", "=", "consume"), ("timesheet_id", "=", False)],
+                ["ticket_id"],
+            )
+        }
         for ticket in self:
+            if ticket in charged:
+                continue  # one charge per incident
             points = ticket.support_incident_points
             partner = ticket.support_paying_partner_id
             if points <= 0 or not partner:

@@ -301,3 +301,17 @@ class TestLowBalanceExpiring(SupportMeteringCase):
         )
         self.assertEqual(len(messages), 1)
         self.assertIn("expiring within 30 days", messages.body)
+
+
+@tagged("post_install", "-at_install")
+class TestTicketIncidentLateDeployment(SupportMeteringCase):
+    def test_deployment_set_after_opening_charges_once(self):
+        self.plan.write({"metering": "incident", "incident_points": 10})
+        self._grant(self.org_a, 25)
+        ticket = self._ticket(deployment=self.env["support.deployment"])
+        self.assertEqual(self._balance(self.org_a), 25)
+        ticket.support_deployment_id = self.deployment
+        self.assertEqual(ticket.support_metering, "incident")
+        self.assertEqual(self._balance(self.org_a), 15)
+        ticket.write({"support_deployment_id": self.deployment.id, "name": "Renamed"})
+        self.assertEqual(self._balance(self.org_a), 15)
