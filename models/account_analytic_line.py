@@ -114,12 +114,11 @@ class AccountAnalyticLine(models.Model):
         """Post the difference between what these lines should have metered and
         what they have: more minutes consume credits (FIFO), the rest is
         uncovered and billed; fewer minutes first reduce the uncovered time, then
-        give credits back (the line's consumptions are refunded and the new
-        covered amount consumed again). ``reverse``: the lines are deleted."""
-        Move = self.env["support.credit.move"].sudo()
+        give credits back to the lots they came from (see ``_support_give_back``).
+        ``reverse``: the lines are deleted."""
         lines = self.sudo()
         consume_requests = []  # (line, quantity)
-        refunds = []  # (line, new covered)
+        refunds = []  # (line, credits to give back)
         new_values = {}
         for line in lines:
             target = 0 if reverse else line._support_target_minutes()
@@ -142,29 +141,10 @@ class AccountAnalyticLine(models.Model):
                 reduce -= from_uncovered
                 if reduce:
                     covered -= reduce
-                    refunds.append((line, covered))
+                    refunds.append((line, reduce))
             new_values[line] = {"support_minutes": target, "support_covered_minutes": covered, "support_uncovered_minutes": uncovered}
         if refunds:
-            refund_lines = self.browse([line.id for line, _covered in refunds]).sudo()
-            moves = Move.search([("timesheet_id", "in", refund_lines.ids), ("move_type", "=", "consume")])
-            reason = self.env._("Timesheet time reduced or deleted")
-            for line in refund_lines:
-                line_moves = moves.filtered(lambda move, line=line: move.timesheet_id == line)
-                if line_moves:
-                    company = line_moves.company_id[:1]
-                    Move.with_company(company)._refund(
-                        line_moves,
-                        reason,
-                        validity_days=company.support_refund_validity_days or 90,
-                        timesheet_id=line.id,
-                        ticket_id=line.ticket_id.id,
-                        origin=line.ticket_id.number,
-                    )
-            for line, covered in refunds:
-                if covered > 0:
-                    consume_requests.append((line, covered))
-                    # the re-consumption replaces the covered amount
-                    new_values[line]["support_covered_minutes"] = 0
+            self._support_give_back(refunds)
         if consume_requests:
             results = self._support_consume_batch(consume_requests)
             for line, quantity in consume_requests:
@@ -186,6 +166,55 @@ class AccountAnalyticLine(models.Model):
         paying = lines.ticket_id.support_paying_partner_id
         if paying:
             paying._support_notify_low_balance()
+
+    def _support_give_back(self, requests):
+        """Give credits back to the lots the lines consumed from, last drawn
+        first: whole consumptions are refunded (``_refund``: to their lot, or a
+        new lot if it has expired); of the last one only the difference, its
+        refund being followed by a consumption of what the line keeps, on the
+        lot the refund went to.
+
+        :param requests: list of ``(line, credits)`` (positive credits)
+        """
+        Move = self.env["support.credit.move"].sudo()
+        lines = self.browse([line.id for line, _credits in requests]).sudo()
+        moves = Move.search(
+            [("timesheet_id", "in", lines.ids), ("move_type", "=", "consume"), ("refund_ids", "=", False)]
+        )
+        reason = self.env._("Timesheet time reduced or deleted")
+        for line, credits in requests:
+            line_moves = moves.filtered(lambda move, line=line: move.timesheet_id == line).sorted(
+                lambda move: (move.lot_id.expiry_date, move.id), reverse=True
+            )
+            to_refund, partial, rest = Move, None, credits
+            for move in line_moves:
+                if rest <= 0:
+                    break
+                to_refund |= move
+                taken = -move.quantity
+                if taken > rest:
+                    partial = (move, taken - rest)
+                rest -= min(taken, rest)
+            if not to_refund:
+                continue
+            company = to_refund.company_id[:1]
+            origin = {"timesheet_id": line.id, "ticket_id": line.ticket_id.id, "origin": line.ticket_id.number}
+            refunded = Move.with_company(company)._refund(
+                to_refund, reason, validity_days=company.support_refund_validity_days or 90, **origin
+            )
+            if partial:
+                move, kept = partial
+                refund = refunded.filtered(lambda r, move=move: r.refund_of_id == move)
+                Move.create(
+                    {
+                        **origin,
+                        "lot_id": refund.lot_id.id,
+                        "move_type": "consume",
+                        "quantity": -kept,
+                        "date": move.date,
+                        "reason": reason,
+                    }
+                )
 
     def _support_consume_batch(self, requests):
         """Consume credits for several lines at once: per organization and

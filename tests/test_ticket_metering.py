@@ -109,6 +109,10 @@ class TestTicketMetering(SupportMeteringCase):
         self.assertEqual(line.support_covered_minutes, 60)
         line.with_user(self.engineer).unit_amount = 20 / 60
         self.assertEqual(self._balance(self.org_a), 80)
+        # the last consumption is refunded whole, the first one refunded and 20 kept
+        line_moves = self.Move.search([("timesheet_id", "=", line.id)], order="id")
+        self.assertEqual(line_moves.mapped("quantity"), [-30, -30, 30, 30, -20])
+        self.assertEqual(sum(line_moves.mapped("quantity")), -20)
         self.assertRecordValues(line, [{"support_minutes": 20, "support_covered_minutes": 20}])
         ticket.invalidate_recordset(["support_credits_consumed"])
         self.assertEqual(ticket.support_credits_consumed, 20)
@@ -315,3 +319,20 @@ class TestTicketIncidentLateDeployment(SupportMeteringCase):
         self.assertEqual(self._balance(self.org_a), 15)
         ticket.write({"support_deployment_id": self.deployment.id, "name": "Renamed"})
         self.assertEqual(self._balance(self.org_a), 15)
+
+
+@tagged("post_install", "-at_install")
+class TestTicketMeteringExpiredLots(SupportMeteringCase):
+    def test_reduction_after_the_source_lot_expired(self):
+        with freeze_time("2026-01-10"):
+            old = self._grant(self.org_a, 40, date(2026, 1, 31))
+            new = self._grant(self.org_a, 100, date(2026, 12, 31))
+            ticket = self._ticket()
+            line = self._log(ticket, 1.0)  # 40 from the old lot, 20 from the new one
+        with freeze_time("2026-03-01"):
+            line.unit_amount = 0.5  # 30 credits back: 20 to the new lot, 10 of the old lot's 40
+            self.assertEqual(new.remaining, 100)
+            extra = self.Lot.search([("partner_id", "=", self.org_a.id)]) - old - new
+            self.assertRecordValues(extra, [{"quantity": 40, "remaining": 10, "expiry_date": date(2026, 5, 30)}])
+            self.assertEqual(self._balance(self.org_a), 110)
+            self.assertEqual(line.support_covered_minutes, 30)
