@@ -187,7 +187,9 @@ class HelpdeskTicket(models.Model):
         for ticket in self:
             ticket.support_paying_partner_id = ticket.commercial_partner_id
 
-    @api.depends("support_open_date", "priority", "support_sla_targets", "support_calendar_id", "partner_id.tz")
+    @api.depends(
+        "support_open_date", "priority", "support_sla_targets", "support_calendar_id", "partner_id.tz", "commercial_partner_id.tz"
+    )
     def _compute_sla_deadline(self):
         calendars = self.support_calendar_id.sudo()
         opened = [ticket.support_open_date for ticket in self if ticket.support_open_date]
@@ -212,7 +214,7 @@ class HelpdeskTicket(models.Model):
                         hours,
                         schedules.get(calendar.id, []),
                         holidays.get(calendar.id, []),
-                        tz=ticket.partner_id.tz or calendar.sudo().tz or "UTC",
+                        tz=ticket.partner_id.tz or ticket.commercial_partner_id.tz or calendar.sudo().tz or "UTC",
                     )
                 except ValueError:
                     deadline = False
