@@ -1,2 +1,4 @@
 from . import lib
+from . import controllers
 from . import models
+from . import wizards

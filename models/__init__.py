@@ -5,3 +5,4 @@ from . import support_deployment
 from . import support_contract
 from . import support_contract_term
 from . import product_template
+from . import support_card_claim_attempt
