@@ -1,3 +1,4 @@
 """Pure computations of the addon (no Odoo imports), each unit-tested on its own."""
 from . import card_code
 from . import terms
+from . import fifo

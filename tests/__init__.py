@@ -4,3 +4,7 @@ from . import test_credit_card
 from . import test_terms
 from . import test_deployment
 from . import test_contract
+from . import test_fifo
+from . import test_credit_ledger
+from . import test_credit_ledger_property
+from . import test_credit_ledger_performance

@@ -1,1 +1,2 @@
 from . import support_credit_card_claim_wizard
+from . import support_credit_adjust_wizard

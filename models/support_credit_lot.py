@@ -1,0 +1,431 @@
+# Copyright 2026 support_contract authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+from ..lib import fifo
+
+
+class SupportCreditLot(models.Model):
+    """A grant of support credits to an organization, with its expiry.
+
+    The lot is the unit that expires; what it holds is the sum of its moves
+    (``support.credit.move``), kept in the stored ``remaining``. Lots are never
+    deleted and never change hands: every change goes through a move.
+    """
+
+    _name = "support.credit.lot"
+    _description = "Support Credit Lot"
+    _order = "expiry_date, id"
+    _check_company_auto = True
+
+    # Fields that define what a lot is: fixed once created. A correction is a
+    # move (adjustment), never a write.
+    _IMMUTABLE_FIELDS = ("partner_id", "company_id", "quantity", "date", "expiry_date", "remaining")
+    # Fields the API sets itself; never taken from origin values.
+    _LEDGER_FIELDS = frozenset({
+        "id", "partner_id", "quantity", "remaining", "expiry_date", "state", "move_ids",
+        "create_uid", "create_date", "write_uid", "write_date", "display_name",
+    })
+
+    name = fields.Char(string="Description", required=True)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Organization",
+        required=True,
+        readonly=True,
+        ondelete="restrict",
+        check_company=True,
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        readonly=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    quantity = fields.Integer(string="Granted", required=True, readonly=True)
+    remaining = fields.Integer(
+        compute="_compute_remaining",
+        store=True,
+        help="Credits left in this lot: the sum of its moves.",
+    )
+    date = fields.Date(
+        string="Grant Date",
+        required=True,
+        readonly=True,
+        default=lambda self: fields.Date.context_today(self),
+    )
+    expiry_date = fields.Date(
+        required=True,
+        readonly=True,
+        help="Last day on which the credits of this lot can be used.",
+    )
+    state = fields.Selection(
+        [("active", "Active"), ("depleted", "Depleted"), ("expired", "Expired")],
+        compute="_compute_state",
+        search="_search_state",
+    )
+    move_ids = fields.One2many("support.credit.move", "lot_id", string="Moves", readonly=True)
+    sale_line_id = fields.Many2one(
+        "sale.order.line",
+        string="Order Line",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        check_company=True,
+    )
+    origin = fields.Char(readonly=True, help="Free reference of what granted these credits.")
+
+    _partner_expiry_idx = models.Index("(partner_id, expiry_date)")
+    _quantity_positive = models.Constraint(
+        "CHECK (quantity > 0)",
+        "A credit lot must grant a positive number of credits.",
+    )
+    _remaining_not_negative = models.Constraint(
+        "CHECK (remaining >= 0)",
+        "A credit lot cannot hold fewer than zero credits.",
+    )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends("move_ids.quantity")
+    def _compute_remaining(self):
+        totals = dict(
+            self.env["support.credit.move"].sudo()._read_group(
+                [("lot_id", "in", self._origin.ids)],
+                ["lot_id"],
+                ["quantity:sum"],
+            )
+        )
+        for lot in self:
+            lot.remaining = totals.get(lot._origin, 0)
+
+    @api.depends("remaining", "expiry_date")
+    def _compute_state(self):
+        today = fields.Date.context_today(self)
+        for lot in self:
+            if lot.expiry_date and lot.expiry_date < today:
+                lot.state = "expired"
+            elif lot.remaining > 0:
+                lot.state = "active"
+            else:
+                lot.state = "depleted"
+
+    def _search_state(self, operator, value):
+        if operator != "in":
+            return NotImplemented
+        today = fields.Date.context_today(self)
+        domain = Domain.FALSE
+        if "expired" in value:
+            domain |= Domain("expiry_date", "<", today)
+        if "active" in value:
+            domain |= Domain("expiry_date", ">=", today) & Domain("remaining", ">", 0)
+        if "depleted" in value:
+            domain |= Domain("expiry_date", ">=", today) & Domain("remaining", "<=", 0)
+        return domain
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    def write(self, vals):
+        if frozen := [name for name in self._IMMUTABLE_FIELDS if name in vals]:
+            raise UserError(
+                self.env._(
+                    "The %(fields)s of a credit lot cannot be changed: credits never move "
+                    "to another organization, and a correction is a new move (an adjustment).",
+                    fields=", ".join(self._fields[name].string for name in frozen),
+                )
+            )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_ledger(self):
+        raise UserError(
+            self.env._(
+                "Credit lots cannot be deleted: the credit ledger is append-only. "
+                "A correction is a new move (an adjustment)."
+            )
+        )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_view_moves(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("support_contract.action_support_credit_move")
+        action["domain"] = [("lot_id", "=", self.id)]
+        action["context"] = {"default_lot_id": self.id}
+        return action
+
+    # ------------------------------------------------------------------
+    # Business methods (the ledger's API)
+    # ------------------------------------------------------------------
+    @api.model
+    def _grant(self, partner, quantity, expiry_date, reason, **origin):
+        """Grant ``quantity`` credits to the organization of ``partner``.
+
+        :param partner: any ``res.partner``; the lot belongs to its organization
+            (``commercial_partner_id``).
+        :param int quantity: positive number of credits.
+        :param expiry_date: last day the credits can be used (not in the past).
+        :param str reason: why the credits are granted (shown in the ledger).
+        :param origin: fields of the lot and/or its grant move, e.g.
+            ``sale_line_id=line.id``, ``origin="SO042"``; also ``name``,
+            ``date`` (grant date) and ``company_id`` of the lot.
+        :return: the new lot (its grant move is in ``move_ids``).
+        """
+        return self._grant_many([{
+            "partner_id": partner,
+            "quantity": quantity,
+            "expiry_date": expiry_date,
+            "reason": reason,
+            **origin,
+        }])
+
+    @api.model
+    def _grant_many(self, vals_list):
+        """Grant several lots at once: one ``create`` for the lots, one for
+        their grant moves, whatever the number of lots.
+
+        :param list vals_list: dicts with ``partner_id`` (id or record),
+            ``quantity``, ``expiry_date``, ``reason`` and optional origin keys
+            (see :meth:`_grant`).
+        :return: the new lots, in the order of ``vals_list``.
+        """
+        Move = self.env["support.credit.move"]
+        today = fields.Date.context_today(self)
+        partner_ids = []
+        for vals in vals_list:
+            partner = vals.get("partner_id")
+            partner_id = partner.id if isinstance(partner, models.BaseModel) else partner
+            if not partner_id or not isinstance(partner_id, int):
+                raise UserError(self.env._("Credits must be granted to an organization."))
+            partner_ids.append(partner_id)
+        # one recordset, so that the organizations are read in one query
+        partners = self.env["res.partner"].browse(partner_ids)
+        lot_vals_list, move_vals_list = [], []
+        for vals, partner in zip(vals_list, partners):
+            vals = dict(vals)
+            del vals["partner_id"]
+            quantity = vals.pop("quantity", None)
+            expiry_date = fields.Date.to_date(vals.pop("expiry_date", None))
+            reason = self._check_reason(vals.pop("reason", None))
+            self._check_quantity(quantity)
+            if not expiry_date:
+                raise UserError(self.env._("Credits must be granted with an expiry date."))
+            if expiry_date < today:
+                raise UserError(
+                    self.env._(
+                        "Credits expiring on %(date)s cannot be granted: that date is past.",
+                        date=expiry_date,
+                    )
+                )
+            lot_origin, move_origin = self._split_origin(vals)
+            lot_vals_list.append({
+                "name": reason,
+                **lot_origin,
+                "partner_id": partner.commercial_partner_id.id,
+                "quantity": quantity,
+                "expiry_date": expiry_date,
+            })
+            move_vals_list.append({
+                **move_origin,
+                "move_type": "grant",
+                "quantity": quantity,
+                "reason": reason,
+            })
+        lots = self.create(lot_vals_list)
+        Move.create([
+            {**move_vals, "lot_id": lot.id}
+            for lot, move_vals in zip(lots, move_vals_list)
+        ])
+        return lots
+
+    @api.model
+    def _consume(self, partner, quantity, reason, date=None, **origin):
+        """Consume ``quantity`` credits of the organization of ``partner``.
+
+        Draws from the lots of the current company (``self.env.company``) that
+        expire first (ties: oldest lot), never from an expired one. The lots
+        are locked (``SELECT ... FOR UPDATE``, in id order) before their
+        ``remaining`` is read, so two consumptions never spend the same credit.
+
+        :param int quantity: positive number of credits to consume.
+        :param str reason: shown in the ledger.
+        :param date: when the consumption happened (datetime; default: now).
+        :param origin: fields of the consume moves (e.g. ``origin="T42"``).
+        :return: ``(moves, uncovered)``: the consume moves (one per lot drawn
+            from; empty if nothing could be covered) and the number of credits
+            no lot could cover.
+        """
+        Move = self.env["support.credit.move"]
+        self._check_quantity(quantity)
+        reason = self._check_reason(reason)
+        organization = self._organization(partner)
+        move_date = fields.Datetime.to_datetime(date) if date else fields.Datetime.now()
+        # A lot is usable on the day of the consumption, and never once expired.
+        day = max(fields.Date.context_today(self), fields.Date.context_today(self, timestamp=move_date))
+        _lot_origin, move_origin = self._split_origin(origin, lot=False)
+        lots = self.search(
+            [
+                ("partner_id", "=", organization.id),
+                ("company_id", "=", self.env.company.id),
+                ("expiry_date", ">=", day),
+                ("remaining", ">", 0),
+            ],
+            order="expiry_date, id",
+        )
+        if not lots:
+            return Move, quantity
+        lots._lock_rows()
+        allocations, uncovered = fifo.allocate(
+            [(lot.id, lot.remaining, lot.expiry_date) for lot in lots],
+            quantity,
+            day,
+        )
+        moves = Move.create([
+            {
+                **move_origin,
+                "lot_id": lot_id,
+                "move_type": "consume",
+                "quantity": -taken,
+                "date": move_date,
+                "reason": reason,
+            }
+            for lot_id, taken in allocations
+        ])
+        return moves, uncovered
+
+    @api.model
+    def _cron_expire(self, batch_size=500):
+        """Expire what remains in lots past their expiry date, in every
+        company: one ``expire`` move of ``-remaining`` per lot, in batches
+        committed one by one. Idempotent: an expired lot holds nothing, so it
+        is not found again."""
+        # A job for the whole database, whoever runs it (the scheduler, or a
+        # manager clicking "Run Manually"): no company's lots are skipped.
+        self = self.sudo()
+        Move = self.env["support.credit.move"]
+        today = fields.Date.context_today(self)
+        domain = [("expiry_date", "<", today), ("remaining", ">", 0)]
+        reason = self.env._("Expired")
+        while True:
+            lots = self.search(domain, order="expiry_date, id", limit=batch_size)
+            if not lots:
+                break
+            # Skip lots another transaction holds; the next run takes them.
+            lots = lots.try_lock_for_update()
+            if not lots:
+                break
+            lots.invalidate_recordset(["remaining"])
+            lots = lots.filtered(lambda lot: lot.remaining > 0)
+            Move.create([
+                {
+                    "lot_id": lot.id,
+                    "move_type": "expire",
+                    "quantity": -lot.remaining,
+                    "reason": reason,
+                }
+                for lot in lots
+            ])
+            remaining = self.search_count(domain)
+            if not self.env["ir.cron"]._commit_progress(len(lots), remaining=remaining) or not remaining:
+                break
+
+    def _adjust(self, quantity, reason):
+        """Add (positive) or remove (negative) credits of this lot, as an
+        ``adjust`` move. Support Managers only; never below zero; not on an
+        expired lot (grant a new lot instead).
+
+        :return: the adjustment move.
+        """
+        self.ensure_one()
+        if not (self.env.su or self.env.user.has_group("support_contract.group_support_manager")):
+            raise AccessError(self.env._("Only Support Managers can adjust credits."))
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not quantity:
+            raise UserError(
+                self.env._("An adjustment must be a whole number of credits other than zero (got %s).", quantity)
+            )
+        reason = self._check_reason(reason)
+        if self.expiry_date < fields.Date.context_today(self):
+            raise UserError(
+                self.env._(
+                    "The lot %(lot)s expired on %(date)s and cannot be adjusted: grant a new lot instead.",
+                    lot=self.display_name,
+                    date=self.expiry_date,
+                )
+            )
+        self._lock_rows()
+        if self.remaining + quantity < 0:
+            raise UserError(
+                self.env._(
+                    "The lot %(lot)s holds %(remaining)s credits: removing %(removed)s would take it below zero.",
+                    lot=self.display_name,
+                    remaining=self.remaining,
+                    removed=-quantity,
+                )
+            )
+        return self.env["support.credit.move"].create({
+            "lot_id": self.id,
+            "move_type": "adjust",
+            "quantity": quantity,
+            "reason": reason,
+        })
+
+    def _lock_rows(self):
+        """Lock these lots until the end of the transaction, waiting for any
+        concurrent holder, always in id order (so two spenders cannot
+        deadlock), then forget their cached ``remaining`` so that the next
+        read comes from the database."""
+        if self.ids:
+            self.env.cr.execute(SQL(
+                "SELECT id FROM %s WHERE id IN %s ORDER BY id FOR UPDATE",
+                SQL.identifier(self._table),
+                tuple(self.ids),
+            ))
+        self.invalidate_recordset(["remaining"])
+
+    @api.model
+    def _organization(self, partner):
+        organization = partner.commercial_partner_id if partner else partner
+        if not organization or len(organization) != 1:
+            raise UserError(self.env._("Credits belong to exactly one organization: none was given."))
+        return organization
+
+    @api.model
+    def _check_quantity(self, quantity):
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+            raise UserError(
+                self.env._("A number of credits must be a positive whole number (got %s).", quantity)
+            )
+
+    @api.model
+    def _check_reason(self, reason):
+        if not isinstance(reason, str) or not reason.strip():
+            raise UserError(self.env._("Every move of the credit ledger needs a reason."))
+        return reason.strip()
+
+    @api.model
+    def _split_origin(self, origin, lot=True):
+        """Split origin values (e.g. ``sale_line_id``, ``origin``) between the
+        lot and its move: each key goes to the model(s) having such a field.
+        A field added later to either model (``card_id``, ``ticket_id``...)
+        works as an origin key without touching this code."""
+        Move = self.env["support.credit.move"]
+        lot_vals, move_vals = {}, {}
+        for key, value in origin.items():
+            if isinstance(value, models.BaseModel):
+                value = value.id
+            on_lot = lot and key in self._fields and key not in self._LEDGER_FIELDS
+            on_move = key in Move._fields and key not in Move._LEDGER_FIELDS
+            if not (on_lot or on_move):
+                raise ValueError(f"{key!r} is not an origin field of the credit ledger")
+            if on_lot:
+                lot_vals[key] = value
+            if on_move:
+                move_vals[key] = value
+        return lot_vals, move_vals

@@ -1,0 +1,199 @@
+# Copyright 2026 support_contract authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class SupportCreditMove(models.Model):
+    """One line of the append-only credit ledger.
+
+    Every change of a lot's credits (grant, consume, refund, expire, adjust)
+    is a move; a lot's ``remaining`` is the sum of its moves. Moves are never
+    edited or deleted: a correction is a new move. Origin fields (order line,
+    and later card, timesheet line, ticket) are plain optional fields: the
+    API takes any of them as keyword arguments.
+    """
+
+    _name = "support.credit.move"
+    _description = "Support Credit Move"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    # Fields the API sets itself; never taken from origin values.
+    _LEDGER_FIELDS = frozenset({
+        "id", "date", "lot_id", "partner_id", "company_id", "quantity", "move_type",
+        "user_id", "reason", "refund_of_id", "refund_ids",
+        "create_uid", "create_date", "write_uid", "write_date", "display_name",
+    })
+
+    date = fields.Datetime(required=True, readonly=True, index=True, default=fields.Datetime.now)
+    # No check_company: the move's company *is* its lot's (related field), so
+    # the check could never fail and would cost a query-less but slow domain
+    # evaluation per move on batch grants.
+    lot_id = fields.Many2one(
+        "support.credit.lot",
+        string="Lot",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="restrict",
+    )
+    partner_id = fields.Many2one(
+        related="lot_id.partner_id",
+        string="Organization",
+        store=True,
+        index=True,
+    )
+    company_id = fields.Many2one(related="lot_id.company_id", store=True, index=True)
+    quantity = fields.Integer(required=True, readonly=True, help="Credits added (positive) or taken (negative).")
+    move_type = fields.Selection(
+        [
+            ("grant", "Grant"),
+            ("consume", "Consumption"),
+            ("refund", "Refund"),
+            ("expire", "Expiry"),
+            ("adjust", "Adjustment"),
+        ],
+        string="Type",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="User",
+        required=True,
+        readonly=True,
+        ondelete="restrict",
+        default=lambda self: self.env.uid,
+    )
+    reason = fields.Char(required=True, readonly=True)
+    sale_line_id = fields.Many2one(
+        "sale.order.line",
+        string="Order Line",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        check_company=True,
+    )
+    refund_of_id = fields.Many2one(
+        "support.credit.move",
+        string="Refund Of",
+        readonly=True,
+        ondelete="restrict",
+        check_company=True,
+    )
+    refund_ids = fields.One2many("support.credit.move", "refund_of_id", string="Refunds", readonly=True)
+    origin = fields.Char(readonly=True, help="Free reference of what caused this move.")
+
+    _quantity_not_zero = models.Constraint(
+        "CHECK (quantity != 0)",
+        "A credit move must add or remove at least one credit.",
+    )
+    # Also the index behind refund_of_id: a move is refunded at most once,
+    # even by two transactions at the same time.
+    _refund_once = models.UniqueIndex(
+        "(refund_of_id) WHERE refund_of_id IS NOT NULL",
+        "These credits have already been refunded.",
+    )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends("move_type", "quantity", "lot_id")
+    def _compute_display_name(self):
+        type_names = dict(self._fields["move_type"]._description_selection(self.env))
+        for move in self:
+            move.display_name = f"{type_names.get(move.move_type, '')} {move.quantity:+d} ({move.lot_id.display_name})"
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    def write(self, vals):
+        raise UserError(
+            self.env._(
+                "Credit moves cannot be changed: the credit ledger is append-only, "
+                "a correction is a new move."
+            )
+        )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_ledger(self):
+        raise UserError(
+            self.env._(
+                "Credit moves cannot be deleted: the credit ledger is append-only, "
+                "a correction is a new move."
+            )
+        )
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+    @api.model
+    def _refund(self, moves, reason, validity_days=90, **origin):
+        """Give back the credits taken by the consume moves ``moves``.
+
+        Each consume move is refunded in full to its own lot if that lot has
+        not expired; the refunds whose lot has expired go, per organization and
+        company, to one new lot valid ``validity_days`` days. A move that was
+        already refunded is skipped (and a database index makes sure no move
+        is ever refunded twice); moves that are not consumptions are ignored.
+
+        :param moves: ``support.credit.move`` records (any type).
+        :param str reason: shown in the ledger.
+        :param int validity_days: validity of the new lot, in days.
+        :param origin: fields of the refund moves (e.g. ``origin="T42"``).
+        :return: the refund moves.
+        """
+        Lot = self.env["support.credit.lot"]
+        reason = Lot._check_reason(reason)
+        if isinstance(validity_days, bool) or not isinstance(validity_days, int) or validity_days <= 0:
+            raise UserError(
+                self.env._("The validity of refunded credits must be a positive number of days (got %s).", validity_days)
+            )
+        _lot_origin, move_origin = Lot._split_origin(origin, lot=False)
+        consumed = moves.filtered(lambda move: move.move_type == "consume" and move.quantity < 0)
+        if not consumed:
+            return self
+        # Lock the lots the refunds may go back to: a refund and a consumption
+        # of the same lot never interleave.
+        consumed.lot_id._lock_rows()
+        refunded = self.search([("refund_of_id", "in", consumed.ids)]).refund_of_id
+        to_refund = consumed - refunded
+        today = fields.Date.context_today(self)
+        now = fields.Datetime.now()
+        vals_list = []
+        orphans = defaultdict(lambda: self)  # (organization, company) -> moves whose lot expired
+        for move in to_refund:
+            if move.lot_id.expiry_date >= today:
+                vals_list.append({"lot_id": move.lot_id.id, "refund_of_id": move.id})
+            else:
+                orphans[move.lot_id.partner_id, move.lot_id.company_id] |= move
+        if orphans:
+            new_lots = Lot.create([
+                {
+                    "name": reason,
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "quantity": -sum(group.mapped("quantity")),
+                    "expiry_date": today + timedelta(days=validity_days),
+                }
+                for (partner, company), group in orphans.items()
+            ])
+            for new_lot, group in zip(new_lots, orphans.values()):
+                vals_list += [{"lot_id": new_lot.id, "refund_of_id": move.id} for move in group]
+        by_source = {move.id: move for move in to_refund}
+        return self.create([
+            {
+                **move_origin,
+                **vals,
+                "move_type": "refund",
+                "quantity": -by_source[vals["refund_of_id"]].quantity,
+                "date": now,
+                "reason": reason,
+            }
+            for vals in vals_list
+        ])
