@@ -555,5 +555,6 @@ class SupportCreditCard(models.Model):
                     date=fields.Datetime.to_string(card.claim_date),
                 ),
                 partner_ids=recipients.ids,
+                message_type="comment",
                 subtype_xmlid="mail.mt_comment",
             )
