@@ -32,6 +32,8 @@
         "views/support_credit_lot_views.xml",
         "views/support_credit_move_views.xml",
         "views/res_partner_views.xml",
+        "wizards/support_deployment_apply_wizard_views.xml",
+        "views/sale_order_views.xml",
         "data/ir_sequence_data.xml",
         "data/support_plan_data.xml",
         "data/support_contract_cron.xml",

@@ -9,3 +9,5 @@ from . import support_card_claim_attempt
 from . import support_credit_lot
 from . import support_credit_move
 from . import res_partner
+from . import sale_order
+from . import sale_order_line

@@ -13,6 +13,41 @@ class ResPartner(models.Model):
         help="Credits left in the unexpired lots of the organization.",
     )
 
+    support_deployment_count = fields.Integer(
+        string="Deployments",
+        compute="_compute_support_counts",
+        groups="support_contract.group_support_user,sales_team.group_sale_salesman",
+        help="Deployments the organization owns or co-owns.",
+    )
+    support_contract_count = fields.Integer(
+        string="Support Contracts",
+        compute="_compute_support_counts",
+        groups="support_contract.group_support_user,sales_team.group_sale_salesman",
+    )
+
+    def _compute_support_counts(self):
+        # Two grouped queries on deployments (owned, co-owned) and one on
+        # contracts, whatever the number of partners.
+        organizations = self.commercial_partner_id._origin
+        Deployment = self.env["support.deployment"]
+        deployments = {org: set() for org in organizations}
+        for org, found in Deployment._read_group(
+            [("partner_id", "in", organizations.ids)], ["partner_id"], ["id:array_agg"]
+        ):
+            deployments[org].update(found)
+        for org, found in Deployment._read_group(
+            [("coowner_ids", "in", organizations.ids)], ["coowner_ids"], ["id:array_agg"]
+        ):
+            if org in deployments:
+                deployments[org].update(found)
+        contracts = dict(self.env["support.contract"]._read_group(
+            [("partner_id", "in", organizations.ids)], ["partner_id"], ["__count"]
+        ))
+        for partner in self:
+            org = partner.commercial_partner_id._origin
+            partner.support_deployment_count = len(deployments.get(org, ()))
+            partner.support_contract_count = contracts.get(org, 0)
+
     def _compute_support_credit_balance(self):
         # One grouped query for the whole recordset; contacts show the
         # balance of their organization.
@@ -28,20 +63,48 @@ class ResPartner(models.Model):
         for partner in self:
             partner.support_credit_balance = balances.get(partner.commercial_partner_id._origin, 0)
 
+    def _support_action(self, xmlid, title, domain, context=None):
+        """The action `xmlid`, limited to `domain`, titled for the organization."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["display_name"] = title
+        action["domain"] = domain
+        action["context"] = context or {}
+        return action
+
     def action_view_support_credit_lots(self):
         self.ensure_one()
         organization = self.commercial_partner_id
-        action = self.env["ir.actions.act_window"]._for_xml_id("support_contract.action_support_credit_lot")
-        action["display_name"] = self.env._("Credits of %s", organization.display_name)
-        action["domain"] = [("partner_id", "=", organization.id)]
-        action["context"] = {"search_default_filter_active": 1}
-        return action
+        return self._support_action(
+            "support_contract.action_support_credit_lot",
+            self.env._("Credits of %s", organization.display_name),
+            [("partner_id", "=", organization.id)],
+            {"search_default_filter_active": 1},
+        )
 
     def action_view_support_credit_moves(self):
         self.ensure_one()
         organization = self.commercial_partner_id
-        action = self.env["ir.actions.act_window"]._for_xml_id("support_contract.action_support_credit_move")
-        action["display_name"] = self.env._("Credit ledger of %s", organization.display_name)
-        action["domain"] = [("partner_id", "=", organization.id)]
-        action["context"] = {}
-        return action
+        return self._support_action(
+            "support_contract.action_support_credit_move",
+            self.env._("Credit ledger of %s", organization.display_name),
+            [("partner_id", "=", organization.id)],
+        )
+
+    def action_view_support_deployments(self):
+        self.ensure_one()
+        organization = self.commercial_partner_id
+        return self._support_action(
+            "support_contract.support_deployment_action",
+            self.env._("Deployments of %s", organization.display_name),
+            ["|", ("partner_id", "=", organization.id), ("coowner_ids", "in", organization.ids)],
+            {"default_partner_id": organization.id},
+        )
+
+    def action_view_support_contracts(self):
+        self.ensure_one()
+        organization = self.commercial_partner_id
+        return self._support_action(
+            "support_contract.support_contract_action",
+            self.env._("Support contracts of %s", organization.display_name),
+            [("partner_id", "=", organization.id)],
+        )

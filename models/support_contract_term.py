@@ -25,6 +25,9 @@ class SupportContractTerm(models.Model):
     )
     order_id = fields.Many2one(related="sale_line_id.order_id", string="Order")
     credits = fields.Integer(help="Credits granted for this term (0 when none).")
+    lot_ids = fields.One2many(
+        "support.credit.lot", "contract_term_id", string="Credit Lots", readonly=True
+    )
 
     _check_dates = models.Constraint(
         "CHECK(date_end >= date_start)",

@@ -77,6 +77,14 @@ class SupportCreditLot(models.Model):
         ondelete="restrict",
         check_company=True,
     )
+    contract_term_id = fields.Many2one(
+        "support.contract.term",
+        string="Contract Term",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="The contract term whose credits this lot holds (they expire with it).",
+    )
     origin = fields.Char(readonly=True, help="Free reference of what granted these credits.")
     card_id = fields.Many2one(
         "support.credit.card",

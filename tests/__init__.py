@@ -1,4 +1,6 @@
 from . import test_install
+from . import test_sale_support
+from . import test_sale_performance
 from . import test_card_code
 from . import test_credit_card
 from . import test_terms
@@ -12,3 +14,4 @@ from . import test_card_claim
 from . import test_card_claim_wizard
 from . import test_card_claim_concurrency
 from . import test_card_portal
+from . import test_partner_support

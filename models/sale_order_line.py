@@ -1,0 +1,285 @@
+from collections import defaultdict
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..lib import terms as term_math
+
+# Credit packs and cards expire this many months after purchase (rule 5).
+PURCHASED_CREDITS_VALIDITY_MONTHS = 12
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    # ------------------------------------------------------------------
+    # Fields
+    # ------------------------------------------------------------------
+    support_kind = fields.Selection(related="product_id.product_tmpl_id.support_kind")
+    support_deployment_id = fields.Many2one(
+        "support.deployment",
+        string="Deployment",
+        index="btree_not_null",
+        check_company=True,
+        copy=False,
+        help="The serial number or deployment ID this support contract covers.",
+    )
+    support_credit_choice = fields.Selection(
+        [("organization", "Link to the organization"), ("card", "Create a Support Credit Card")],
+        string="Credits",
+        default="organization",
+        help="Link the credits to the organization of the invoice address (they can "
+        "never be moved to another organization), or create a Support Credit Card "
+        "that any organization can claim.",
+    )
+    support_carries_credits = fields.Boolean(compute="_compute_support_carries_credits")
+    support_coverage_end = fields.Date(
+        related="support_deployment_id.coverage_end", string="Current Expiry"
+    )
+    support_catch_up_terms = fields.Integer(
+        string="Terms Needed",
+        compute="_compute_support_terms",
+        help="The least number of terms that brings the coverage past today.",
+    )
+    support_new_expiry = fields.Date(
+        string="New Expiry",
+        compute="_compute_support_terms",
+        help="The deployment's coverage end once this line is confirmed.",
+    )
+    support_processed = fields.Boolean(
+        copy=False,
+        readonly=True,
+        help="Technical: the confirmation has extended the coverage and granted the credits.",
+    )
+    support_term_ids = fields.One2many("support.contract.term", "sale_line_id", string="Contract Terms")
+    support_card_ids = fields.One2many("support.credit.card", "sale_line_id", string="Credit Cards")
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends("product_id")
+    def _compute_support_carries_credits(self):
+        for line in self:
+            line.support_carries_credits = bool(
+                line.support_kind and line.product_id.product_tmpl_id.support_credits
+            )
+
+    @api.depends("support_deployment_id.coverage_end", "product_uom_qty", "product_id")
+    def _compute_support_terms(self):
+        today = fields.Date.context_today(self)
+        for line in self:
+            if line.support_kind != "contract" or not line.support_deployment_id:
+                line.support_catch_up_terms = 0
+                line.support_new_expiry = False
+                continue
+            months = line.product_id.product_tmpl_id.support_term_months
+            end = line._support_current_end()
+            line.support_catch_up_terms = term_math.catch_up_terms(end, today, months)
+            terms = line._support_terms_quantity()
+            line.support_new_expiry = (
+                term_math.new_expiry(end, today, terms, months) if terms > 0 else False
+            )
+
+    # ------------------------------------------------------------------
+    # Onchanges
+    # ------------------------------------------------------------------
+    @api.onchange("support_deployment_id")
+    def _onchange_support_deployment_id(self):
+        """Propose the catch-up quantity: enough terms to bring the coverage current."""
+        for line in self:
+            if line.support_kind == "contract" and line.support_catch_up_terms > line.product_uom_qty:
+                line.product_uom_qty = line.support_catch_up_terms
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    def write(self, vals):
+        if "support_deployment_id" in vals:
+            locked = self.filtered(
+                lambda line: line.support_processed
+                and line.support_deployment_id.id != vals["support_deployment_id"]
+            )
+            if locked:
+                raise UserError(self.env._(
+                    "The deployment of a confirmed support line can no longer change: %(lines)s",
+                    lines=", ".join(locked.mapped(lambda line: line._support_line_label())),
+                ))
+        return super().write(vals)
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+    def _support_line_label(self):
+        self.ensure_one()
+        return self.env._(
+            "%(order)s, line %(position)s (%(product)s)",
+            order=self.order_id.name,
+            position=self.order_id.order_line.ids.index(self.id) + 1 if self.id in self.order_id.order_line.ids else "?",
+            product=self.product_id.display_name,
+        )
+
+    def _support_current_end(self):
+        """The date the terms of this line extend from (None: never covered).
+
+        The deployment's coverage end; but a cancelled contract of the same
+        plan that is paid again continues from its own last term, so that
+        coverage stays continuous and its terms never overlap.
+        """
+        self.ensure_one()
+        deployment = self.support_deployment_id
+        plan = self.product_id.product_tmpl_id.support_plan_id
+        ends = [deployment.coverage_end] + [
+            contract.date_end
+            for contract in deployment.contract_ids
+            if contract.plan_id == plan and contract.state == "cancelled"
+        ]
+        ends = [end for end in ends if end]
+        return max(ends) if ends else None
+
+    def _support_terms_quantity(self):
+        """The quantity of a contract line as a whole number of terms (0 if it is not one)."""
+        self.ensure_one()
+        qty = self.product_uom_qty
+        return int(qty) if qty > 0 and float(qty).is_integer() else 0
+
+    def _support_lines_to_process(self):
+        return self.filtered(
+            lambda line: line.support_kind and not line.display_type and not line.support_processed
+        )
+
+    def _support_check_confirmation(self):
+        """Refuse confirmation for lines that break rules 1 and 2, naming each line."""
+        today = fields.Date.context_today(self)
+        errors = []
+        simulated_end = {}
+        for line in self._support_lines_to_process():
+            label = line._support_line_label()
+            if line.product_uom_qty <= 0:
+                errors.append(self.env._("%(line)s: the quantity must be positive.", line=label))
+                continue
+            if line.support_kind != "contract":
+                continue
+            if not line.support_deployment_id:
+                errors.append(self.env._(
+                    "%(line)s: choose the deployment (serial number or deployment ID) "
+                    "this support contract covers.", line=label))
+                continue
+            terms = line._support_terms_quantity()
+            if not terms:
+                errors.append(self.env._(
+                    "%(line)s: the quantity is a number of terms and must be a whole number.",
+                    line=label))
+                continue
+            deployment = line.support_deployment_id
+            months = line.product_id.product_tmpl_id.support_term_months
+            end = simulated_end.get(deployment) or line._support_current_end()
+            needed = term_math.catch_up_terms(end, today, months)
+            if terms < needed:
+                errors.append(self.env._(
+                    "%(line)s: the coverage of %(deployment)s lapsed on %(end)s; at least "
+                    "%(needed)s terms are needed to bring it past today.",
+                    line=label, deployment=deployment.display_name, end=end, needed=needed))
+                continue
+            simulated_end[deployment] = term_math.new_expiry(end, today, terms, months)
+        if errors:
+            raise UserError("\n".join(errors))
+
+    def _support_apply_confirmation(self):
+        """Rule 4: extend (or create) contracts and grant credits, once per line.
+
+        Runs as superuser: whoever may confirm the order (a salesperson) causes
+        contracts, terms, lots and cards to exist without managing them.
+        """
+        lines = self._support_lines_to_process()
+        if not lines:
+            return
+        lines = lines.sudo()
+        env = lines.env
+        today = fields.Date.context_today(self)
+        contract_lines = lines.filtered(lambda line: line.support_kind == "contract")
+        contracts = env["support.contract"]._get_or_create_many([
+            (line.support_deployment_id, line.product_id.product_tmpl_id.support_plan_id,
+             line.support_deployment_id.partner_id)
+            for line in contract_lines
+        ])
+        # Terms: several lines of one deployment extend one after another.
+        term_vals, term_credits = [], []
+        current_end = {}
+        for line, contract in zip(contract_lines, contracts):
+            deployment = line.support_deployment_id
+            template = line.product_id.product_tmpl_id
+            end = current_end.get(deployment) or line._support_current_end()
+            periods = term_math.term_periods(
+                end, today, line._support_terms_quantity(), template.support_term_months
+            )
+            for date_start, date_end in periods:
+                # Terms wholly in the past grant nothing.
+                credits = template.support_credits if date_end > today else 0
+                term_vals.append({
+                    "contract_id": contract.id,
+                    "date_start": date_start,
+                    "date_end": date_end,
+                    "sale_line_id": line.id,
+                    "credits": credits,
+                })
+                term_credits.append((line, credits, date_end))
+            current_end[deployment] = periods[-1][1]
+        cancelled = contracts.filtered(lambda contract: contract.state == "cancelled")
+        if cancelled:
+            # Paying a new term brings a cancelled contract back.
+            cancelled.action_reactivate()
+        new_terms = env["support.contract.term"].create(term_vals)
+
+        # Credits: lots for the organization, or cards.
+        lot_vals, card_vals = [], []
+        card_credits = defaultdict(int)
+        for term, (line, credits, date_end) in zip(new_terms, term_credits):
+            if not credits:
+                continue
+            if line.support_credit_choice == "card":
+                card_credits[line] += credits
+            else:
+                lot_vals.append(line._support_lot_vals(credits, date_end, term))
+        pack_expiry = today + relativedelta(months=PURCHASED_CREDITS_VALIDITY_MONTHS)
+        for line in lines.filtered(lambda line: line.support_kind == "credit_pack"):
+            credits = int(line.product_uom_qty) * line.product_id.product_tmpl_id.support_credits
+            if credits <= 0:
+                continue
+            if line.support_credit_choice == "card":
+                card_credits[line] += credits
+            else:
+                lot_vals.append(line._support_lot_vals(credits, pack_expiry))
+        if lot_vals:
+            env["support.credit.lot"]._grant_many(lot_vals)
+        for line, credits in card_credits.items():
+            card_vals.append({
+                "credits": credits,
+                "expiry_date": pack_expiry,
+                "buyer_partner_id": line._support_organization().id,
+                "sale_line_id": line.id,
+                "company_id": line.company_id.id,
+            })
+        if card_vals:
+            env["support.credit.card"]._issue(card_vals)
+        lines.write({"support_processed": True})
+
+    def _support_organization(self):
+        """The organization credits go to: that of the order's invoice address."""
+        self.ensure_one()
+        return self.order_id.partner_invoice_id.commercial_partner_id
+
+    def _support_lot_vals(self, credits, expiry_date, term=None):
+        self.ensure_one()
+        vals = {
+            "partner_id": self._support_organization().id,
+            "quantity": credits,
+            "expiry_date": expiry_date,
+            "reason": self.env._("Sold on %(order)s", order=self.order_id.name),
+            "sale_line_id": self.id,
+            "company_id": self.company_id.id,
+        }
+        if term:
+            vals["contract_term_id"] = term.id
+        return vals
