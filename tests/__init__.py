@@ -15,3 +15,4 @@ from . import test_card_claim_wizard
 from . import test_card_claim_concurrency
 from . import test_card_portal
 from . import test_partner_support
+from . import test_card_claim_sale
