@@ -411,9 +411,9 @@ class SupportCreditCard(models.Model):
     def _send_issued_mail(self):
         """Mail each card's code to its buyer (one batch for all the cards).
 
-        The mail carries the code: it is rendered as superuser and the
-        template deletes the mail once sent, so the code does not stay in
-        the card's chatter, where salespeople could read it.
+        The mail carries the code: it is rendered as superuser, its message
+        is a user notification (read by its recipients only, not by whoever
+        reads the card) and the template deletes it once sent.
         """
         cards = self.filtered("buyer_partner_id")
         if not cards:
@@ -422,7 +422,9 @@ class SupportCreditCard(models.Model):
             "support_contract.mail_template_support_credit_card_issued", raise_if_not_found=False,
         )
         if template:
-            template.sudo().send_mail_batch(cards.ids)
+            template.sudo().send_mail_batch(
+                cards.ids, email_values={"message_type": "user_notification"},
+            )
 
     def _get_portal_url(self):
         self.ensure_one()

@@ -4,7 +4,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import TransactionCase, new_test_user, tagged
 
 from odoo.addons.support_contract.lib import card_code
 
@@ -280,10 +280,24 @@ class TestCardClaim(CardClaimCommon, TransactionCase):
         # the other card's code is in the other mail only
         self.assertNotIn(cards[1].code_display, mail.body_html)
         # nothing in the chatter shows the code
+        self.assertEqual(mail.mail_message_id.message_type, "user_notification")
         self.assertFalse(self.env["mail.message"].search([
             ("model", "=", "support.credit.card"), ("res_id", "in", cards.ids),
-            ("message_type", "!=", "email_outgoing"), ("body", "ilike", cards[0].code_display),
+            ("message_type", "!=", "user_notification"), ("body", "ilike", cards[0].code_display),
         ]))
+        # people who read the card (salespeople) do not read the mail
+        salesman = new_test_user(self.env, "card_mail_salesman", groups="sales_team.group_sale_salesman")
+        self.assertEqual(cards[0].with_user(salesman).credits, 120)
+        self.assertFalse(self.env["mail.message"].with_user(salesman).search([
+            ("model", "=", "support.credit.card"), ("res_id", "in", cards.ids),
+            ("message_type", "=", "user_notification"),
+        ]))
+        self.assertFalse(self.env["mail.message"].with_user(salesman).search([
+            ("model", "=", "support.credit.card"), ("res_id", "in", cards.ids),
+            ("body", "ilike", cards[0].code_display),
+        ]))
+        with self.assertRaises(AccessError):
+            mail.mail_message_id.with_user(salesman).read(["body"])
 
     def test_report_prints_the_code(self):
         card = self._card(code=KNOWN_CODE)
