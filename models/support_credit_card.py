@@ -529,7 +529,7 @@ class SupportCreditCard(models.Model):
         card._mark_claimed(organization, user)
         lot = self.env["support.credit.lot"].sudo()._grant(
             organization, card.credits, card.expiry_date,
-            self.env._("Support Credit Card %(card)s claimed", card=card.display_name),
+            self.env._("Claimed %(card)s", card=card.display_name),
             card_id=card.id, company_id=card.company_id.id, origin=card.display_name,
         )
         Attempt._record(user, remote_addr, raw, "success", partner=organization, card=card)
