@@ -1,13 +1,16 @@
 # The two commands of this project. Everything they build lives in .local/.
 PYTHON ?= python3
 
-.PHONY: run test setup clean-db clean
+.PHONY: run test setup bench clean
 
 run:    ## set up what is missing, create/update the database, serve Odoo on :8069
 	@$(PYTHON) tools/devenv.py run
 
 test:   ## set up what is missing, run every test of the addon on a fresh database
 	@$(PYTHON) tools/devenv.py test
+
+bench:  ## run benchmarks/*.py on the `make run` database (prints figures, changes nothing)
+	@$(PYTHON) tools/devenv.py bench
 
 setup:  ## only set up (Debian packages, Odoo, virtual environment, PostgreSQL, config)
 	@$(PYTHON) tools/devenv.py setup

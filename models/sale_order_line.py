@@ -27,7 +27,7 @@ class SaleOrderLine(models.Model):
         help="The serial number or deployment ID this support contract covers.",
     )
     support_credit_choice = fields.Selection(
-        [("organization", "Link to the organization"), ("card", "Create a Support Credit Card")],
+        [("organization", "Organization"), ("card", "Credit Card")],
         string="Credits",
         default="organization",
         help="Link the credits to the organization of the invoice address (they can "

@@ -6,6 +6,7 @@ Usage (normally through the Makefile):
     python3 tools/devenv.py setup   # everything below, nothing else
     python3 tools/devenv.py run     # setup, create/update the database, serve
     python3 tools/devenv.py test    # setup, fresh database, run every test
+    python3 tools/devenv.py bench   # setup, the run database, run benchmarks/*.py
 
 Every step is idempotent and leaves a stamp only once it has completed, so a
 second run skips what is done and an interrupted run redoes only the step it
@@ -649,11 +650,11 @@ def cmd_run(pypath, odoo_addons):
     os.execv(str(cmd[0]), [str(c) for c in cmd])
 
 
-def prepare_run_db(odoo_addons):
+def prepare_run_db(odoo_addons, serve=True):
     pg = ensure_postgres()
     config = write_config(pg, odoo_addons)
     port = int(os.environ.get("ODOO_PORT", "8069"))
-    if port_taken(port):
+    if serve and port_taken(port):
         die(f"port {port} is taken (another Odoo running?). Stop it, or choose another "
             f"port: ODOO_PORT=8070 make run")
     db = os.environ.get("SUPPORT_DB", f"support_contract_{CLONE_ID}")
@@ -673,6 +674,17 @@ def prepare_run_db(odoo_addons):
                      "--max-cron-threads=0", "--log-level=warn"))
         write_atomic(stamp, want)
     return db, port, config
+
+
+def cmd_bench(pypath, odoo_addons):
+    """Run each benchmarks/*.py in `odoo shell` on the run database (they roll back)."""
+    with setup_lock():
+        db, _port, config = prepare_run_db(odoo_addons, serve=False)
+    for script in sorted((ROOT / "benchmarks").glob("*.py")):
+        print(f"== {script.name} (database {db})", flush=True)
+        with open(script) as stdin:
+            run([VENV_PY, "-m", "odoo", "shell", "-c", config, "-d", db, "--no-http",
+                 "--log-level=warn"], stdin=stdin)
 
 
 def cmd_test(pypath, odoo_addons):
@@ -699,14 +711,15 @@ def main(argv):
     if command.startswith("_"):  # second stage, inside the virtual environment
         state = json.loads(argv[2])
         pypath, addons = Path(state["pypath"]), [Path(a) for a in state["addons"]]
-        {"_run": cmd_run, "_test": cmd_test, "_setup": lambda *a: None}[command](pypath, addons)
+        {"_run": cmd_run, "_test": cmd_test, "_bench": cmd_bench,
+         "_setup": lambda *a: None}[command](pypath, addons)
         if command == "_setup":
             with setup_lock():
                 write_config(ensure_postgres(), addons)
             log(f"ready: {LOCAL / 'odoo.conf'}")
         return
-    if command not in ("setup", "run", "test"):
-        die(f"unknown command {command!r}: use setup, run or test")
+    if command not in ("setup", "run", "test", "bench"):
+        die(f"unknown command {command!r}: use setup, run, test or bench")
     pypath, addons = setup()
     in_venv(command, pypath, addons)
 
