@@ -24,7 +24,7 @@
         "views/support_contract_views.xml",
         "views/product_template_views.xml",
         "views/support_credit_card_views.xml",
-        "views/support_credit_card_claim_wizard_views.xml",
+        "wizards/support_credit_card_claim_wizard_views.xml",
         "views/support_card_claim_attempt_views.xml",
         "views/support_portal_templates.xml",
         "report/support_credit_card_report.xml",

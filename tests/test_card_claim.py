@@ -248,6 +248,20 @@ class TestCardClaim(CardClaimCommon, TransactionCase):
         self.assertEqual(len(self._attempts(self.claimer_user)), 1)
         self.assertEqual(self._attempts(self.claimer_user).date, datetime(2026, 1, 25, 12))
 
+    def test_portal_users_read_their_organizations_cards_only(self):
+        mine, other = self._card(), self._card(buyer_partner_id=self.third.id)
+        Card = self.Card.with_user(self.buyer_user)
+        self.assertEqual(Card.search([("id", "in", (mine | other).ids)]), mine)
+        self.assertEqual(mine.with_user(self.buyer_user).credits, 60)
+        with self.assertRaises(AccessError):
+            other.with_user(self.buyer_user).read(["credits"])
+        # the code is read by the portal pages as superuser, never by the user
+        with self.assertRaises(AccessError):
+            mine.with_user(self.buyer_user).read(["code"])
+        with self.assertRaises(AccessError):
+            mine.with_user(self.buyer_user).write({"expiry_date": "2030-01-01"})
+        self.assertFalse(self.Card.with_user(self.claimer_user).search([("id", "in", (mine | other).ids)]))
+
     def test_attempts_are_read_by_managers_only(self):
         self._fail(self.claimer_user, 1)
         self.assertEqual(len(self.Attempt.with_user(self.manager).search([])), 1)
