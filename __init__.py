@@ -1,4 +1,5 @@
 from . import lib
+from . import controllers
 from . import models
 from . import wizards
 from . import controllers

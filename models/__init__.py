@@ -5,6 +5,7 @@ from . import support_deployment
 from . import support_contract
 from . import support_contract_term
 from . import product_template
+from . import support_card_claim_attempt
 from . import support_credit_lot
 from . import support_credit_move
 from . import res_partner

@@ -1,5 +1,9 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.fields import Command, Domain
+from odoo.tools import format_date
 
 
 class SaleOrder(models.Model):
@@ -79,6 +83,83 @@ class SaleOrder(models.Model):
             "view_mode": "list,form",
             "domain": [("sale_line_id.order_id", "=", self.id)],
         }
+
+    # ------------------------------------------------------------------
+    # Support Credit Cards (issue 4)
+    # ------------------------------------------------------------------
+
+    def _support_cards(self):
+        return self.env["support.credit.card"].sudo().search(
+            Domain("sale_order_id", "in", self.ids), order="id",
+        )
+
+    def action_print_support_cards(self):
+        """Print the Support Credit Cards of the order (support staff)."""
+        cards = self.env["support.credit.card"].search(
+            Domain("sale_order_id", "in", self.ids), order="id",
+        )
+        if not cards:
+            raise UserError(self.env._("This order has no Support Credit Card to print."))
+        return self.env.ref("support_contract.action_report_support_credit_card").report_action(cards)
+
+    def _action_cancel(self):
+        """Cancelling an order cancels its unclaimed cards (DOMAIN.md rule 13).
+
+        A claimed card stays claimed: its credits belong to the organization
+        that claimed it. The order's chatter says which cards were cancelled
+        and which were already claimed (and by whom); when some were, the
+        user is told at once.
+        """
+        cards = self._support_cards()
+        result = super()._action_cancel()
+        if not cards:
+            return result
+        cards.filtered(lambda c: c.state in ("active", "expired")).action_cancel()
+        claimed_names = []
+        for order in self:
+            order_cards = cards.filtered(lambda c: c.sale_order_id == order)
+            if not order_cards:
+                continue
+            cancelled = order_cards.filtered(lambda c: c.state == "cancelled")
+            claimed = order_cards.filtered(lambda c: c.state == "claimed")
+            lines = []
+            if cancelled:
+                lines.append(self.env._(
+                    "Support Credit Cards cancelled with the order: %(cards)s.",
+                    cards=", ".join(cancelled.mapped("display_name")),
+                ))
+            if claimed:
+                described = [
+                    self.env._(
+                        "%(card)s (claimed by %(organization)s on %(date)s)",
+                        card=card.display_name,
+                        organization=card.claimed_partner_id.display_name,
+                        date=format_date(self.env, card.claim_date),
+                    )
+                    for card in claimed
+                ]
+                claimed_names += described
+                lines.append(self.env._(
+                    "Already claimed, these cards stay claimed: %(cards)s.",
+                    cards=", ".join(described),
+                ))
+            order.message_post(body=Markup("<br/>").join(lines))
+        if claimed_names and result is True:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "warning",
+                    "sticky": True,
+                    "title": self.env._("Some Support Credit Cards were already claimed"),
+                    "message": self.env._(
+                        "They stay claimed: %(cards)s. The order's other cards are cancelled.",
+                        cards="; ".join(claimed_names),
+                    ),
+                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                },
+            }
+        return result
 
     @api.model
     def _support_uncovered_line(self, partner, company, product):

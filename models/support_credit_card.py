@@ -1,11 +1,14 @@
 # Copyright 2026 support_contract authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from dataclasses import dataclass
+from datetime import datetime
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from odoo.addons.support_contract.lib import card_code
 
@@ -14,6 +17,28 @@ from odoo.addons.support_contract.lib import card_code
 # CLAIM_CONTEXT_KEY: a context sent over RPC is JSON, so no client can forge it.
 CLAIM_CONTEXT_KEY = "support_credit_card_claim"
 _CLAIM_TOKEN = object()
+
+
+
+@dataclass
+class ClaimResult:
+    """What a claim attempt came to, for the caller (controller, wizard) to show.
+
+    ``reason`` is ``"success"`` or the failure's reason (see
+    ``support.card.claim.attempt``); ``message`` is the translated text to
+    show; on success ``card`` and ``lot`` are set and ``balance`` is the
+    organization's new credit balance; when throttled, ``retry_at`` is when
+    the next attempt will be accepted (UTC).
+    """
+
+    success: bool
+    reason: str
+    message: str
+    card: models.BaseModel | None = None
+    lot: models.BaseModel | None = None
+    balance: int | None = None
+    retry_at: datetime | None = None
+
 
 CARD_STATES = [
     ("active", "Active"),
@@ -244,6 +269,8 @@ class SupportCreditCard(models.Model):
                 "A Support Credit Card is created unclaimed; only claiming its code "
                 "marks it as claimed."
             ))
+        # Every card is mailed to its buyer once, whoever creates it.
+        cards._send_issued_mail()
         return cards
 
     def write(self, vals):
@@ -294,6 +321,10 @@ class SupportCreditCard(models.Model):
             ))
         self.filtered(lambda c: c.state in ("active", "expired")).write({"state": "cancelled"})
         return True
+
+    def action_print_card(self):
+        """Print the cards (code, credits, expiry and how to claim them)."""
+        return self.env.ref("support_contract.action_report_support_credit_card").report_action(self)
 
     # ------------------------------------------------------------------
     # Business methods
@@ -371,3 +402,161 @@ class SupportCreditCard(models.Model):
             remaining = self.search_count(domain) if len(cards) == batch_size else 0
             if not self.env["ir.cron"]._commit_progress(len(cards), remaining=remaining):
                 break
+
+    def _buyer_recipients(self):
+        """Partners who hear about a card: the contact who ordered it, else its buyer."""
+        self.ensure_one()
+        return self.sale_order_id.partner_id or self.buyer_partner_id
+
+    def _send_issued_mail(self):
+        """Mail each card's code to its buyer (one batch for all the cards).
+
+        The mail carries the code: it is rendered as superuser, its message
+        is a user notification (read by its recipients only, not by whoever
+        reads the card) and the template deletes it once sent.
+        """
+        cards = self.filtered("buyer_partner_id")
+        if not cards:
+            return
+        template = self.env.ref(
+            "support_contract.mail_template_support_credit_card_issued", raise_if_not_found=False,
+        )
+        if template:
+            template.sudo().send_mail_batch(
+                cards.ids, email_values={"message_type": "user_notification"},
+            )
+
+    def _get_portal_url(self):
+        self.ensure_one()
+        return f"/my/support/cards/{self.id}"
+
+    # ------------------------------------------------------------------
+    # Claim
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _check_claim_rights(self, partner):
+        """Portal users claim for their own organization; Support Managers for any."""
+        if not partner:
+            raise UserError(self.env._("Choose the organization that claims the card."))
+        user = self.env.user
+        if self.env.su or user.has_group("support_contract.group_support_manager"):
+            return
+        if partner.commercial_partner_id != user.partner_id.commercial_partner_id:
+            raise AccessError(self.env._(
+                "You can only claim a Support Credit Card for your own organization."
+            ))
+
+    @api.model
+    def _claim_failure_message(self, reason, card=None, retry_at=None):
+        if reason == "throttled":
+            minutes = max(1, -(-int((retry_at - fields.Datetime.now()).total_seconds()) // 60))
+            return self.env._(
+                "Too many failed attempts to claim a card. For your security, new "
+                "attempts are refused for %(minutes)s minute(s): try again after "
+                "%(time)s (UTC).",
+                minutes=minutes, time=retry_at.strftime("%Y-%m-%d %H:%M"),
+            )
+        if reason == "expired":
+            return self.env._(
+                "This card expired on %(date)s: its credits can no longer be claimed.",
+                date=format_date(self.env, card.expiry_date),
+            )
+        if reason == "cancelled":
+            return self.env._(
+                "This card has been cancelled: its credits can no longer be claimed. "
+                "Please contact the company that sold it."
+            )
+        if reason == "claimed":
+            return self.env._("This card has already been claimed.")
+        return self.env._(
+            "This code is not valid. Check that you typed its %(length)s characters "
+            "as printed on the card (dashes and spaces do not matter).",
+            length=card_code.CODE_LENGTH,
+        )
+
+    @api.model
+    def _claim_code(self, code, partner, remote_addr=None):
+        """Claim the card of ``code`` for ``partner``'s organization.
+
+        The claim runs for the current user (a portal user for their own
+        organization, a Support Manager for any). It never raises on a bad
+        code: the attempt is recorded and the failure is returned, so that
+        the attempt record survives the request. A failure writes nothing
+        else. On success the card is marked claimed, its credits become a lot
+        of the organization (same expiry), the buyer is notified and the new
+        balance is returned.
+
+        :param str code: the code as typed (case, spaces and dashes ignored).
+        :param partner: the claiming organization (or one of its contacts).
+        :param str remote_addr: the client's address, for the throttle.
+        :rtype: ClaimResult
+        """
+        self._check_claim_rights(partner)
+        user = self.env.user
+        Attempt = self.env["support.card.claim.attempt"]
+        raw = card_code.normalize_code(code)
+
+        def fail(reason, card=None, retry_at=None):
+            Attempt._record(user, remote_addr, raw, reason, partner=partner)
+            return ClaimResult(
+                success=False, reason=reason, retry_at=retry_at,
+                message=self._claim_failure_message(reason, card=card, retry_at=retry_at),
+            )
+
+        # The throttle comes before any lookup: a blocked client learns nothing.
+        if retry_at := Attempt._throttled_until(user, remote_addr):
+            return fail("throttled", retry_at=retry_at)
+        card = self.sudo().search(Domain("code", "=", raw), limit=1) if card_code.is_well_formed(raw) else None
+        if not card:
+            return fail("unknown")
+
+        # Of two simultaneous claims, the second waits here for the first to
+        # commit. Its transaction (repeatable read) then fails to serialize
+        # and Odoo retries the request, which finds the card claimed; a
+        # transaction that starts after the first commits finds it claimed
+        # right away.
+        self.env.cr.execute(SQL(
+            "SELECT id FROM support_credit_card WHERE id = %s FOR UPDATE", card.id,
+        ))
+        card.invalidate_recordset()
+        if card.state == "active" and card.expiry_date < fields.Date.context_today(self):
+            return fail("expired", card)  # the expiry cron has not run yet
+        if card.state != "active":
+            return fail(card.state, card)
+
+        organization = partner.commercial_partner_id
+        card._mark_claimed(organization, user)
+        lot = self.env["support.credit.lot"].sudo()._grant(
+            organization, card.credits, card.expiry_date,
+            self.env._("Claimed %(card)s", card=card.display_name),
+            card_id=card.id, company_id=card.company_id.id, origin=card.display_name,
+        )
+        Attempt._record(user, remote_addr, raw, "success", partner=organization, card=card)
+        card._notify_claimed()
+        organization = organization.sudo()
+        organization.invalidate_recordset(["support_credit_balance"])
+        return ClaimResult(
+            success=True, reason="success", card=card, lot=lot,
+            balance=organization.support_credit_balance,
+            message=self.env._(
+                "The card's %(credits)s credits now belong to %(organization)s.",
+                credits=card.credits, organization=organization.display_name,
+            ),
+        )
+
+    def _notify_claimed(self):
+        """Tell the buyer organization that its card was claimed (never the code)."""
+        for card in self.sudo():
+            recipients = card._buyer_recipients() | card.buyer_partner_id
+            card.message_post(
+                body=self.env._(
+                    "%(card)s (%(credits)s credits) was claimed by %(organization)s on %(date)s.",
+                    card=card.display_name, credits=card.credits,
+                    organization=card.claimed_partner_id.display_name,
+                    date=fields.Datetime.to_string(card.claim_date),
+                ),
+                partner_ids=recipients.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )

@@ -86,6 +86,15 @@ class SupportCreditLot(models.Model):
         help="The contract term whose credits this lot holds (they expire with it).",
     )
     origin = fields.Char(readonly=True, help="Free reference of what granted these credits.")
+    card_id = fields.Many2one(
+        "support.credit.card",
+        string="Credit Card",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        check_company=True,
+        help="The Support Credit Card whose claim granted these credits.",
+    )
 
     _partner_expiry_idx = models.Index("(partner_id, expiry_date)")
     _quantity_positive = models.Constraint(

@@ -88,6 +88,15 @@ class SupportCreditMove(models.Model):
     )
     refund_ids = fields.One2many("support.credit.move", "refund_of_id", string="Refunds", readonly=True)
     origin = fields.Char(readonly=True, help="Free reference of what caused this move.")
+    card_id = fields.Many2one(
+        "support.credit.card",
+        string="Credit Card",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        check_company=True,
+        help="The Support Credit Card whose claim granted these credits.",
+    )
     timesheet_id = fields.Many2one(
         "account.analytic.line",
         string="Timesheet Line",

@@ -10,7 +10,12 @@ from . import test_fifo
 from . import test_credit_ledger
 from . import test_credit_ledger_property
 from . import test_credit_ledger_performance
+from . import test_card_claim
+from . import test_card_claim_wizard
+from . import test_card_claim_concurrency
+from . import test_card_portal
 from . import test_partner_support
+from . import test_card_claim_sale
 from . import test_business_hours
 from . import test_ticket_sla
 from . import test_ticket_portal

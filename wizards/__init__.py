@@ -1,2 +1,3 @@
+from . import support_credit_card_claim_wizard
 from . import support_deployment_apply_wizard
 from . import support_credit_adjust_wizard
