@@ -313,6 +313,8 @@ class HelpdeskTicket(models.Model):
         return tickets
 
     def write(self, vals):
+        if vals.get("support_resolution") == "bug" and not self.env.su:
+            self._support_check_bug_rights()
         if vals.get("stage_id"):
             stage = self.env["helpdesk.ticket.stage"].browse(vals["stage_id"])
             if not stage.closed:
@@ -322,6 +324,9 @@ class HelpdeskTicket(models.Model):
             # a deployment set after opening: the plan is copied now, and so
             # are its incident points charged
             self.filtered(lambda t: t.support_metering == "incident")._support_charge_incident()
+        if vals.get("support_resolution") == "bug":
+            # however the resolution is set (button or field), rule 8 applies, once
+            self.sudo()._support_refund_consumption()
         return res
 
     def _message_post_after_hook(self, message, msg_values):
@@ -350,9 +355,15 @@ class HelpdeskTicket(models.Model):
         """Resolve as a product bug escalated to R&D (rule 8): set the resolution
         and refund every credit the tickets consumed, once. Allowed to Support
         Managers and to the engineer assigned to the ticket."""
-        is_manager = self.env.user.has_group("support_contract.group_support_manager")
+        self._support_check_bug_rights()
+        self.sudo().write({"support_resolution": "bug"})
+        return True
+
+    def _support_check_bug_rights(self):
+        if self.env.user.has_group("support_contract.group_support_manager"):
+            return
         for ticket in self:
-            if not is_manager and ticket.user_id != self.env.user:
+            if ticket.user_id != self.env.user:
                 raise UserError(
                     self.env._(
                         "Only a Support Manager or the engineer assigned to ticket %(ticket)s "
@@ -360,9 +371,6 @@ class HelpdeskTicket(models.Model):
                         ticket=ticket.display_name,
                     )
                 )
-        self.sudo().write({"support_resolution": "bug"})
-        self.sudo()._support_refund_consumption()
-        return True
 
     # ------------------------------------------------------------------
     # Business methods

@@ -207,7 +207,19 @@ class TestTicketBugRefund(SupportMeteringCase):
         ticket = self._ticket(user_id=self.manager.id)
         with self.assertRaises(UserError):
             ticket.with_user(self.engineer).action_resolve_as_bug()
+        with self.assertRaises(UserError):
+            ticket.with_user(self.engineer).support_resolution = "bug"
         self.assertFalse(ticket.support_resolution)
+
+    def test_resolution_field_refunds_too(self):
+        lot = self._grant(self.org_a, 100)
+        ticket = self._ticket(user_id=self.engineer.id)
+        self._log(ticket, 0.5)
+        ticket.with_user(self.engineer).support_resolution = "bug"
+        self.assertEqual(lot.remaining, 100)
+        # time logged on a bug ticket consumes nothing
+        self._log(ticket, 0.5)
+        self.assertEqual(lot.remaining, 100)
 
 
 @tagged("post_install", "-at_install")
