@@ -339,7 +339,7 @@ class HelpdeskTicket(models.Model):
 
     @api.model
     def _support_is_staff_reply(self, message, msg_values):
-        if msg_values.get("message_type") not in ("comment", "email_outgoing"):
+        if msg_values.get("message_type") not in ("comment", "email", "email_outgoing"):
             return False
         comment = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
         if msg_values.get("subtype_id") != comment:
