@@ -4,7 +4,7 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .support_ticket_common import SupportTicketCase
 
@@ -348,3 +348,19 @@ class TestTicketMeteringExpiredLots(SupportMeteringCase):
             self.assertRecordValues(extra, [{"quantity": 40, "remaining": 10, "expiry_date": date(2026, 5, 30)}])
             self.assertEqual(self._balance(self.org_a), 110)
             self.assertEqual(line.support_covered_minutes, 30)
+
+
+@tagged("post_install", "-at_install")
+class TestTicketFormTimesheets(SupportMeteringCase):
+    def test_log_time_from_the_ticket_form(self):
+        self._grant(self.org_a, 100)
+        ticket = self._ticket()
+        with Form(ticket.with_user(self.engineer)) as form:
+            with form.support_timesheet_ids.new() as line:
+                line.name = "Diagnosis"
+                line.unit_amount = 0.75
+        self.assertRecordValues(
+            ticket.support_timesheet_ids,
+            [{"support_minutes": 45, "support_covered_minutes": 45, "project_id": self.env.ref("support_contract.project_support").id}],
+        )
+        self.assertEqual(self._balance(self.org_a), 55)
