@@ -2,7 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from datetime import timedelta
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResPartner(models.Model):
@@ -118,6 +118,21 @@ class ResPartner(models.Model):
             self.env._("Support contracts of %s", organization.display_name),
             [("partner_id", "=", organization.id)],
         )
+
+    @api.model
+    def _cron_support_notify_low_balance(self):
+        """Daily: notify organizations whose credits expire within 30 days even
+        when nothing is consumed (consumption checks the balance itself)."""
+        today = fields.Date.context_today(self)
+        expiring = self.env["support.credit.lot"].sudo()._read_group(
+            [
+                ("expiry_date", ">=", today),
+                ("expiry_date", "<=", today + timedelta(days=30)),
+                ("remaining", ">", 0),
+            ],
+            ["partner_id"],
+        )
+        self.browse([partner.id for partner, in expiring])._support_notify_low_balance()
 
     def _support_notify_low_balance(self):
         """Send one notice to the contacts of these organizations whose balance

@@ -1,4 +1,6 @@
-from odoo import Command
+from datetime import timedelta
+
+from odoo import Command, fields
 from odoo.tests import TransactionCase, tagged
 
 
@@ -36,3 +38,26 @@ class TestPartnerSupport(TransactionCase):
         self.assertEqual(self.env["support.deployment"].search(action["domain"]), self.shared)
         action = self.owner.action_view_support_contracts()
         self.assertEqual(self.env["support.contract"].search(action["domain"]).deployment_id, self.owned)
+
+
+@tagged("post_install", "-at_install")
+class TestLowBalanceCron(TransactionCase):
+    def test_expiring_credits_notified_once_without_consumption(self):
+        org = self.env["res.partner"].create({"name": "Expiring Org", "is_company": True, "email": "org@example.com"})
+        healthy = self.env["res.partner"].create({"name": "Healthy Org", "is_company": True, "email": "ok@example.com"})
+        Lot = self.env["support.credit.lot"]
+        today = fields.Date.context_today(Lot)
+        self.env.company.support_low_balance_threshold = 60
+        Lot._grant(org, 500, today + timedelta(days=20), "Expires soon")
+        Lot._grant(healthy, 500, today + timedelta(days=200), "Expires late")
+
+        def notices(partner):
+            return self.env["mail.message"].search_count([
+                ("model", "=", "res.partner"), ("res_id", "=", partner.id),
+                ("subject", "=", "Your support credits run low"),
+            ])
+
+        self.env["res.partner"]._cron_support_notify_low_balance()
+        self.env["res.partner"]._cron_support_notify_low_balance()
+        self.assertEqual(notices(org), 1, "one notice, not one per run")
+        self.assertEqual(notices(healthy), 0)
