@@ -3,9 +3,6 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.fields import Domain
-
-from ..lib import fifo
 
 
 class AccountAnalyticLine(models.Model):
@@ -217,55 +214,29 @@ class AccountAnalyticLine(models.Model):
                 )
 
     def _support_consume_batch(self, requests):
-        """Consume credits for several lines at once: per organization and
-        company, one search and one lock of its lots, FIFO allocation in
-        memory, one ``create`` for all the moves.
+        """Consume the paying organizations' credits for several lines at once
+        (the ledger's batch consumption: one lock and one create per batch).
 
         :param requests: list of ``(line, quantity)`` (positive quantities)
         :return: {line id: credits not covered}
         """
-        Lot = self.env["support.credit.lot"].sudo()
-        Move = self.env["support.credit.move"].sudo()
-        groups = defaultdict(list)
-        for line, quantity in requests:
-            ticket = line.ticket_id
-            groups[ticket.support_paying_partner_id, ticket.company_id].append((line, quantity))
         reason = self.env._("Time logged on a ticket")
-        today = fields.Date.context_today(self)
-        uncovered = {}
-        move_vals = []
-        for (partner, company), items in groups.items():
-            lots = Lot.search(
-                Domain("partner_id", "=", partner.id)
-                & Domain("company_id", "=", company.id)
-                & Domain("expiry_date", ">=", today)
-                & Domain("remaining", ">", 0),
-                order="expiry_date, id",
-            )
-            lots._lock_rows()
-            available = [[lot.id, lot.remaining, lot.expiry_date] for lot in lots if lot.remaining > 0]
-            for line, quantity in items:
-                allocations, rest = fifo.allocate([tuple(lot) for lot in available], quantity, today)
-                taken = dict(allocations)
-                for lot in available:
-                    lot[1] -= taken.get(lot[0], 0)
-                uncovered[line.id] = rest
-                move_vals += [
-                    {
-                        "lot_id": lot_id,
-                        "move_type": "consume",
-                        "quantity": -quantity_taken,
-                        "date": fields.Datetime.to_datetime(line.date) if line.date else fields.Datetime.now(),
-                        "reason": reason,
-                        "timesheet_id": line.id,
-                        "ticket_id": line.ticket_id.id,
-                        "origin": line.ticket_id.number,
-                    }
-                    for lot_id, quantity_taken in allocations
-                ]
-        if move_vals:
-            Move.create(move_vals)
-        return uncovered
+        _moves, uncovered = self.env["support.credit.lot"].sudo()._consume_many([
+            {
+                "partner": line.ticket_id.support_paying_partner_id,
+                "company": line.ticket_id.company_id,
+                "quantity": quantity,
+                "move_vals": {
+                    "date": fields.Datetime.to_datetime(line.date) if line.date else fields.Datetime.now(),
+                    "reason": reason,
+                    "timesheet_id": line.id,
+                    "ticket_id": line.ticket_id.id,
+                    "origin": line.ticket_id.number,
+                },
+            }
+            for line, quantity in requests
+        ])
+        return {line.id: rest for (line, _quantity), rest in zip(requests, uncovered)}
 
     def _support_assign_sale_lines(self):
         """Link these lines (with uncovered minutes) to the order line billing the

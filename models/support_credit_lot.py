@@ -1,5 +1,7 @@
 # Copyright 2026 support_contract authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
@@ -279,43 +281,72 @@ class SupportCreditLot(models.Model):
             from; empty if nothing could be covered) and the number of credits
             no lot could cover.
         """
-        Move = self.env["support.credit.move"]
         self._check_quantity(quantity)
         reason = self._check_reason(reason)
         organization = self._organization(partner)
         move_date = fields.Datetime.to_datetime(date) if date else fields.Datetime.now()
-        # A lot is usable on the day of the consumption, and never once expired.
-        day = max(fields.Date.context_today(self), fields.Date.context_today(self, timestamp=move_date))
         _lot_origin, move_origin = self._split_origin(origin, lot=False)
-        lots = self.search(
-            [
-                ("partner_id", "=", organization.id),
-                ("company_id", "=", self.env.company.id),
-                ("expiry_date", ">=", day),
-                ("remaining", ">", 0),
-            ],
-            order="expiry_date, id",
-        )
-        if not lots:
-            return Move, quantity
-        lots._lock_rows()
-        allocations, uncovered = fifo.allocate(
-            [(lot.id, lot.remaining, lot.expiry_date) for lot in lots],
-            quantity,
-            day,
-        )
-        moves = Move.create([
-            {
-                **move_origin,
-                "lot_id": lot_id,
-                "move_type": "consume",
-                "quantity": -taken,
-                "date": move_date,
-                "reason": reason,
-            }
-            for lot_id, taken in allocations
-        ])
+        moves, (uncovered,) = self._consume_many([{
+            "partner": organization,
+            "company": self.env.company,
+            "quantity": quantity,
+            "move_vals": {**move_origin, "date": move_date, "reason": reason},
+        }])
         return moves, uncovered
+
+    @api.model
+    def _consume_many(self, requests):
+        """Consume credits for several requests at once (e.g. 1,000 timesheet
+        lines): per organization and company, one search and one lock of its
+        lots, FIFO allocation in memory, one ``create`` for all the moves.
+
+        :param list requests: dicts with ``partner`` (an organization),
+            ``company``, ``quantity`` (positive int) and ``move_vals`` (the
+            consume moves' other values: ``date`` (datetime), ``reason`` and
+            origin fields).
+        :return: ``(moves, uncovered)``: all the consume moves, and for each
+            request, in order, the number of credits no lot could cover.
+        """
+        Move = self.env["support.credit.move"]
+        today = fields.Date.context_today(self)
+        groups = defaultdict(list)
+        for index, request in enumerate(requests):
+            groups[request["partner"], request["company"]].append(index)
+        uncovered = [request["quantity"] for request in requests]
+        move_vals_list = []
+        for (partner, company), indexes in groups.items():
+            lots = self.search(
+                [
+                    ("partner_id", "=", partner.id),
+                    ("company_id", "=", company.id),
+                    ("expiry_date", ">=", today),
+                    ("remaining", ">", 0),
+                ],
+                order="expiry_date, id",
+            )
+            if not lots:
+                continue
+            lots._lock_rows()
+            available = {lot.id: [lot.remaining, lot.expiry_date] for lot in lots}
+            for index in indexes:
+                request = requests[index]
+                move_date = request["move_vals"].get("date") or fields.Datetime.now()
+                # A lot is usable on the day of the consumption, never once expired.
+                day = max(today, fields.Date.context_today(self, timestamp=move_date))
+                allocations, uncovered[index] = fifo.allocate(
+                    [(lot_id, left, expiry) for lot_id, (left, expiry) in available.items() if left > 0],
+                    request["quantity"],
+                    day,
+                )
+                for lot_id, taken in allocations:
+                    available[lot_id][0] -= taken
+                    move_vals_list.append({
+                        **request["move_vals"],
+                        "lot_id": lot_id,
+                        "move_type": "consume",
+                        "quantity": -taken,
+                    })
+        return Move.create(move_vals_list), uncovered
 
     @api.model
     def _cron_expire(self, batch_size=500):
