@@ -150,6 +150,13 @@ class SupportCreditLot(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Lots are created by the ledger's API only (``_grant``, and refunds of
+        expired lots), never by a direct ``create`` or an import."""
+        self.env["support.credit.move"]._check_ledger_api()
+        return super().create(vals_list)
+
     def write(self, vals):
         if frozen := [name for name in self._IMMUTABLE_FIELDS if name in vals]:
             raise UserError(
@@ -257,12 +264,13 @@ class SupportCreditLot(models.Model):
                 "quantity": quantity,
                 "reason": reason,
             })
-        lots = self.create(lot_vals_list)
-        Move.create([
+        self._check_ledger_rights()
+        lots = self.sudo().create(lot_vals_list)
+        Move.sudo().create([
             {**move_vals, "lot_id": lot.id}
             for lot, move_vals in zip(lots, move_vals_list)
         ])
-        return lots
+        return lots.with_env(self.env)
 
     @api.model
     def _consume(self, partner, quantity, reason, date=None, **origin):
@@ -307,6 +315,7 @@ class SupportCreditLot(models.Model):
         :return: ``(moves, uncovered)``: all the consume moves, and for each
             request, in order, the number of credits no lot could cover.
         """
+        self._check_ledger_rights()
         Move = self.env["support.credit.move"]
         today = fields.Date.context_today(self)
         groups = defaultdict(list)
@@ -346,7 +355,7 @@ class SupportCreditLot(models.Model):
                         "move_type": "consume",
                         "quantity": -taken,
                     })
-        return Move.create(move_vals_list), uncovered
+        return Move.sudo().create(move_vals_list).with_env(self.env), uncovered
 
     @api.model
     def _cron_expire(self, batch_size=500):
@@ -384,21 +393,23 @@ class SupportCreditLot(models.Model):
             if not self.env["ir.cron"]._commit_progress(len(lots), remaining=remaining) or not remaining:
                 break
 
-    def _adjust(self, quantity, reason):
+    def _adjust(self, quantity, reason, **origin):
         """Add (positive) or remove (negative) credits of this lot, as an
-        ``adjust`` move. Support Managers only; never below zero; not on an
-        expired lot (grant a new lot instead).
+        ``adjust`` move. Support Managers only (or the addon's rules, as
+        superuser); never below zero; not on an expired lot (grant a new lot
+        instead).
 
+        :param origin: fields of the move (e.g. ``sale_line_id=line.id``).
         :return: the adjustment move.
         """
         self.ensure_one()
-        if not (self.env.su or self.env.user.has_group("support_contract.group_support_manager")):
-            raise AccessError(self.env._("Only Support Managers can adjust credits."))
+        self._check_ledger_rights()
         if isinstance(quantity, bool) or not isinstance(quantity, int) or not quantity:
             raise UserError(
                 self.env._("An adjustment must be a whole number of credits other than zero (got %s).", quantity)
             )
         reason = self._check_reason(reason)
+        _lot_origin, move_origin = self._split_origin(origin, lot=False)
         if self.expiry_date < fields.Date.context_today(self):
             raise UserError(
                 self.env._(
@@ -417,12 +428,41 @@ class SupportCreditLot(models.Model):
                     removed=-quantity,
                 )
             )
-        return self.env["support.credit.move"].create({
+        return self.env["support.credit.move"].sudo().create({
+            **move_origin,
             "lot_id": self.id,
             "move_type": "adjust",
             "quantity": quantity,
             "reason": reason,
-        })
+        }).with_env(self.env)
+
+    def _withdraw(self, reason, **origin):
+        """Take back what remains in these lots (the sale that granted them was
+        cancelled), as one ``adjust`` move per lot. Expired lots are left as
+        they are: their credits can no longer be used anyway. What was already
+        consumed stays consumed.
+
+        :param origin: fields of the moves (e.g. ``sale_line_id=line.id``).
+        :return: the adjustment moves.
+        """
+        self._check_ledger_rights()
+        reason = self._check_reason(reason)
+        _lot_origin, move_origin = self._split_origin(origin, lot=False)
+        self._lock_rows()
+        today = fields.Date.context_today(self)
+        return self.env["support.credit.move"].sudo().create([
+            {**move_origin, "lot_id": lot.id, "move_type": "adjust", "quantity": -lot.remaining, "reason": reason}
+            for lot in self
+            if lot.remaining > 0 and lot.expiry_date >= today
+        ])
+
+    @api.model
+    def _check_ledger_rights(self):
+        """The ledger's operations are for Support Managers, and for the addon's
+        rules, which call them as superuser after their own checks (a sale
+        confirmed by a salesperson, time logged by an engineer, a claim)."""
+        if not (self.env.su or self.env.user.has_group("support_contract.group_support_manager")):
+            raise AccessError(self.env._("Only Support Managers can change credits."))
 
     def _lock_rows(self):
         """Lock these lots until the end of the transaction, waiting for any

@@ -4,7 +4,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 
 class SupportCreditMove(models.Model):
@@ -135,6 +135,28 @@ class SupportCreditMove(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Moves are written by the ledger's API only (``support.credit.lot``
+        ``_grant``/``_consume``/``_adjust``/``_withdraw``/``_cron_expire``,
+        ``_refund`` here), which checks its caller's rights and sets date, user
+        and origin itself, then creates as superuser. A ``create`` or an import
+        from any user, managers included, is refused."""
+        self._check_ledger_api()
+        return super().create(vals_list)
+
+    @api.model
+    def _check_ledger_api(self):
+        if not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "The credit ledger is written through its own operations only (grant, "
+                    "consume, refund, expire, adjust): %(model)s records cannot be created "
+                    "directly. Managers adjust credits with the Adjust Credits wizard.",
+                    model=self._description,
+                )
+            )
+
     def write(self, vals):
         raise UserError(
             self.env._(
@@ -172,6 +194,8 @@ class SupportCreditMove(models.Model):
         :return: the refund moves.
         """
         Lot = self.env["support.credit.lot"]
+        Lot._check_ledger_rights()
+        self, Lot = self.sudo(), Lot.sudo()
         reason = Lot._check_reason(reason)
         if isinstance(validity_days, bool) or not isinstance(validity_days, int) or validity_days <= 0:
             raise UserError(
