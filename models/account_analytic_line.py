@@ -4,6 +4,16 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .protected_fields import check_protected_write
+
+# Written by the metering alone (``_support_meter``).
+METERING_FIELDS = (
+    "support_minutes",
+    "support_covered_minutes",
+    "support_uncovered_minutes",
+    "support_sale_line_id",
+)
+
 
 class AccountAnalyticLine(models.Model):
     _inherit = "account.analytic.line"
@@ -49,9 +59,12 @@ class AccountAnalyticLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            check_protected_write(self, vals, METERING_FIELDS)
         tickets = self.env["helpdesk.ticket"].browse(
             {vals["ticket_id"] for vals in vals_list if vals.get("ticket_id")}
         )
+        tickets._support_check_timesheet_access()
         by_id = {ticket.id: ticket for ticket in tickets}
         for vals in vals_list:
             ticket = by_id.get(vals.get("ticket_id"))
@@ -61,20 +74,23 @@ class AccountAnalyticLine(models.Model):
                     vals["project_id"] = project.id
                 vals.setdefault("company_id", ticket.company_id.id)
         lines = super().create(vals_list)
+        lines.filtered("ticket_id")._support_check_ticket_company()
         lines.filtered("ticket_id")._support_meter()
         return lines
 
     def write(self, vals):
-        if "ticket_id" in vals and any(
-            line.ticket_id.id != vals["ticket_id"] and line.support_minutes for line in self
-        ):
-            raise UserError(
-                self.env._(
-                    "Time already metered on a ticket cannot be moved to another ticket: "
-                    "delete the line and log the time again on the right ticket."
-                )
-            )
+        check_protected_write(self, vals, METERING_FIELDS)
+        moved = self.browse()
+        if "ticket_id" in vals:
+            self.env["helpdesk.ticket"].browse(vals["ticket_id"])._support_check_timesheet_access()
+            moved = self.filtered(lambda line: line.ticket_id.id != vals["ticket_id"] and line.support_minutes)
+            if moved:
+                # the old ticket's organization gets its credits back first;
+                # the line is then metered on its new ticket
+                moved._support_meter(reverse=True)
         res = super().write(vals)
+        if {"ticket_id", "company_id"} & set(vals):
+            self.filtered("ticket_id")._support_check_ticket_company()
         if {"unit_amount", "ticket_id"} & set(vals):
             self.filtered("ticket_id")._support_meter()
         return res
@@ -84,6 +100,19 @@ class AccountAnalyticLine(models.Model):
         if metered:
             metered._support_meter(reverse=True)
         return super().unlink()
+
+    def _support_check_ticket_company(self):
+        """A ticket's time is logged in the ticket's company: its credits and
+        its billing are that company's."""
+        wrong = self.filtered(lambda line: line.company_id != line.ticket_id.company_id)
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "Time on ticket %(ticket)s must be logged in its company, %(company)s.",
+                    ticket=wrong[0].ticket_id.display_name,
+                    company=wrong[0].ticket_id.company_id.name,
+                )
+            )
 
     # ------------------------------------------------------------------
     # Business methods
@@ -140,6 +169,9 @@ class AccountAnalyticLine(models.Model):
                     covered -= reduce
                     refunds.append((line, reduce))
             new_values[line] = {"support_minutes": target, "support_covered_minutes": covered, "support_uncovered_minutes": uncovered}
+            if reverse:
+                # unbilled: a line moved to another ticket is billed anew there
+                new_values[line]["support_sale_line_id"] = False
         if refunds:
             self._support_give_back(refunds)
         if consume_requests:

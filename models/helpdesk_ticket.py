@@ -5,6 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
 from ..lib.business_hours import add_working_hours
+from .protected_fields import check_protected_write
 
 # Share of the response window after which a ticket is "at risk".
 AT_RISK_SHARE = 0.2
@@ -12,6 +13,24 @@ AT_RISK_SHARE = 0.2
 
 class HelpdeskTicket(models.Model):
     _inherit = "helpdesk.ticket"
+
+    # Computed from the ticket's organization and deployment, or copied from
+    # the plan when the ticket opened: nobody writes them (rule 11, metering).
+    _SUPPORT_COMPUTED_FIELDS = (
+        "support_contract_id",
+        "support_plan_id",
+        "support_sla_targets",
+        "support_calendar_id",
+        "support_metering",
+        "support_rounding_minutes",
+        "support_incident_points",
+        "support_paying_partner_id",
+        "sla_deadline",
+        "sla_at_risk_date",
+        "sla_response_late",
+        "sla_first_response_date",
+        "support_assigned_by_id",
+    )
 
     support_deployment_id = fields.Many2one(
         "support.deployment",
@@ -94,6 +113,15 @@ class HelpdeskTicket(models.Model):
         tracking=True,
         copy=False,
     )
+    support_assigned_by_id = fields.Many2one(
+        "res.users",
+        string="Assigned By",
+        readonly=True,
+        copy=False,
+        help="Technical: who assigned the ticket to its engineer. An engineer may "
+        "resolve as a bug a ticket someone else assigned to them, never one they "
+        "assigned to themselves.",
+    )
     support_open_date = fields.Datetime(
         string="Opened On",
         default=fields.Datetime.now,
@@ -151,10 +179,11 @@ class HelpdeskTicket(models.Model):
     # Computes
     # ------------------------------------------------------------------
 
-    @api.depends("support_deployment_id")
+    @api.depends("support_deployment_id", "company_id")
     def _compute_support_contract_id(self):
-        """The deployment's active contract (the one ending last), read once:
-        the contract's later end does not change the ticket (rule 11)."""
+        """The deployment's active contract (the one ending last) in the
+        ticket's own company, read once: the contract's later end does not
+        change the ticket (rule 11)."""
         deployments = self.support_deployment_id
         contracts = self.env["support.contract"].sudo().search(
             Domain("deployment_id", "in", deployments.ids) & Domain("state", "=", "active"),
@@ -162,9 +191,9 @@ class HelpdeskTicket(models.Model):
         )
         best = {}
         for contract in contracts:
-            best.setdefault(contract.deployment_id.id, contract)
+            best.setdefault((contract.deployment_id.id, contract.company_id.id), contract)
         for ticket in self:
-            contract = best.get(ticket.support_deployment_id.id)
+            contract = best.get((ticket.support_deployment_id.id, ticket.company_id.id))
             ticket.support_contract_id = contract.id if contract else False
 
     @api.depends("support_contract_id")
@@ -308,13 +337,23 @@ class HelpdeskTicket(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            check_protected_write(self, vals, self._SUPPORT_COMPUTED_FIELDS)
+            if vals.get("support_resolution") == "bug" and not self.env.su:
+                # a new ticket has no assigned engineer yet: managers only
+                self.browse()._support_check_bug_rights(opening=True)
+            if vals.get("user_id"):
+                vals["support_assigned_by_id"] = self.env.uid
         tickets = super().create(vals_list)
         tickets.filtered(lambda t: t.support_metering == "incident")._support_charge_incident()
         return tickets
 
     def write(self, vals):
+        check_protected_write(self, vals, self._SUPPORT_COMPUTED_FIELDS + ("support_open_date",))
         if vals.get("support_resolution") == "bug" and not self.env.su:
             self._support_check_bug_rights()
+        if "user_id" in vals:
+            vals = dict(vals, support_assigned_by_id=vals["user_id"] and self.env.uid)
         if vals.get("stage_id"):
             stage = self.env["helpdesk.ticket.stage"].browse(vals["stage_id"])
             if not stage.closed:
@@ -359,15 +398,27 @@ class HelpdeskTicket(models.Model):
         self.sudo().write({"support_resolution": "bug"})
         return True
 
-    def _support_check_bug_rights(self):
+    def _support_check_bug_rights(self, opening=False):
+        """Resolving as a bug gives credits back: Support Managers may, and the
+        engineer someone else assigned to the ticket before it is resolved. An
+        engineer who assigned the ticket to themselves may not."""
         if self.env.user.has_group("support_contract.group_support_manager"):
             return
+        if opening:
+            raise UserError(
+                self.env._("Only a Support Manager can open a ticket already resolved as a bug.")
+            )
         for ticket in self:
-            if ticket.user_id != self.env.user:
+            assigned = (
+                ticket.user_id == self.env.user
+                and ticket.support_assigned_by_id
+                and ticket.support_assigned_by_id != self.env.user
+            )
+            if not assigned:
                 raise UserError(
                     self.env._(
-                        "Only a Support Manager or the engineer assigned to ticket %(ticket)s "
-                        "can resolve it as a bug.",
+                        "Only a Support Manager or the engineer someone else assigned to ticket "
+                        "%(ticket)s can resolve it as a bug (assigning it to yourself does not count).",
                         ticket=ticket.display_name,
                     )
                 )
@@ -446,6 +497,11 @@ class HelpdeskTicket(models.Model):
                     )
                 )
         self.support_paying_partner_id._support_notify_low_balance()
+
+    def _support_check_timesheet_access(self):
+        """Time is logged only on a ticket the user may read: the time spends
+        the ticket's organization's credits."""
+        self.check_access("read")
 
     def _support_check_reopen(self):
         """A closed ticket may be reopened at no charge within 90 days of its
