@@ -112,17 +112,27 @@ class SaleOrder(models.Model):
         """
         cards = self._support_cards()
         result = super()._action_cancel()
-        if not cards:
+        withdrawn = self.order_line._support_withdraw()
+        if not cards and not withdrawn:
             return result
         cards.filtered(lambda c: c.state in ("active", "expired")).action_cancel()
         claimed_names = []
         for order in self:
             order_cards = cards.filtered(lambda c: c.sale_order_id == order)
-            if not order_cards:
-                continue
             cancelled = order_cards.filtered(lambda c: c.state == "cancelled")
             claimed = order_cards.filtered(lambda c: c.state == "claimed")
-            lines = []
+            lines = [
+                self.env._(
+                    "%(line)s: %(withdrawn)s credits withdrawn, %(consumed)s already consumed "
+                    "(not withdrawn); the terms it paid no longer cover %(deployment)s.",
+                    line=line._support_line_label(),
+                    withdrawn=amounts[0],
+                    consumed=amounts[1],
+                    deployment=line.support_deployment_id.display_name or self.env._("anything"),
+                )
+                for line, amounts in withdrawn.items()
+                if line.order_id == order
+            ]
             if cancelled:
                 lines.append(self.env._(
                     "Support Credit Cards cancelled with the order: %(cards)s.",
@@ -143,7 +153,8 @@ class SaleOrder(models.Model):
                     "Already claimed, these cards stay claimed: %(cards)s.",
                     cards=", ".join(described),
                 ))
-            order.message_post(body=Markup("<br/>").join(lines))
+            if lines:
+                order.message_post(body=Markup("<br/>").join(lines))
         if claimed_names and result is True:
             return {
                 "type": "ir.actions.client",

@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..lib import terms as term_math
+from .protected_fields import check_protected_write
 
 # Credit packs and cards expire this many months after purchase (rule 5).
 PURCHASED_CREDITS_VALIDITY_MONTHS = 12
@@ -52,6 +53,13 @@ class SaleOrderLine(models.Model):
         copy=False,
         readonly=True,
         help="Technical: the confirmation has extended the coverage and granted the credits.",
+    )
+    support_withdrawn = fields.Boolean(
+        copy=False,
+        readonly=True,
+        help="Technical: the order was cancelled; the credits it granted and not yet "
+        "consumed were withdrawn and its terms no longer cover. Confirming the order "
+        "again restores them.",
     )
     support_term_ids = fields.One2many("support.contract.term", "sale_line_id", string="Contract Terms")
     support_card_ids = fields.One2many("support.credit.card", "sale_line_id", string="Credit Cards")
@@ -106,7 +114,17 @@ class SaleOrderLine(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
+    # Written by the confirmation and the cancellation alone (rule 4).
+    _SUPPORT_STATE_FIELDS = ("support_processed", "support_withdrawn", "support_uncovered")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_protected_write(self, vals, self._SUPPORT_STATE_FIELDS)
+        return super().create(vals_list)
+
     def write(self, vals):
+        check_protected_write(self, vals, self._SUPPORT_STATE_FIELDS)
         if "support_deployment_id" in vals:
             locked = self.filtered(
                 lambda line: line.support_processed
@@ -203,6 +221,7 @@ class SaleOrderLine(models.Model):
         Runs as superuser: whoever may confirm the order (a salesperson) causes
         contracts, terms, lots and cards to exist without managing them.
         """
+        self.filtered("support_withdrawn")._support_reinstate()
         lines = self._support_lines_to_process()
         if not lines:
             return
@@ -275,6 +294,80 @@ class SaleOrderLine(models.Model):
         if card_vals:
             env["support.credit.card"]._issue(card_vals)
         lines.write({"support_processed": True})
+
+    def _support_withdraw(self):
+        """The order of these lines is cancelled: withdraw the credits their
+        confirmation granted and that are not consumed yet (an adjustment on each
+        lot, with its reason), and end the coverage of the terms they paid.
+        Cards are cancelled by the order (unclaimed ones only).
+
+        :return: ``{line: (withdrawn, consumed)}``, credits per processed line.
+        """
+        lines = self.filtered(lambda line: line.support_processed and not line.support_withdrawn).sudo()
+        if not lines:
+            return {}
+        env = lines.env
+        lots = env["support.credit.lot"].search([("sale_line_id", "in", lines.ids)])
+        withdrawn = defaultdict(int)
+        for lot in lots:
+            for move in lot._withdraw(
+                self.env._("Order %(order)s cancelled", order=lot.sale_line_id.order_id.name),
+                sale_line_id=lot.sale_line_id.id,
+                origin=lot.sale_line_id.order_id.name,
+            ):
+                withdrawn[lot.sale_line_id] -= move.quantity
+        consumed = dict(env["support.credit.move"]._read_group(
+            [("lot_id", "in", lots.ids), ("move_type", "in", ["consume", "refund"])],
+            ["lot_id"],
+            ["quantity:sum"],
+        ))
+        used = defaultdict(int)
+        for lot, quantity in consumed.items():
+            used[lot.sale_line_id] -= quantity
+        lines.support_term_ids.write({"cancelled": True})
+        lines.write({"support_withdrawn": True})
+        return {line: (withdrawn[line], used[line]) for line in lines}
+
+    def _support_reinstate(self):
+        """The cancelled order of these lines is confirmed again: give back what
+        the cancellation withdrew (to lots not expired since), restore the terms,
+        and issue new cards for the cards the cancellation cancelled. Nothing is
+        granted twice."""
+        lines = self.filtered("support_withdrawn").sudo()
+        if not lines:
+            return
+        env = lines.env
+        Move = env["support.credit.move"]
+        withdrawals = Move._read_group(
+            [("sale_line_id", "in", lines.ids), ("move_type", "=", "adjust"), ("lot_id.sale_line_id", "in", lines.ids)],
+            ["lot_id"],
+            ["quantity:sum"],
+        )
+        today = fields.Date.context_today(self)
+        for lot, quantity in withdrawals:
+            if quantity < 0 and lot.expiry_date >= today:
+                lot._adjust(
+                    -quantity,
+                    self.env._("Order %(order)s confirmed again", order=lot.sale_line_id.order_id.name),
+                    sale_line_id=lot.sale_line_id.id,
+                    origin=lot.sale_line_id.order_id.name,
+                )
+        lines.support_term_ids.write({"cancelled": False})
+        card_vals = [
+            {
+                "credits": card.credits,
+                "expiry_date": card.expiry_date,
+                "buyer_partner_id": card.buyer_partner_id.id,
+                "sale_line_id": line.id,
+                "company_id": card.company_id.id,
+            }
+            for line in lines
+            for card in line.support_card_ids
+            if card.state == "cancelled" and card.expiry_date >= today
+        ]
+        if card_vals:
+            env["support.credit.card"]._issue(card_vals)
+        lines.write({"support_withdrawn": False})
 
     def _support_organization(self):
         """The organization credits go to: that of the order's invoice address."""

@@ -113,11 +113,13 @@ class SupportContract(models.Model):
         for contract in self:
             contract.partner_id = contract.deployment_id.partner_id
 
-    @api.depends("term_ids.date_start", "term_ids.date_end")
+    @api.depends("term_ids.date_start", "term_ids.date_end", "term_ids.cancelled")
     def _compute_dates(self):
+        """Coverage runs over the terms still paid (not those of a cancelled order)."""
         for contract in self:
-            starts = [d for d in contract.term_ids.mapped("date_start") if d]
-            ends = [d for d in contract.term_ids.mapped("date_end") if d]
+            terms = contract.term_ids.filtered(lambda term: not term.cancelled)
+            starts = [d for d in terms.mapped("date_start") if d]
+            ends = [d for d in terms.mapped("date_end") if d]
             contract.date_start = min(starts) if starts else False
             contract.date_end = max(ends) if ends else False
 
@@ -131,10 +133,10 @@ class SupportContract(models.Model):
                 continue
             contract.state = "active" if contract.date_end and contract.date_end >= today else "lapsed"
 
-    @api.depends("term_ids.credits")
+    @api.depends("term_ids.credits", "term_ids.cancelled")
     def _compute_credits_total(self):
         for contract in self:
-            contract.credits_total = sum(contract.term_ids.mapped("credits"))
+            contract.credits_total = sum(contract.term_ids.filtered(lambda term: not term.cancelled).mapped("credits"))
 
     # ------------------------------------------------------------------
     # CRUD

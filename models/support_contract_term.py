@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
+from .protected_fields import check_protected_write
+
 
 class SupportContractTerm(models.Model):
     _name = "support.contract.term"
@@ -28,6 +30,13 @@ class SupportContractTerm(models.Model):
     lot_ids = fields.One2many(
         "support.credit.lot", "contract_term_id", string="Credit Lots", readonly=True
     )
+    cancelled = fields.Boolean(
+        readonly=True,
+        copy=False,
+        index=True,
+        help="The order that paid this term was cancelled: the term no longer covers "
+        "the deployment. Confirming the order again restores it.",
+    )
 
     _check_dates = models.Constraint(
         "CHECK(date_end >= date_start)",
@@ -37,6 +46,16 @@ class SupportContractTerm(models.Model):
         "CHECK(credits >= 0)",
         "The credits of a contract term cannot be negative.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_protected_write(self, vals, ("cancelled",))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_protected_write(self, vals, ("cancelled",))
+        return super().write(vals)
 
     @api.depends("date_start", "date_end")
     def _compute_display_name(self):
@@ -50,11 +69,15 @@ class SupportContractTerm(models.Model):
             else:
                 term.display_name = self.env._("New term")
 
-    @api.constrains("contract_id", "date_start", "date_end")
+    @api.constrains("contract_id", "date_start", "date_end", "cancelled")
     def _check_no_overlap(self):
-        """Terms of one contract never overlap (one query for the whole batch).
-        A term ending before it starts is refused by the table's CHECK."""
-        all_terms = self.search(Domain("contract_id", "in", self.contract_id.ids), order="date_start, id")
+        """Terms of one contract never overlap (one query for the whole batch);
+        cancelled terms cover nothing and are left out. A term ending before it
+        starts is refused by the table's CHECK."""
+        all_terms = self.search(
+            Domain("contract_id", "in", self.contract_id.ids) & Domain("cancelled", "=", False),
+            order="date_start, id",
+        )
         terms_by_contract = all_terms.grouped("contract_id")
         for contract, terms in terms_by_contract.items():
             previous = None
