@@ -22,6 +22,13 @@ class SupportHelpdeskTicketController(HelpdeskTicketController):
             ticket.stage_id = stage
         return request.redirect(f"/my/ticket/{ticket.id}")
 
+    @http.route("/submitted/ticket", type="http", auth="user", website=True, methods=["POST"], csrf=True)
+    def submit_ticket(self, **kw):
+        """Create a ticket from the portal form: POST with a CSRF token only. A
+        link (GET) opened by a logged-in customer must not create a ticket,
+        and on a per-incident plan spend its points."""
+        return super().submit_ticket(**kw)
+
     def _support_portal_ticket(self, ticket_id):
         """The ticket ``ticket_id`` (sudo) if it belongs to the user's organization."""
         try:
