@@ -21,3 +21,4 @@ from . import test_ticket_sla
 from . import test_ticket_portal
 from . import test_ticket_metering
 from . import test_ticket_concurrency
+from . import test_security_ledger
