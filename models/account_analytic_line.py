@@ -192,9 +192,9 @@ class AccountAnalyticLine(models.Model):
                 to_bill._support_assign_sale_lines()
             sale_lines |= lines.support_sale_line_id
         sale_lines._support_update_uncovered_delivered()
-        paying = lines.ticket_id.support_paying_partner_id
-        if paying:
-            paying._support_notify_low_balance()
+        for company, company_lines in lines.ticket_id.grouped("company_id").items():
+            if paying := company_lines.support_paying_partner_id:
+                paying._support_notify_low_balance(company)
 
     def _support_give_back(self, requests):
         """Give credits back to the lots the lines consumed from, last drawn

@@ -496,7 +496,8 @@ class HelpdeskTicket(models.Model):
                         missing=missing,
                     )
                 )
-        self.support_paying_partner_id._support_notify_low_balance()
+        for company, tickets in self.grouped("company_id").items():
+            tickets.support_paying_partner_id._support_notify_low_balance(company)
 
     def _support_check_timesheet_access(self):
         """Time is logged only on a ticket the user may read: the time spends

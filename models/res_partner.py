@@ -27,12 +27,15 @@ class ResPartner(models.Model):
         groups="support_contract.group_support_user,sales_team.group_sale_salesman",
     )
 
+    # Per company: credits, thresholds and notices are each company's own.
     support_low_balance_notified = fields.Boolean(
         string="Low Balance Notified",
         copy=False,
+        company_dependent=True,
         groups="base.group_user",
-        help="Technical: the organization's contacts were told its credits run low; "
-        "cleared once the balance is back above the threshold with nothing expiring soon.",
+        help="Technical: the organization's contacts were told its credits (in "
+        "this company) run low; cleared once the balance is back above the "
+        "threshold with nothing expiring soon.",
     )
 
     def _compute_support_counts(self):
@@ -72,6 +75,23 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.support_credit_balance = balances.get(partner.commercial_partner_id._origin, 0)
+
+    def _support_credit_balance_in(self, company):
+        """The organization's balance in ``company`` alone: what remains in
+        its unexpired lots of that company (read as superuser, whatever
+        companies the current user works in)."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        [(total,)] = self.env["support.credit.lot"].sudo()._read_group(
+            [
+                ("partner_id", "=", self.commercial_partner_id.id),
+                ("company_id", "=", company.id),
+                ("expiry_date", ">=", today),
+            ],
+            [],
+            ["remaining:sum"],
+        )
+        return total or 0
 
     def _support_action(self, xmlid, title, domain, context=None):
         """The action `xmlid`, limited to `domain`, titled for the organization."""
@@ -122,7 +142,8 @@ class ResPartner(models.Model):
     @api.model
     def _cron_support_notify_low_balance(self):
         """Daily: notify organizations whose credits expire within 30 days even
-        when nothing is consumed (consumption checks the balance itself)."""
+        when nothing is consumed (consumption checks the balance itself), in
+        each company where they do."""
         today = fields.Date.context_today(self)
         expiring = self.env["support.credit.lot"].sudo()._read_group(
             [
@@ -130,32 +151,39 @@ class ResPartner(models.Model):
                 ("expiry_date", "<=", today + timedelta(days=30)),
                 ("remaining", ">", 0),
             ],
-            ["partner_id"],
+            ["company_id"],
+            ["partner_id:recordset"],
         )
-        self.browse([partner.id for partner, in expiring])._support_notify_low_balance()
+        for company, partners in expiring:
+            partners.with_company(company)._support_notify_low_balance(company)
 
-    def _support_notify_low_balance(self):
+    def _support_notify_low_balance(self, company=None):
         """Send one notice to the contacts of these organizations whose balance
-        fell below the company's threshold or whose credits expire within 30
-        days (not one per timesheet line: a flag remembers it was sent, and is
-        cleared once the balance is healthy again)."""
-        organizations = self.commercial_partner_id.sudo()
+        in ``company`` (the company where the credits were consumed; default:
+        the current company) fell below that company's threshold, or whose
+        credits in that company expire within 30 days. Not one per timesheet
+        line: a flag (per company) remembers it was sent, and is cleared once
+        the balance is healthy again. Credits of other companies count for
+        nothing here."""
+        company = company or self.env.company
+        organizations = self.commercial_partner_id.sudo().with_company(company)
         if not organizations:
             return
         today = fields.Date.context_today(self)
         Lot = self.env["support.credit.lot"].sudo()
+        in_company = [("partner_id", "in", organizations.ids), ("company_id", "=", company.id)]
         lots = Lot._read_group(
-            [("partner_id", "in", organizations.ids), ("expiry_date", ">=", today)],
+            [*in_company, ("expiry_date", ">=", today)],
             ["partner_id"],
             ["remaining:sum"],
         )
         balances = dict(lots)
-        with_lots = {partner for partner, in Lot._read_group([("partner_id", "in", organizations.ids)], ["partner_id"])}
+        with_lots = {partner for partner, in Lot._read_group(in_company, ["partner_id"])}
         expiring = {
             partner
             for partner, in Lot._read_group(
                 [
-                    ("partner_id", "in", organizations.ids),
+                    *in_company,
                     ("expiry_date", ">=", today),
                     ("expiry_date", "<=", today + timedelta(days=30)),
                     ("remaining", ">", 0),
@@ -163,10 +191,10 @@ class ResPartner(models.Model):
                 ["partner_id"],
             )
         }
-        threshold = self.env.company.support_low_balance_threshold
+        threshold = company.sudo().support_low_balance_threshold
         for organization in organizations:
             if organization not in with_lots:
-                continue  # never had credits: nothing "falls"
+                continue  # never had credits here: nothing "falls"
             balance = balances.get(organization, 0)
             low = balance < threshold or organization in expiring
             if not low:

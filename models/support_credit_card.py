@@ -5,7 +5,7 @@ from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, format_date
@@ -120,11 +120,14 @@ class SupportCreditCard(models.Model):
         help="Organization that claimed the card.",
     )
     claim_date = fields.Datetime(readonly=True, copy=False)
+    # Staff only: the buyer learns which organization claimed its card, never
+    # which person (portal users read cards, so the field is not theirs).
     claimed_by_user_id = fields.Many2one(
         comodel_name="res.users",
         string="Claimed by User",
         readonly=True,
         copy=False,
+        groups="base.group_user",
         help="User who entered the code.",
     )
     sale_line_id = fields.Many2one(
@@ -380,12 +383,18 @@ class SupportCreditCard(models.Model):
                 "%(cards)s cannot be claimed: only an active card can be claimed.",
                 cards=", ".join(not_active.mapped("display_name")),
             ))
-        self.with_context(**{CLAIM_CONTEXT_KEY: _CLAIM_TOKEN}).write({
+        claimer = user or self.env.user
+        # Written (and flushed) as the superuser: the card's last writer
+        # (``write_uid``, readable by the buyer's portal users) is not the
+        # claiming person.
+        cards = self.with_user(SUPERUSER_ID).with_context(**{CLAIM_CONTEXT_KEY: _CLAIM_TOKEN})
+        cards.write({
             "state": "claimed",
             "claimed_partner_id": partner.commercial_partner_id.id,
             "claim_date": fields.Datetime.now(),
-            "claimed_by_user_id": (user or self.env.user).id,
+            "claimed_by_user_id": claimer.id,
         })
+        cards.flush_recordset()
         return True
 
     @api.model
@@ -498,13 +507,22 @@ class SupportCreditCard(models.Model):
         raw = card_code.normalize_code(code)
 
         def fail(reason, card=None, retry_at=None):
-            Attempt._record(user, remote_addr, raw, reason, partner=partner)
+            # A blocked client's refusals are recorded a bounded number of
+            # times per window (under the throttle locks taken below).
+            if reason != "throttled" or Attempt._should_record_refusal(user, remote_addr):
+                Attempt._record(
+                    user, remote_addr, raw, reason, partner=partner,
+                    company=card.company_id if card else None,
+                )
             return ClaimResult(
                 success=False, reason=reason, retry_at=retry_at,
                 message=self._claim_failure_message(reason, card=card, retry_at=retry_at),
             )
 
         # The throttle comes before any lookup: a blocked client learns nothing.
+        # It locks the user's and the address's attempts until this
+        # transaction ends, so that claims sent in parallel are counted one
+        # after the other and cannot exceed the limit together.
         if retry_at := Attempt._throttled_until(user, remote_addr):
             return fail("throttled", retry_at=retry_at)
         card = self.sudo().search(Domain("code", "=", raw), limit=1) if card_code.is_well_formed(raw) else None
@@ -534,11 +552,11 @@ class SupportCreditCard(models.Model):
         )
         Attempt._record(user, remote_addr, raw, "success", partner=organization, card=card)
         card._notify_claimed()
-        organization = organization.sudo()
-        organization.invalidate_recordset(["support_credit_balance"])
         return ClaimResult(
             success=True, reason="success", card=card, lot=lot,
-            balance=organization.support_credit_balance,
+            # the balance the lot joined: the organization's in the card's
+            # company, whatever company the user works in
+            balance=organization._support_credit_balance_in(card.company_id),
             message=self.env._(
                 "The card's %(credits)s credits now belong to %(organization)s.",
                 credits=card.credits, organization=organization.display_name,
@@ -546,10 +564,16 @@ class SupportCreditCard(models.Model):
         )
 
     def _notify_claimed(self):
-        """Tell the buyer organization that its card was claimed (never the code)."""
-        for card in self.sudo():
+        """Tell the buyer organization that its card was claimed (never the code).
+
+        The buyer learns the claiming organization, never the claiming person:
+        the message is posted by the superuser in the name of the card's
+        company, not by the user who entered the code.
+        """
+        for card in self.with_user(SUPERUSER_ID):
             recipients = card._buyer_recipients() | card.buyer_partner_id
             card.message_post(
+                author_id=card.company_id.partner_id.id,
                 body=self.env._(
                     "%(card)s (%(credits)s credits) was claimed by %(organization)s on %(date)s.",
                     card=card.display_name, credits=card.credits,

@@ -165,16 +165,40 @@ class SupportDeployment(models.Model):
         )
 
     @api.model
+    def _check_companies_allowed(self, company_ids):
+        """Refuse a company outside those the user works in (except as
+        superuser): a deployment is created in, moved to, and its reference
+        checked within, the user's companies only."""
+        if self.env.su:
+            return
+        allowed = self.env.companies
+        if foreign := {company_id for company_id in company_ids if company_id} - set(allowed.ids):
+            raise ValidationError(
+                self.env._(
+                    "A deployment can only belong to a company you work in (%(allowed)s); "
+                    "the requested company (id %(company)s) is not one of them.",
+                    allowed=", ".join(allowed.mapped("name")),
+                    company=", ".join(str(company_id) for company_id in sorted(foreign)),
+                )
+            )
+
+    @api.model
     def _check_reference_available(self, candidates):
-        """Raise a ValidationError naming the existing deployment when one of
-        ``candidates`` (``(id or None, company_id, reference)`` triples) reuses a
-        reference of its company, or repeats one of the batch.
+        """Raise a ValidationError when one of ``candidates`` (``(id or None,
+        company_id, reference)`` triples) reuses a reference of its company, or
+        repeats one of the batch.
+
+        The companies must be ones the user works in (checked first), so that
+        only those companies' references are compared. The message names the
+        existing deployment and its owner only when the user may read that
+        deployment; otherwise it only says that the reference is taken.
 
         Reads the table without flushing pending writes: called from ``create``
         before the rows are inserted, and from the constraint after ``write``
         has updated the cache only, so that the database still holds the other
         deployments' references and the unique index has not fired yet.
         """
+        self._check_companies_allowed({company_id for _id, company_id, _reference in candidates})
         keys = {}
         for record_id, company_id, reference in candidates:
             key = _reference_key(reference)
@@ -200,10 +224,22 @@ class SupportDeployment(models.Model):
             )
         )
         for existing_id, company_id, key in self.env.cr.fetchall():
-            record_id, reference = keys.get((company_id, key), (existing_id, None))
+            if (company_id, key) not in keys:
+                continue  # same reference, but in another company of the batch
+            record_id, reference = keys[company_id, key]
             if record_id == existing_id:
                 continue
-            existing = self.sudo().browse(existing_id)
+            existing = self.browse(existing_id)
+            if not existing.sudo(False).has_access("read"):
+                raise ValidationError(
+                    self.env._(
+                        "The reference “%(reference)s” is already used by another "
+                        "deployment of this company. References are unique per company, "
+                        "whatever their case and surrounding spaces.",
+                        reference=reference.strip(),
+                    )
+                )
+            existing = existing.sudo()
             raise ValidationError(
                 self.env._(
                     "The reference “%(reference)s” is already used by deployment "
@@ -232,6 +268,8 @@ class SupportDeployment(models.Model):
         return deployments
 
     def write(self, vals):
+        if "company_id" in vals:
+            self._check_companies_allowed({vals["company_id"]})
         res = super().write(self._normalize_vals(vals))
         if "coowner_ids" in vals:
             self._normalize_coowners()

@@ -23,3 +23,4 @@ from . import test_ticket_metering
 from . import test_ticket_concurrency
 from . import test_security_ledger
 from . import test_security_ledger_property
+from . import test_security_cards
