@@ -22,6 +22,8 @@
         "views/support_plan_views.xml",
         "views/support_deployment_views.xml",
         "views/support_contract_views.xml",
+        "views/support_contract_renewal_views.xml",
+        "wizards/support_contract_auto_renew_wizard_views.xml",
         "views/product_template_views.xml",
         "views/support_credit_card_views.xml",
         "wizards/support_credit_card_claim_wizard_views.xml",
@@ -44,6 +46,7 @@
         "data/mail_template_data.xml",
         "data/support_ticket_data.xml",
         "data/support_credit_cron.xml",
+        "data/support_renewal_data.xml",
     ],
     "demo": [
         "demo/support_demo.xml",

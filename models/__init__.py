@@ -4,6 +4,8 @@ from . import support_plan_sla
 from . import support_deployment
 from . import support_contract
 from . import support_contract_term
+from . import support_renewal_reason
+from . import support_contract_renewal
 from . import product_template
 from . import support_card_claim_attempt
 from . import support_credit_lot

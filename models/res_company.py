@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -21,10 +22,47 @@ class ResCompany(models.Model):
         help="An organization whose credit balance falls below this number receives one notice.",
     )
 
+    support_renewal_notice_days = fields.Integer(
+        string="Renewal Notice (days)",
+        default=30,
+        help="How many days before a contract's expiry its renewal is offered to the customer.",
+    )
+    support_renewal_reminder_days = fields.Char(
+        string="Renewal Reminders (days before expiry)",
+        default="7,1",
+        help="Comma-separated days before expiry on which an unconfirmed renewal is recalled to the customer.",
+    )
+
+    _check_support_renewal_notice_days = models.Constraint(
+        "CHECK(support_renewal_notice_days > 0)",
+        "The renewal notice must be at least one day before expiry.",
+    )
     _check_support_refund_validity_days = models.Constraint(
         "CHECK(support_refund_validity_days > 0)",
         "The validity of refunded credits must be at least one day.",
     )
+
+    @api.constrains("support_renewal_reminder_days")
+    def _check_support_renewal_reminder_days(self):
+        for company in self:
+            company._support_renewal_reminder_days()
+
+    def _support_renewal_reminder_days(self):
+        """The reminder days as a sorted list of positive whole numbers."""
+        self.ensure_one()
+        text = (self.support_renewal_reminder_days or "").replace(";", ",")
+        try:
+            days = sorted({int(part) for part in text.split(",") if part.strip()}, reverse=True)
+        except ValueError:
+            days = None
+        if days is None or any(day <= 0 for day in days):
+            raise ValidationError(
+                self.env._(
+                    "Renewal reminders are days before expiry separated by commas, e.g. 7,1 (got %(value)s).",
+                    value=self.support_renewal_reminder_days,
+                )
+            )
+        return days
 
     def _get_support_project(self):
         self.ensure_one()

@@ -21,6 +21,14 @@ class SaleOrder(models.Model):
         help="Technical: the order has support-contract lines.",
     )
 
+    support_renewal_id = fields.Many2one(
+        "support.contract.renewal",
+        string="Renews",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The support contract renewal this order offers.",
+    )
     support_uncovered = fields.Boolean(
         string="Uncovered Support Time",
         readonly=True,

@@ -1,6 +1,13 @@
+from datetime import timedelta
+
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.fields import Domain
+from odoo.fields import Command, Domain
+from odoo.tools import format_date
+
+from .support_contract_renewal import OPEN_STATES, renewal_period
 
 CONTRACT_STATES = [
     ("active", "Active"),
@@ -81,6 +88,27 @@ class SupportContract(models.Model):
         tracking=True,
         help="Before expiry a renewal quotation is created and sent for the next term.",
     )
+    renewal_mode = fields.Selection(
+        [("automatic", "Automatic"), ("quotation", "Quotation")],
+        string="Renewal Mode",
+        compute="_compute_renewal_mode",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        help="Quotation: coverage extends when the customer or a salesperson confirms the "
+        "renewal order. Automatic: the order is confirmed and invoiced on the expiry day "
+        "unless auto-renewal is turned off before.",
+    )
+    renewal_ids = fields.One2many("support.contract.renewal", "contract_id", string="Renewals")
+    renewal_count = fields.Integer(compute="_compute_renewal_count")
+    next_renewal_date = fields.Date(
+        compute="_compute_next_renewal_date",
+        store=True,
+        index="btree_not_null",
+        help="The day the current expiry ends coverage (when auto-renewal is on): the "
+        "renewal day in automatic mode.",
+    )
     state = fields.Selection(
         CONTRACT_STATES,
         string="Status",
@@ -107,6 +135,27 @@ class SupportContract(models.Model):
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
+
+    @api.depends("plan_id")
+    def _compute_renewal_mode(self):
+        for contract in self:
+            if not contract.renewal_mode:
+                contract.renewal_mode = contract.plan_id.renewal_mode or "quotation"
+
+    def _compute_renewal_count(self):
+        counts = dict(
+            self.env["support.contract.renewal"]._read_group(
+                [("contract_id", "in", self.ids)], ["contract_id"], ["__count"]
+            )
+        )
+        for contract in self:
+            contract.renewal_count = counts.get(contract._origin, 0)
+
+    @api.depends("auto_renew", "date_end", "state")
+    def _compute_next_renewal_date(self):
+        for contract in self:
+            renews = contract.auto_renew and contract.state != "cancelled"
+            contract.next_renewal_date = contract.date_end if renews else False
 
     @api.depends("deployment_id")
     def _compute_partner_id(self):
@@ -148,6 +197,7 @@ class SupportContract(models.Model):
         deployments = self.env["support.deployment"]
         new_name = self.env._("New")
         for vals in vals_list:
+            self._dates_to_first_term(vals)
             if vals.get("partner_id"):
                 vals["partner_id"] = partners.browse(vals["partner_id"]).commercial_partner_id.id
             if not vals.get("name") or vals["name"] == new_name:
@@ -157,7 +207,37 @@ class SupportContract(models.Model):
                 )
         return super().create(vals_list)
 
+    @api.model
+    def _dates_to_first_term(self, vals):
+        """Existing coverage, imported with the contract's dates: the dates
+        become the contract's first term (no credits, no order). The dates of
+        a contract always come from its terms."""
+        start, end = vals.pop("date_start", None), vals.pop("date_end", None)
+        if not (start or end):
+            return
+        if not (start and end):
+            raise UserError(
+                self.env._(
+                    "To import an existing contract give both its Start Date and its Expiry: they "
+                    "become its first term (got %(start)s to %(end)s).",
+                    start=start or "?",
+                    end=end or "?",
+                )
+            )
+        if vals.get("term_ids"):
+            raise UserError(
+                self.env._("Give a contract either its Start Date and Expiry, or its terms, not both.")
+            )
+        vals["term_ids"] = [Command.create({"date_start": start, "date_end": end})]
+
     def write(self, vals):
+        if {"date_start", "date_end"} & set(vals):
+            raise UserError(
+                self.env._(
+                    "The dates of a contract come from its terms: sell a new term, or add one to "
+                    "the contract's Terms, instead of changing its Start Date or Expiry."
+                )
+            )
         if vals.get("partner_id"):
             vals = dict(vals, partner_id=self.env["res.partner"].browse(vals["partner_id"]).commercial_partner_id.id)
         return super().write(vals)
@@ -193,14 +273,79 @@ class SupportContract(models.Model):
         cancelled._recompute_state()
         return True
 
-    def action_turn_auto_renew_off(self):
-        """Stop future renewals; the current term runs to its end and nothing is refunded."""
-        self.filtered("auto_renew").write({"auto_renew": False})
+    def action_turn_auto_renew_off(self, reason=None):
+        """Stop renewing: the open renewal order is cancelled and the renewal
+        declined with ``reason`` (a ``support.renewal.reason``, its id, or a
+        text); the current term runs to its end and nothing is refunded. The
+        chatter says who did it and why."""
+        reason_record, reason_text = self._renewal_reason(reason)
+        contracts = self.filtered("auto_renew")
+        contracts.write({"auto_renew": False})
+        # whoever may change the contract may decline its renewal: the order
+        # is cancelled on their behalf
+        declined = contracts.sudo().renewal_ids._decline(reason_record, reason_text)
+        for contract in contracts:
+            lines = [self.env._(
+                "Auto-renewal turned off by %(user)s. The current term runs to its end on %(date)s; "
+                "nothing is refunded.",
+                user=self.env.user.name,
+                date=format_date(self.env, contract.date_end),
+            )]
+            if reason_text or reason_record:
+                lines.append(self.env._("Reason: %(reason)s", reason=reason_text or reason_record.name))
+            cancelled = declined.filtered(lambda r, c=contract: r.contract_id == c).order_id
+            if cancelled:
+                lines.append(self.env._("Renewal order cancelled: %(orders)s", orders=", ".join(cancelled.mapped("name"))))
+            contract.message_post(body=Markup("<br/>").join(lines))
         return True
 
     def action_turn_auto_renew_on(self):
-        self.filtered(lambda c: not c.auto_renew).write({"auto_renew": True})
+        """Renew again: before expiry, the next run of the renewal job offers
+        the next term again."""
+        contracts = self.filtered(lambda c: not c.auto_renew)
+        contracts.write({"auto_renew": True})
+        for contract in contracts:
+            contract.sudo().renewal_ids.filtered(
+                lambda r, c=contract: c.date_end and r.date_start == c.date_end + timedelta(days=1)
+            )._reopen()
+            contract.message_post(body=self.env._("Auto-renewal turned on by %(user)s.", user=self.env.user.name))
         return True
+
+    def action_open_auto_renew_off(self):
+        """The backend's turn-off button: a dialog to choose the reason."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Turn Auto-renewal Off"),
+            "res_model": "support.contract.auto.renew.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_contract_ids": self.ids},
+        }
+
+    def action_view_renewals(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("support_contract.support_contract_renewal_action")
+        action["domain"] = [("contract_id", "=", self.id)]
+        action["context"] = {"default_contract_id": self.id}
+        return action
+
+    def action_create_renewal(self):
+        """A manager creates (or sends again) the renewal of the next term now,
+        whatever the notice days."""
+        self.env["support.contract.renewal"]._check_manager()
+        renewals = self._create_renewals(force=True)
+        renewals.filtered(lambda r: r.state in OPEN_STATES).action_send()
+        return self.action_view_renewals() if len(self) == 1 else True
+
+    @api.model
+    def _renewal_reason(self, reason):
+        if isinstance(reason, models.BaseModel):
+            return reason, False
+        if isinstance(reason, int) and not isinstance(reason, bool):
+            return self.env["support.renewal.reason"].browse(reason).exists(), False
+        if isinstance(reason, str) and reason.strip():
+            return self.env["support.renewal.reason"], reason.strip()
+        return self.env["support.renewal.reason"], False
 
     # ------------------------------------------------------------------
     # Business methods
@@ -245,6 +390,33 @@ class SupportContract(models.Model):
             created = self.create(list(to_create.values()))
             by_key.update(zip(to_create, created))
         return self.browse([by_key[deployment.id, plan.id].id for deployment, plan, _partner in requests])
+
+    def _create_renewals(self, force=False):
+        """The renewal of each contract's next term (the day after its expiry),
+        created if missing: at most one per contract and term, enforced by a
+        unique index. ``force``: also a contract whose auto-renewal is off.
+
+        :return: the renewals of the next term (existing or new).
+        """
+        Renewal = self.env["support.contract.renewal"]
+        contracts = self.filtered(lambda c: c.date_end and c.state != "cancelled" and (force or c.auto_renew))
+        existing = Renewal.search(Domain("contract_id", "in", contracts.ids))
+        found = {(r.contract_id.id, r.date_start): r for r in existing}
+        vals_list, renewals = [], Renewal
+        for contract in contracts:
+            last_line = contract.term_ids.filtered(lambda t: not t.cancelled and t.sale_line_id).sorted("date_end")[-1:].sale_line_id
+            months = last_line.product_id.support_term_months or 12
+            start, end = renewal_period(contract.date_end, months)
+            if renewal := found.get((contract.id, start)):
+                renewals |= renewal
+                continue
+            vals_list.append({
+                "contract_id": contract.id,
+                "date_start": start,
+                "date_end": end,
+                "renewal_mode": contract.renewal_mode or "quotation",
+            })
+        return renewals | Renewal.create(vals_list)
 
     def _recompute_state(self):
         """Recompute the stored state of these contracts (time has passed)."""

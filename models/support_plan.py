@@ -54,6 +54,16 @@ class SupportPlan(models.Model):
         default=1,
         help="Logged time is rounded up to a multiple of this number of minutes.",
     )
+    renewal_mode = fields.Selection(
+        [("automatic", "Automatic"), ("quotation", "Quotation")],
+        string="Renewal Mode",
+        required=True,
+        default="quotation",
+        help="How the contracts of this plan renew (the default of each new contract). "
+        "Quotation: a renewal order is sent before expiry and coverage extends when it is "
+        "confirmed. Automatic: the customer is told the contract renews on its expiry day, "
+        "and on that day the order is confirmed and invoiced unless auto-renewal was turned off.",
+    )
     hourly_product_id = fields.Many2one(
         "product.product",
         string="Hourly Product",

@@ -22,5 +22,6 @@ from . import test_ticket_portal
 from . import test_ticket_metering
 from . import test_ticket_concurrency
 from . import test_security_ledger
-from . import test_security_ledger_property
 from . import test_security_cards
+from . import test_security_ledger_property
+from . import test_renewal
