@@ -464,6 +464,9 @@ class SupportContractRenewal(models.Model):
         """Contracts with auto-renewal on, expiring within their company's
         notice days, that have no renewal for their next term yet."""
         today = fields.Date.context_today(self)
+        self.env["support.contract"].flush_model(["auto_renew", "state", "date_end", "company_id"])
+        self.flush_model(["contract_id", "date_start"])
+        self.env["res.company"].flush_model(["support_renewal_notice_days"])
         rows = self.env.execute_query(SQL(
             """
             SELECT contract.id
@@ -494,8 +497,10 @@ class SupportContractRenewal(models.Model):
             if not contracts:
                 return True
             contracts._create_renewals()
-            if not self.env["ir.cron"]._commit_progress(len(contracts)) or len(contracts) < len(ids):
-                return len(contracts) == len(ids)
+            if not self.env["ir.cron"]._commit_progress(len(contracts)):
+                return False  # out of time: the next run goes on
+            if len(contracts) < len(ids):
+                return True  # the rest is another worker's
         return True
 
     def _open_domain(self, state):

@@ -25,3 +25,4 @@ from . import test_security_ledger
 from . import test_security_cards
 from . import test_security_ledger_property
 from . import test_renewal
+from . import test_renewal_concurrency

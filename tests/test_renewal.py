@@ -332,3 +332,28 @@ class TestRenewalSettings(RenewalCase):
             self.env.company.support_renewal_reminder_days = "7,x"
         self.env.company.support_renewal_reminder_days = "14, 3"
         self.assertEqual(self.env.company._support_renewal_reminder_days(), [14, 3])
+
+
+@tagged("post_install", "-at_install")
+class TestRenewalResume(RenewalCase):
+    def test_a_killed_run_resumes_without_doing_anything_twice(self):
+        deployments = self.env["support.deployment"].create([
+            {"name": f"RESUME-{i}", "kind": "deployment", "partner_id": self.org.id} for i in range(5)
+        ])
+        with freeze_time(SOLD_ON):
+            self._order([self._contract_line(qty=1, deployment=d) for d in deployments]).action_confirm()
+        contracts = deployments.contract_ids
+        # out of time after the first batch of 2: the run stops there
+        with freeze_time(NOTICE_DAY), patch.object(type(self.env["ir.cron"]), "_commit_progress", return_value=0):
+            self.Renewal._cron_process(batch_size=2)
+        self.assertEqual(len(contracts.renewal_ids), 2)
+        self.run_cron(NOTICE_DAY)
+        self.assertEqual(len(contracts.renewal_ids), 5)
+        self.assertEqual(set(contracts.renewal_ids.mapped("state")), {"quoted"})
+        self.assertEqual(len(contracts.renewal_ids.order_id), 5, "one order per renewal")
+
+    def test_desk_views_render(self):
+        views = self.Renewal.get_views([(False, kind) for kind in ("list", "kanban", "pivot", "graph", "form", "search")])
+        self.assertEqual(set(views["views"]), {"list", "kanban", "pivot", "graph", "form", "search"})
+        action = self.env.ref("support_contract.support_contract_renewal_action")
+        self.assertEqual(action.view_mode, "list,kanban,pivot,graph,form")
