@@ -1,7 +1,6 @@
 from werkzeug.exceptions import NotFound
 
 from odoo import http
-from odoo.fields import Domain
 from odoo.http import request
 
 from odoo.addons.helpdesk_mgmt.controllers.main import HelpdeskTicketController
@@ -46,20 +45,19 @@ class SupportHelpdeskTicketController(HelpdeskTicketController):
 
     def _support_portal_deployments(self):
         """The deployments the user's organization owns or co-owns (sudo)."""
-        organization = request.env.user.commercial_partner_id
-        return (
-            request.env["support.deployment"]
-            .sudo()
-            .search(Domain("partner_id", "=", organization.id) | Domain("coowner_ids", "in", organization.ids))
-        )
+        return request.env.user.commercial_partner_id.sudo()._support_deployments()
 
     def _get_create_new_ticket_values(self, **kw):
         values = super()._get_create_new_ticket_values(**kw)
         values["support_deployments"] = self._support_portal_deployments()
+        values["support_priority_levels"] = request.env["helpdesk.ticket"]._support_priority_levels()
         return values
 
     def _prepare_submit_ticket_vals(self, **kw):
         vals = super()._prepare_submit_ticket_vals(**kw)
+        priorities = {key for key, _name, _definition in request.env["helpdesk.ticket"]._support_priority_levels()}
+        if kw.get("priority") in priorities:
+            vals["priority"] = kw["priority"]
         if kw.get("support_deployment"):
             try:
                 deployment_id = int(kw["support_deployment"])

@@ -6,6 +6,7 @@ from odoo.fields import Domain
 
 from ..lib.business_hours import add_working_hours
 from .protected_fields import check_protected_write
+from .support_plan_sla import DEFAULT_PRIORITY_DEFINITIONS, TICKET_PRIORITIES
 
 # Share of the response window after which a ticket is "at risk".
 AT_RISK_SHARE = 0.2
@@ -168,6 +169,16 @@ class HelpdeskTicket(models.Model):
         compute="_compute_support_credits_consumed",
         help="Logged minutes no credits covered, billed hourly.",
     )
+    support_credits_refunded = fields.Integer(
+        string="Credits Refunded",
+        compute="_compute_support_credits_consumed",
+        help="Credits given back for this ticket (bug resolution, shortened time).",
+    )
+    support_hours_logged = fields.Float(
+        string="Time Logged",
+        compute="_compute_support_credits_consumed",
+        help="Hours logged on the ticket's timesheets.",
+    )
     sla_state = fields.Selection(
         [("on_time", "On Time"), ("at_risk", "At Risk"), ("breached", "Breached")],
         string="SLA",
@@ -251,21 +262,29 @@ class HelpdeskTicket(models.Model):
             ticket.sla_at_risk_date = deadline and deadline - (deadline - start) * AT_RISK_SHARE
 
     def _compute_support_credits_consumed(self):
-        consumed = dict(
-            self.env["support.credit.move"].sudo()._read_group(
-                [("ticket_id", "in", self._origin.ids), ("move_type", "in", ["consume", "refund"])],
+        consumed, refunded = {}, {}
+        for ticket, move_type, quantity in self.env["support.credit.move"].sudo()._read_group(
+            [("ticket_id", "in", self._origin.ids), ("move_type", "in", ["consume", "refund"])],
+            ["ticket_id", "move_type"],
+            ["quantity:sum"],
+        ):
+            consumed[ticket] = consumed.get(ticket, 0) + quantity
+            if move_type == "refund":
+                refunded[ticket] = quantity
+        timesheets = {
+            ticket: (uncovered, hours)
+            for ticket, uncovered, hours in self.env["account.analytic.line"].sudo()._read_group(
+                [("ticket_id", "in", self._origin.ids)],
                 ["ticket_id"],
-                ["quantity:sum"],
+                ["support_uncovered_minutes:sum", "unit_amount:sum"],
             )
-        )
-        uncovered = dict(
-            self.env["account.analytic.line"].sudo()._read_group(
-                [("ticket_id", "in", self._origin.ids)], ["ticket_id"], ["support_uncovered_minutes:sum"]
-            )
-        )
+        }
         for ticket in self:
             ticket.support_credits_consumed = -consumed.get(ticket._origin, 0)
-            ticket.support_uncovered_minutes = uncovered.get(ticket._origin, 0)
+            ticket.support_credits_refunded = refunded.get(ticket._origin, 0)
+            uncovered, hours = timesheets.get(ticket._origin, (0, 0.0))
+            ticket.support_uncovered_minutes = uncovered
+            ticket.support_hours_logged = hours
 
     @api.depends("sla_deadline", "sla_first_response_date")
     def _compute_sla_response_late(self):
@@ -518,6 +537,25 @@ class HelpdeskTicket(models.Model):
                         date=ticket.closed_date.date(),
                     )
                 )
+
+    def _support_priority_levels(self):
+        """The priorities a customer chooses from, as ``[(key, name,
+        definition)]``, most urgent first: worded by the ticket's plan (its
+        copy) when it has one, else the standard wording."""
+        lines = self.support_plan_id.sudo().sla_line_ids if self else self.env["support.plan.sla"]
+        by_priority = {line.priority: line._level() for line in lines}
+        return [
+            (key, *by_priority.get(key, DEFAULT_PRIORITY_DEFINITIONS[key]))
+            for key, _label in sorted(TICKET_PRIORITIES, reverse=True)
+        ]
+
+    def _support_priority_level(self):
+        """``(name, definition)`` of this ticket's priority."""
+        self.ensure_one()
+        return next(
+            ((name, definition) for key, name, definition in self._support_priority_levels() if key == self.priority),
+            ("", ""),
+        )
 
     def _support_portal_stages(self):
         """The stages the portal offers for this ticket (as helpdesk_mgmt's

@@ -3,6 +3,10 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.fields import Domain
+
+# Credits expiring within this many days are "expiring soon" (notices, portal).
+EXPIRING_SOON_DAYS = 30
 
 
 class ResPartner(models.Model):
@@ -93,6 +97,39 @@ class ResPartner(models.Model):
         )
         return total or 0
 
+    def _support_credit_summary(self, company=None):
+        """The organization's credits in ``company`` (default: the current
+        one), as its customer sees them: ``balance``, ``expiring`` (credits of
+        the lots that expire within EXPIRING_SOON_DAYS days) and
+        ``next_expiry`` (the soonest expiry of a lot holding credits). One
+        grouped query, read as superuser."""
+        self.ensure_one()
+        company = company or self.env.company
+        today = fields.Date.context_today(self)
+        soon = today + timedelta(days=EXPIRING_SOON_DAYS)
+        rows = self.env["support.credit.lot"].sudo()._read_group(
+            [
+                ("partner_id", "=", self.commercial_partner_id.id),
+                ("company_id", "=", company.id),
+                ("expiry_date", ">=", today),
+                ("remaining", ">", 0),
+            ],
+            ["expiry_date:day"],
+            ["remaining:sum"],
+        )
+        return {
+            "balance": sum(total for _day, total in rows),
+            "expiring": sum(total for day, total in rows if day <= soon),
+            "next_expiry": min((day for day, _total in rows), default=False),
+        }
+
+    def _support_deployments(self):
+        """The deployments these organizations own or co-own."""
+        organizations = self.commercial_partner_id
+        return self.env["support.deployment"].search(
+            Domain("partner_id", "in", organizations.ids) | Domain("coowner_ids", "in", organizations.ids)
+        )
+
     def _support_action(self, xmlid, title, domain, context=None):
         """The action `xmlid`, limited to `domain`, titled for the organization."""
         action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
@@ -138,6 +175,16 @@ class ResPartner(models.Model):
             self.env._("Support contracts of %s", organization.display_name),
             [("partner_id", "=", organization.id)],
         )
+
+    def action_open_support_credit_statement(self):
+        """The Credit Statement dialog (the period to print) for the
+        organization of this partner."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "support_contract.action_support_credit_statement_wizard"
+        )
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
 
     @api.model
     def _cron_support_notify_low_balance(self):

@@ -5,6 +5,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.tools import format_date
+
 from ..lib import terms as term_math
 from .protected_fields import check_protected_write
 
@@ -369,6 +371,65 @@ class SaleOrderLine(models.Model):
             env["support.credit.card"]._issue(card_vals)
         lines.write({"support_withdrawn": False})
 
+    def _support_summary(self):
+        """What a support line covers, in the customer's words, for the order's
+        portal page and PDF: the deployment, the period, the credits and where
+        they go; for uncovered time, the hours delivered."""
+        self.ensure_one()
+        line = self.sudo()
+        texts = []
+        if line.support_uncovered:
+            texts.append(self.env._(
+                "Support time no credits covered: %(hours)s hours delivered",
+                hours=f"{line.qty_delivered:.2f}",
+            ))
+            return texts
+        if not line.support_kind:
+            return texts
+        if line.support_deployment_id:
+            texts.append(self.env._("Deployment: %(deployment)s", deployment=line.support_deployment_id.name))
+        start, end = line._support_period()
+        if start and end:
+            texts.append(self.env._(
+                "Period: %(start)s to %(end)s",
+                start=format_date(self.env, start),
+                end=format_date(self.env, end),
+            ))
+        credits = line._support_credits()
+        if credits:
+            choice = dict(line._fields["support_credit_choice"]._description_selection(self.env)).get(
+                line.support_credit_choice, ""
+            )
+            texts.append(self.env._("Credits: %(credits)s (%(choice)s)", credits=credits, choice=choice))
+        return texts
+
+    def _support_period(self):
+        """``(start, end)`` of the coverage this line buys: its terms once
+        confirmed, else the proposal."""
+        self.ensure_one()
+        terms = self.support_term_ids.filtered(lambda term: not term.cancelled)
+        if terms:
+            return min(terms.mapped("date_start")), max(terms.mapped("date_end"))
+        if self.support_kind != "contract" or not self.support_deployment_id or not self.support_new_expiry:
+            return None, None
+        end = self._support_current_end()
+        start = end + relativedelta(days=1) if end else fields.Date.context_today(self)
+        return start, self.support_new_expiry
+
+    def _support_credits(self):
+        """Credits this line grants (granted, once confirmed)."""
+        self.ensure_one()
+        template = self.product_id.product_tmpl_id
+        if self.support_processed:
+            terms = self.support_term_ids.filtered(lambda term: not term.cancelled)
+            if self.support_kind == "contract":
+                return sum(terms.mapped("credits"))
+        if self.support_kind == "contract":
+            return template.support_credits * self._support_terms_quantity()
+        if self.support_kind == "credit_pack":
+            return int(self.product_uom_qty) * template.support_credits
+        return 0
+
     def _support_organization(self):
         """The organization credits go to: that of the order's invoice address."""
         self.ensure_one()
@@ -402,4 +463,7 @@ class SaleOrderLine(models.Model):
             )
         )
         for line in lines:
-            line.qty_delivered = totals.get(line, 0) / 60.0
+            hours = totals.get(line, 0) / 60.0
+            # the ordered quantity follows the delivered hours, so that the
+            # order (and its portal page) shows what the time amounts to
+            line.write({"qty_delivered": hours, "product_uom_qty": hours})

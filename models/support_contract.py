@@ -3,7 +3,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command, Domain
 from odoo.tools import format_date
 
@@ -336,6 +336,42 @@ class SupportContract(models.Model):
         renewals = self._create_renewals(force=True)
         renewals.filtered(lambda r: r.state in OPEN_STATES).action_send()
         return self.action_view_renewals() if len(self) == 1 else True
+
+    def _check_auto_renew_rights(self):
+        """Who may turn auto-renewal off or on: staff who may write the
+        contract, and the users of the organization that owns the deployment
+        (a co-owner sees it, but cannot change it).
+
+        :raise AccessError: for anyone else.
+        """
+        user = self.env.user
+        if not user.share:
+            self.check_access("write")
+            return
+        for contract in self:
+            if contract.sudo().deployment_id.partner_id != user.commercial_partner_id:
+                raise AccessError(
+                    self.env._(
+                        "Only the organization that owns %(deployment)s can change its auto-renewal.",
+                        deployment=contract.sudo().deployment_id.name,
+                    )
+                )
+
+    def _set_auto_renew(self, on, reason=None):
+        """Turn auto-renewal on or off for whoever ``_check_auto_renew_rights``
+        allows (portal owners included): the chatter records who did it."""
+        self._check_auto_renew_rights()
+        contracts = self.sudo().with_context(mail_create_nosubscribe=True)
+        if on:
+            return contracts.action_turn_auto_renew_on()
+        return contracts.action_turn_auto_renew_off(reason=reason)
+
+    def _open_renewal(self):
+        """The renewal of the next term, if any (for display)."""
+        self.ensure_one()
+        if not self.date_end:
+            return self.env["support.contract.renewal"]
+        return self.renewal_ids.filtered(lambda r: r.date_start == self.date_end + timedelta(days=1))[:1]
 
     @api.model
     def _renewal_reason(self, reason):

@@ -329,6 +329,12 @@ class SupportCreditCard(models.Model):
         """Print the cards (code, credits, expiry and how to claim them)."""
         return self.env.ref("support_contract.action_report_support_credit_card").report_action(self)
 
+    def _get_report_base_filename(self):
+        """The PDF's file name when the portal prints or downloads a card
+        (the portal's report helper asks every printed record for it)."""
+        self.ensure_one()
+        return self.env._("Support Credit Card - %(card)s", card=self.display_name)
+
     # ------------------------------------------------------------------
     # Business methods
     # ------------------------------------------------------------------

@@ -9,6 +9,17 @@ TICKET_PRIORITIES = [
 ]
 
 
+# What each priority means, in writing (seed: Kolmisoft's ticket priorities).
+# A plan's SLA line may word them its own way (name, definition).
+DEFAULT_PRIORITY_DEFINITIONS = {
+    "3": ("Blocker", "The system is down or severely degraded, or business operations are critically impacted."),
+    "2": ("High", "The system is degraded."),
+    "1": ("Medium", "The system operation is impaired, yet generally functional."),
+    "0": ("Low", "Configuration or planning assistance is requested to optimize the system, "
+          "including web interface usage and the like."),
+}
+
+
 class SupportPlanSla(models.Model):
     _name = "support.plan.sla"
     _description = "Support Plan SLA Target"
@@ -18,6 +29,17 @@ class SupportPlanSla(models.Model):
         "support.plan", string="Plan", required=True, index=True, ondelete="cascade"
     )
     priority = fields.Selection(TICKET_PRIORITIES, required=True, default="1")
+    name = fields.Char(
+        string="Level Name",
+        translate=True,
+        help="How the plan names this priority for customers (e.g. Blocker, Severity 1). "
+        "Empty: the standard name.",
+    )
+    definition = fields.Text(
+        translate=True,
+        help="What this priority means, shown to customers when they open a ticket. "
+        "Empty: the standard definition.",
+    )
     response_hours = fields.Float(
         string="First Response (hours)",
         required=True,
@@ -30,6 +52,12 @@ class SupportPlanSla(models.Model):
         "instead of the plan's working hours.",
     )
     company_id = fields.Many2one(related="plan_id.company_id", store=True)
+
+    def _level(self):
+        """``(name, definition)`` of this priority as customers read it."""
+        self.ensure_one()
+        default_name, default_definition = DEFAULT_PRIORITY_DEFINITIONS[self.priority]
+        return self.name or default_name, self.definition or default_definition
 
     _unique_plan_priority = models.Constraint(
         "UNIQUE(plan_id, priority)",

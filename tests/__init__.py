@@ -26,3 +26,5 @@ from . import test_security_cards
 from . import test_security_ledger_property
 from . import test_renewal
 from . import test_renewal_concurrency
+from . import test_portal_account
+from . import test_portal_credits
