@@ -238,3 +238,27 @@ class TestPortalHourlyOrder(HttpCase):
         self.assertIn("1.50 hours delivered", page.text)
         self.assertIn(f"{order.amount_untaxed:,.2f}", page.text)
 
+
+@tagged("post_install", "-at_install")
+class TestPortalAccountTour(HttpCase):
+    def test_customer_turns_auto_renew_off_and_downloads_the_statement(self):
+        today = fields.Date.context_today(self.env.user)
+        org = self.env["res.partner"].create({"name": "Tour Owner Org", "is_company": True, "email": "t@example.com"})
+        user = new_test_user(self.env, login="portal_tour", password="portal_tour_pw", groups="base.group_portal")
+        user.partner_id.parent_id = org
+        plan = self.env["support.plan"].create({"name": "Tour Plan"})
+        self.env["product.product"].create({
+            "name": "Tour contract", "type": "service", "support_kind": "contract", "list_price": 100.0,
+            "support_plan_id": plan.id, "support_term_months": 12, "support_credits": 0,
+        })
+        deployment = self.env["support.deployment"].create({"name": "ACCOUNT-TOUR-1", "partner_id": org.id})
+        contract = self.env["support.contract"].create({
+            "deployment_id": deployment.id, "plan_id": plan.id,
+            "date_start": today - timedelta(days=300), "date_end": today + timedelta(days=20),
+        })
+        with patch.object(type(self.env["ir.cron"]), "_commit_progress", return_value=float("inf")):
+            self.env["support.contract.renewal"]._cron_process()
+        self.env["support.credit.lot"]._grant(org, 345, today + timedelta(days=200), "Tour credits")
+        self.start_tour("/my/support", "support_contract_account_tour", login="portal_tour")
+        self.assertFalse(contract.auto_renew)
+        self.assertEqual(contract.renewal_ids.reason_id, self.env.ref("support_contract.renewal_reason_price"))
