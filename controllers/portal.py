@@ -59,11 +59,18 @@ class SupportCardPortal(CustomerPortal):
             domain, order=sortings[sortby]["order"], limit=self._items_per_page,
             offset=pager["offset"],
         ) if total else Card
+        organization = request.env.user.partner_id.commercial_partner_id
+        claimed = Card.search(
+            Domain("claimed_partner_id", "=", organization.id) & Domain("buyer_partner_id", "!=", organization.id),
+            order="claim_date desc, id desc",
+        ) if Card.has_access("read") else Card
         values = self._prepare_portal_layout_values()
         values.update({
             # read as superuser only what the user's own search returned:
             # the cards its organization bought (codes included)
             "cards": cards.sudo(),
+            # the cards it claimed from another buyer: never their code
+            "claimed_cards": claimed,
             "page_name": "support_cards",
             "pager": pager,
             "default_url": "/my/support/cards",

@@ -1,5 +1,7 @@
 from odoo import http
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
 
 from .common_card_claim import KNOWN_CODE, CardClaimCommon
 
@@ -47,6 +49,21 @@ class TestCardPortal(CardClaimCommon, HttpCase):
         self.assertIn("Claimed", page)
         self.assertNotIn(self.foreign.code_display, page)
         self.assertNotIn(self.foreign.display_name, page)
+
+    @mute_logger("odoo.http")
+    def test_claimer_sees_the_cards_it_claimed_without_their_code(self):
+        card = self.bought[0]
+        card.with_user(self.claimer_user)._claim_code(card.code, self.claimer_contact)
+        self.authenticate("card_claimer_portal", "card_claimer_portal")
+        page = self.url_open("/my/support/cards").text
+        self.assertIn("Cards your organization claimed", page)
+        self.assertIn(card.display_name, page)
+        self.assertIn(card.buyer_partner_id.name, page, "who bought it")
+        self.assertNotIn(card.code_display, page, "never the code")
+        self.assertNotIn(self.bought[1].display_name, page)
+        self.assertEqual(self.url_open(f"/my/support/cards/{card.id}").status_code, 404)
+        with self.assertRaises(AccessError):
+            card.with_user(self.claimer_user).read(["code"])
 
     def test_home_counter(self):
         self.authenticate("card_buyer_portal", "card_buyer_portal")
