@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command, Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from ..lib import terms as terms_lib
 
@@ -104,6 +104,21 @@ class SupportDeployment(models.Model):
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
+    @api.depends("name", "partner_id", "coverage_end")
+    @api.depends_context("formatted_display_name")
+    def _compute_display_name(self):
+        """The reference; in a picker (``formatted_display_name``), also the
+        owner and the coverage end, so that a sales rep picks the right one."""
+        formatted = self.env.context.get("formatted_display_name")
+        for deployment in self:
+            name = deployment.name or ""
+            if formatted and deployment.partner_id:
+                until = (
+                    self.env._("covered until %(date)s", date=format_date(self.env, deployment.coverage_end))
+                    if deployment.coverage_end else self.env._("never covered")
+                )
+                name = f"{name}\t--{deployment.sudo().partner_id.display_name} · {until}--"
+            deployment.display_name = name
 
     @api.depends("name")
     def _compute_name_key(self):
@@ -255,10 +270,36 @@ class SupportDeployment(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
+    @api.model
+    def name_search(self, name="", domain=None, operator="ilike", limit=100):
+        """In an order line's picker (``support_customer_id`` in the context),
+        the deployments the order's customer owns or co-owns come first; the
+        others follow, still searchable."""
+        customer = self.env["res.partner"].browse(self.env.context.get("support_customer_id") or [])
+        if not customer:
+            return super().name_search(name, domain, operator, limit)
+        own_domain = Domain(domain or Domain.TRUE) & (
+            Domain("partner_id", "=", customer.commercial_partner_id.id)
+            | Domain("coowner_ids", "in", customer.commercial_partner_id.ids)
+        )
+        own = super().name_search(name, own_domain, operator, limit)
+        rest = limit - len(own) if limit else None
+        others = []
+        if rest is None or rest > 0:
+            others_domain = Domain(domain or Domain.TRUE) & Domain("id", "not in", [record_id for record_id, _name in own])
+            others = super().name_search(name, others_domain, operator, rest)
+        return own + others
+
 
     @api.model_create_multi
     def create(self, vals_list):
-        vals_list = [self._normalize_vals(vals) for vals in vals_list]
+        # a deployment created from an order line gets the customer (a contact)
+        # as default owner: its organization owns it
+        default_owner = self.env.context.get("default_partner_id")
+        vals_list = [
+            self._normalize_vals({"partner_id": default_owner, **vals} if default_owner else vals)
+            for vals in vals_list
+        ]
         default_company = self.env.context.get("default_company_id") or self.env.company.id
         self._check_reference_available(
             [(None, vals.get("company_id") or default_company, vals.get("name")) for vals in vals_list]
