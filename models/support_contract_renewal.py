@@ -445,6 +445,13 @@ class SupportContractRenewal(models.Model):
         and mark unconfirmed quotation renewals lapsed after it. Each step
         works in batches and commits its progress, so that a killed run
         resumes where it stopped and nothing is done twice."""
+        # What is left tells the scheduler to run the job again soon when a
+        # run stops on its time limit (each committed batch counts down).
+        today = fields.Date.context_today(self)
+        self.env["ir.cron"]._commit_progress(remaining=len(self._due_contract_ids(None)) + self.search_count(
+            Domain("state", "in", OPEN_STATES)
+            & (Domain("order_id", "=", False) | Domain("date_expiry", "<=", today))
+        ))
         for step in (
             self._cron_create_due,
             self._cron_quote,
