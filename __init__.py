@@ -2,4 +2,4 @@ from . import lib
 from . import controllers
 from . import models
 from . import wizards
-from . import controllers
+from . import report
