@@ -22,6 +22,12 @@ class ResCompany(models.Model):
         help="An organization whose credit balance falls below this number receives one notice.",
     )
 
+    support_claim_address_limit = fields.Integer(
+        string="Card Claim Failures per Address",
+        default=30,
+        help="Failed card claims allowed from one network address within 15 minutes "
+        "(per user: 5). Colleagues behind one office address or proxy share it.",
+    )
     support_renewal_notice_days = fields.Integer(
         string="Renewal Notice (days)",
         default=30,

@@ -9,3 +9,4 @@ class ResConfigSettings(models.TransientModel):
     support_low_balance_threshold = fields.Integer(related="company_id.support_low_balance_threshold", readonly=False)
     support_renewal_notice_days = fields.Integer(related="company_id.support_renewal_notice_days", readonly=False)
     support_renewal_reminder_days = fields.Char(related="company_id.support_renewal_reminder_days", readonly=False)
+    support_claim_address_limit = fields.Integer(related="company_id.support_claim_address_limit", readonly=False)

@@ -10,6 +10,8 @@ from odoo.tools import SQL, hmac
 # by one user or from one address, refuse further attempts until the window
 # has passed for the oldest of them.
 THROTTLE_MAX_FAILURES = 5
+# Failures from one address, by default (company setting).
+THROTTLE_ADDRESS_DEFAULT = 30
 THROTTLE_WINDOW = timedelta(minutes=15)
 # While blocked, at most this many refusals are recorded per window, per user
 # and per address: hammering a blocked form does not grow the table.
@@ -163,9 +165,11 @@ class SupportCardClaimAttempt(models.Model):
     def _throttled_until(self, user, remote_addr=None):
         """Return when ``user`` (from ``remote_addr``) may try again, or False.
 
-        Blocked while either the user or the address has
-        ``THROTTLE_MAX_FAILURES`` failures in the window; the block ends when
-        the oldest of the last ``THROTTLE_MAX_FAILURES`` failures leaves it.
+        Blocked while the user has ``THROTTLE_MAX_FAILURES`` failures in the
+        window, or the address has the company's address limit (default 30);
+        the block ends when the oldest of those failures leaves the window.
+        The address is the client's as Odoo's proxy mode gives it: a
+        forwarded header is trusted only behind a proxy (``--proxy-mode``).
 
         Takes the throttle locks of the user and of the address first, and
         counts what every earlier claim of theirs committed: claims sent in
@@ -180,12 +184,21 @@ class SupportCardClaimAttempt(models.Model):
         if remote_addr:
             keys.append(("remote_addr", remote_addr))
         base = self._throttle_domain(user, remote_addr, now)
+        limits = {"user_id": THROTTLE_MAX_FAILURES, "remote_addr": self._address_limit()}
         for fname, value in keys:
-            failures = self._search_throttle(base & Domain(fname, "=", value), limit=THROTTLE_MAX_FAILURES)
-            if len(failures) >= THROTTLE_MAX_FAILURES:
+            limit = limits[fname]
+            failures = self._search_throttle(base & Domain(fname, "=", value), limit=limit)
+            if len(failures) >= limit:
                 ends = failures[-1][1] + THROTTLE_WINDOW
                 until = max(until, ends) if until else ends
         return until
+
+    @api.model
+    def _address_limit(self):
+        """Failures allowed from one address in the window: many more than per
+        user (colleagues behind one office address or proxy share it, and one
+        user's typing mistakes must never block them). A company setting."""
+        return max(self.env.company.support_claim_address_limit or THROTTLE_ADDRESS_DEFAULT, 1)
 
     @api.model
     def _should_record_refusal(self, user, remote_addr=None):

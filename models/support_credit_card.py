@@ -8,7 +8,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL, format_date, format_datetime
 
 from odoo.addons.support_contract.lib import card_code
 
@@ -466,11 +466,14 @@ class SupportCreditCard(models.Model):
     def _claim_failure_message(self, reason, card=None, retry_at=None):
         if reason == "throttled":
             minutes = max(1, -(-int((retry_at - fields.Datetime.now()).total_seconds()) // 60))
+            tz = self.env.user.tz or "UTC"
             return self.env._(
                 "Too many failed attempts to claim a card. For your security, new "
                 "attempts are refused for %(minutes)s minute(s): try again after "
-                "%(time)s (UTC).",
-                minutes=minutes, time=retry_at.strftime("%Y-%m-%d %H:%M"),
+                "%(time)s (%(tz)s).",
+                minutes=minutes,
+                time=format_datetime(self.env, retry_at, tz=tz, dt_format="yyyy-MM-dd HH:mm"),
+                tz=tz,
             )
         if reason == "expired":
             return self.env._(

@@ -203,6 +203,8 @@ class TestCardClaim(CardClaimCommon, TransactionCase):
         )
 
     def test_throttle_per_address(self):
+        # an address allows the company's limit (set low here, default 30)
+        self.env.company.support_claim_address_limit = 5
         card = self._card()
         with freeze_time("2026-03-10 09:00:00"):
             self._fail(self.claimer_user, 3, remote_addr="10.9.9.9")
@@ -213,6 +215,25 @@ class TestCardClaim(CardClaimCommon, TransactionCase):
             # the same user from another address is not (3 failures of their own)
             result = self._claim(self.claimer_user, card.code, remote_addr="10.1.1.1")
         self.assertTrue(result.success, result.message)
+
+    def test_colleagues_behind_one_address_are_not_blocked_by_one_users_mistakes(self):
+        self.assertEqual(self.env.company.support_claim_address_limit, 30)
+        card = self._card()
+        with freeze_time("2026-03-10 09:00:00"):
+            self._fail(self.third_user, 5, remote_addr="10.5.5.5")
+            self._fail(self.buyer_user, 5, remote_addr="10.5.5.5")
+            self.assertEqual(self._claim(self.third_user, card.code, remote_addr="10.5.5.5").reason, "throttled")
+            # a colleague at the same office address still claims
+            result = self._claim(self.claimer_user, card.code, remote_addr="10.5.5.5")
+        self.assertTrue(result.success, result.message)
+
+    def test_retry_time_in_the_users_time_zone(self):
+        self.claimer_user.tz = "Europe/Madrid"
+        with freeze_time("2026-03-10 09:00:00"):
+            self._fail(self.claimer_user, 5)
+            result = self._claim(self.claimer_user, card_code.generate_code())
+        self.assertEqual(result.reason, "throttled")
+        self.assertIn("2026-03-10 10:15 (Europe/Madrid)", result.message)
 
     def test_one_users_failures_never_block_another(self):
         card = self._card()

@@ -20,6 +20,7 @@ from odoo.tools import SQL, mute_logger
 
 from odoo.addons.support_contract.lib import card_code
 from odoo.addons.support_contract.models.support_card_claim_attempt import (
+    THROTTLE_ADDRESS_DEFAULT,
     THROTTLE_MAX_FAILURES,
     THROTTLE_MAX_REFUSALS_RECORDED,
 )
@@ -307,6 +308,7 @@ class TestSecurityThrottleRefusals(CardClaimCommon, LedgerSnapshotMixin, Transac
 
     @freeze_time("2026-03-10 09:00:00")
     def test_a_blocked_address_cannot_grow_the_attempts_table(self):
+        self.env.company.support_claim_address_limit = THROTTLE_MAX_FAILURES
         for _i in range(THROTTLE_MAX_FAILURES):
             self._claim(self.third_user, card_code.generate_code(), remote_addr="10.7.7.7")
         for user in (self.claimer_user, self.buyer_user) * 20:
@@ -415,10 +417,11 @@ class TestSecurityThrottleConcurrency(BaseCase):
 
     @mute_logger("odoo.sql_db")
     def test_parallel_failures_from_one_address_stop_at_the_limit(self):
-        self._commit_failures(self.user_ids[2], "10.77.9.9", THROTTLE_MAX_FAILURES - 1)
+        # the address limit is the company's (default 30)
+        self._commit_failures(self.user_ids[2], "10.77.9.9", THROTTLE_ADDRESS_DEFAULT - 1)
         outcomes = self._parallel_claims(self.user_ids[:2], ["10.77.9.9", "10.77.9.9"])
         self.assertEqual(outcomes, ["throttled", "unknown"])
-        self.assertEqual(self._counted_failures([("remote_addr", "=", "10.77.9.9")]), THROTTLE_MAX_FAILURES)
+        self.assertEqual(self._counted_failures([("remote_addr", "=", "10.77.9.9")]), THROTTLE_ADDRESS_DEFAULT)
         self.assertEqual(self._ledger_of_organization(), 0)
 
 
