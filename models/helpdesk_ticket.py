@@ -186,9 +186,52 @@ class HelpdeskTicket(models.Model):
         search="_search_sla_state",
     )
 
+    support_balance = fields.Integer(
+        string="Organization's Balance",
+        compute="_compute_support_balance",
+        help="The paying organization's credits in the ticket's company, before logging time.",
+    )
+    support_expiring = fields.Integer(
+        string="Expiring in 30 Days",
+        compute="_compute_support_balance",
+    )
+    support_uncovered_order_id = fields.Many2one(
+        "sale.order",
+        string="Billed On",
+        compute="_compute_support_balance",
+        help="The order billing the time of this ticket that no credits covered.",
+    )
+
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
+    @api.depends("number", "name")
+    def _compute_display_name(self):
+        """A new ticket reads "New Ticket" (helpdesk_mgmt shows "/ - False")."""
+        super()._compute_display_name()
+        for ticket in self:
+            if not ticket.id or not ticket.name:
+                ticket.display_name = ticket.name or self.env._("New Ticket")
+
+    @api.depends("support_paying_partner_id", "company_id")
+    def _compute_support_balance(self):
+        billed = {
+            ticket: sale_lines.order_id[:1]
+            for ticket, sale_lines in self.env["account.analytic.line"].sudo()._read_group(
+                [("ticket_id", "in", self._origin.ids), ("support_sale_line_id", "!=", False)],
+                ["ticket_id"],
+                ["support_sale_line_id:recordset"],
+            )
+        }
+        summaries = {}
+        for ticket in self:
+            key = (ticket.support_paying_partner_id, ticket.company_id)
+            if ticket.support_paying_partner_id and key not in summaries:
+                summaries[key] = ticket.support_paying_partner_id._support_credit_summary(ticket.company_id)
+            summary = summaries.get(key, {})
+            ticket.support_balance = summary.get("balance", 0)
+            ticket.support_expiring = summary.get("expiring", 0)
+            ticket.support_uncovered_order_id = billed.get(ticket._origin, self.env["sale.order"])
 
     @api.depends("support_deployment_id", "company_id")
     def _compute_support_contract_id(self):
@@ -411,11 +454,61 @@ class HelpdeskTicket(models.Model):
 
     def action_resolve_as_bug(self):
         """Resolve as a product bug escalated to R&D (rule 8): set the resolution
-        and refund every credit the tickets consumed, once. Allowed to Support
-        Managers and to the engineer assigned to the ticket."""
+        and refund every credit the tickets consumed, once; say so on the
+        chatter (and to the customer), and move the ticket to its team's
+        closing stage. Allowed to Support Managers and to the engineer
+        someone else assigned to the ticket."""
         self._support_check_bug_rights()
+        if not self.ids:
+            raise UserError(self.env._("Save the ticket before resolving it as a bug."))
+        refunds = self.env["support.credit.move"].sudo().search(
+            [("ticket_id", "in", self.ids), ("move_type", "=", "refund")]
+        )
         self.sudo().write({"support_resolution": "bug"})
+        new_refunds = self.env["support.credit.move"].sudo().search(
+            [("ticket_id", "in", self.ids), ("move_type", "=", "refund")]
+        ) - refunds
+        for ticket in self:
+            ticket._support_announce_bug_refund(new_refunds.filtered(lambda m, t=ticket: m.ticket_id == t))
         return True
+
+    def _support_announce_bug_refund(self, refunds):
+        """Tell staff and customer what the bug resolution gave back, and
+        close the ticket in its team's closing stage when it has one."""
+        self.ensure_one()
+        credits = sum(refunds.mapped("quantity"))
+        organization = self.support_paying_partner_id
+        if credits:
+            note = self.env._(
+                "Resolved as a product bug escalated to R&D: %(credits)s credits (or incident points) "
+                "went back to %(organization)s.",
+                credits=credits,
+                organization=organization.display_name,
+            )
+        else:
+            note = self.env._("Resolved as a product bug escalated to R&D: no credit had been consumed.")
+        self.message_post(body=note, message_type="comment", subtype_xmlid="mail.mt_note")
+        self.sudo().message_post(
+            body=self.env._(
+                "This issue is a product bug, escalated to our R&D team: the support time it took is "
+                "not charged (%(credits)s credits given back).",
+                credits=credits,
+            ),
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            partner_ids=self.partner_id.ids,
+        )
+        closing = self._support_portal_stages().filtered("closed")[:1]
+        if closing and self.stage_id != closing:
+            self.sudo().stage_id = closing
+
+    def action_view_support_moves(self):
+        """Credits Used: the ledger moves of this ticket."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("support_contract.action_support_credit_move")
+        action["domain"] = [("ticket_id", "=", self.id)]
+        action["context"] = {}
+        return action
 
     def _support_check_bug_rights(self, opening=False):
         """Resolving as a bug gives credits back: Support Managers may, and the
