@@ -3,3 +3,4 @@ from . import card_code
 from . import terms
 from . import fifo
 from . import business_hours
+from . import planner

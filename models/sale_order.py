@@ -5,6 +5,8 @@ from odoo.exceptions import UserError
 from odoo.fields import Command, Domain
 from odoo.tools import format_date
 
+from ..lib import planner
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
@@ -50,6 +52,32 @@ class SaleOrder(models.Model):
             order.support_needs_deployment = any(
                 line.support_kind == "contract" for line in order.order_line
             )
+
+    def _support_plan(self):
+        """``{line: LinePlan}`` for the support-contract lines of these orders
+        that name a deployment and are not confirmed yet, worked out by the one
+        planner (``lib/planner.py``): several lines of one deployment extend
+        one after another, in line order."""
+        today = fields.Date.context_today(self)
+        plans = {}
+        for order in self:
+            lines = order.order_line.filtered(
+                lambda line: line.support_kind == "contract"
+                and line.support_deployment_id
+                and not line.support_processed
+                and not line.display_type
+            )
+            requests = [
+                (
+                    line.support_deployment_id.id,
+                    line._support_current_end(),
+                    line._support_terms_quantity(),
+                    line.product_id.product_tmpl_id.support_term_months,
+                )
+                for line in lines
+            ]
+            plans.update(zip(lines, planner.plan_lines(requests, today)))
+        return plans
 
     def action_confirm(self):
         self.order_line._support_check_confirmation()

@@ -7,7 +7,6 @@ from odoo.exceptions import UserError
 
 from odoo.tools import format_date
 
-from ..lib import terms as term_math
 from .protected_fields import check_protected_write
 
 # Credit packs and cards expire this many months after purchase (rule 5).
@@ -87,21 +86,32 @@ class SaleOrderLine(models.Model):
                 line.support_kind and line.product_id.product_tmpl_id.support_credits
             )
 
-    @api.depends("support_deployment_id.coverage_end", "product_uom_qty", "product_id")
+    @api.depends(
+        "support_deployment_id.coverage_end",
+        "product_uom_qty",
+        "product_id",
+        "support_processed",
+        "support_term_ids.date_end",
+        "order_id.order_line.support_deployment_id",
+        "order_id.order_line.product_uom_qty",
+    )
     def _compute_support_terms(self):
-        today = fields.Date.context_today(self)
+        """The proposal of the order's planner (several lines of one deployment
+        extend one after another); once confirmed, the expiry this line
+        produced."""
+        plans = self.order_id._support_plan()
         for line in self:
-            if line.support_kind != "contract" or not line.support_deployment_id:
+            plan = plans.get(line)
+            if line.support_processed:
+                ends = line.support_term_ids.filtered(lambda term: not term.cancelled).mapped("date_end")
+                line.support_catch_up_terms = 0
+                line.support_new_expiry = max(ends) if ends else False
+            elif plan:
+                line.support_catch_up_terms = plan.catch_up
+                line.support_new_expiry = plan.new_expiry or False
+            else:
                 line.support_catch_up_terms = 0
                 line.support_new_expiry = False
-                continue
-            months = line.product_id.product_tmpl_id.support_term_months
-            end = line._support_current_end()
-            line.support_catch_up_terms = term_math.catch_up_terms(end, today, months)
-            terms = line._support_terms_quantity()
-            line.support_new_expiry = (
-                term_math.new_expiry(end, today, terms, months) if terms > 0 else False
-            )
 
     # ------------------------------------------------------------------
     # Onchanges
@@ -182,9 +192,8 @@ class SaleOrderLine(models.Model):
 
     def _support_check_confirmation(self):
         """Refuse confirmation for lines that break rules 1 and 2, naming each line."""
-        today = fields.Date.context_today(self)
         errors = []
-        simulated_end = {}
+        plans = self.order_id._support_plan()
         for line in self._support_lines_to_process():
             label = line._support_line_label()
             if line.product_uom_qty <= 0:
@@ -203,17 +212,13 @@ class SaleOrderLine(models.Model):
                     "%(line)s: the quantity is a number of terms and must be a whole number.",
                     line=label))
                 continue
-            deployment = line.support_deployment_id
-            months = line.product_id.product_tmpl_id.support_term_months
-            end = simulated_end.get(deployment) or line._support_current_end()
-            needed = term_math.catch_up_terms(end, today, months)
-            if terms < needed:
+            plan = plans[line]
+            if terms < plan.catch_up:
                 errors.append(self.env._(
                     "%(line)s: the coverage of %(deployment)s lapsed on %(end)s; at least "
                     "%(needed)s terms are needed to bring it past today.",
-                    line=label, deployment=deployment.display_name, end=end, needed=needed))
-                continue
-            simulated_end[deployment] = term_math.new_expiry(end, today, terms, months)
+                    line=label, deployment=line.support_deployment_id.display_name,
+                    end=plan.extends_from, needed=plan.catch_up))
         if errors:
             raise UserError("\n".join(errors))
 
@@ -237,16 +242,11 @@ class SaleOrderLine(models.Model):
             for line in contract_lines
         ])
         # Terms: several lines of one deployment extend one after another.
+        plans = lines.order_id._support_plan()
         term_vals, term_credits = [], []
-        current_end = {}
         for line, contract in zip(contract_lines, contracts):
-            deployment = line.support_deployment_id
             template = line.product_id.product_tmpl_id
-            end = current_end.get(deployment) or line._support_current_end()
-            periods = term_math.term_periods(
-                end, today, line._support_terms_quantity(), template.support_term_months
-            )
-            for date_start, date_end in periods:
+            for date_start, date_end in plans[line].periods:
                 # Terms wholly in the past grant nothing.
                 credits = template.support_credits if date_end > today else 0
                 term_vals.append({
@@ -257,7 +257,6 @@ class SaleOrderLine(models.Model):
                     "credits": credits,
                 })
                 term_credits.append((line, credits, date_end))
-            current_end[deployment] = periods[-1][1]
         cancelled = contracts.filtered(lambda contract: contract.state == "cancelled")
         if cancelled:
             # Paying a new term brings a cancelled contract back.
@@ -410,11 +409,10 @@ class SaleOrderLine(models.Model):
         terms = self.support_term_ids.filtered(lambda term: not term.cancelled)
         if terms:
             return min(terms.mapped("date_start")), max(terms.mapped("date_end"))
-        if self.support_kind != "contract" or not self.support_deployment_id or not self.support_new_expiry:
+        plan = self.order_id._support_plan().get(self)
+        if not plan or not plan.periods:
             return None, None
-        end = self._support_current_end()
-        start = end + relativedelta(days=1) if end else fields.Date.context_today(self)
-        return start, self.support_new_expiry
+        return plan.periods[0][0], plan.new_expiry
 
     def _support_credits(self):
         """Credits this line grants (granted, once confirmed)."""

@@ -30,3 +30,4 @@ from . import test_portal_account
 from . import test_portal_credits
 from . import test_sale_rep_flow
 from . import test_engineer_ticket
+from . import test_planner

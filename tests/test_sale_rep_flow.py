@@ -47,3 +47,26 @@ class TestSaleRepQuotation(SupportSaleCase):
             {"name": "NEW-FROM-LINE"}
         )
         self.assertEqual(deployment.partner_id, self.org, "the customer's organization owns it")
+
+    @freeze_time("2017-06-15")
+    def test_two_lines_of_one_lapsed_deployment_propose_and_sell_the_catch_up_once(self):
+        self._cover_until(self.deployment, date(2012, 9, 30))
+        form = Form(self.env["sale.order"])
+        form.partner_id = self.contact
+        for _i in range(2):
+            with form.order_line.new() as line:
+                line.product_id = self.contract_product
+                line.support_deployment_id = self.deployment
+        order = form.save()
+        first, second = order.order_line
+        self.assertRecordValues(first | second, [
+            {"product_uom_qty": 5, "support_catch_up_terms": 5, "support_new_expiry": date(2017, 9, 30)},
+            {"product_uom_qty": 1, "support_catch_up_terms": 1, "support_new_expiry": date(2018, 9, 30)},
+        ])
+        order.action_confirm()
+        self.assertEqual(self.deployment.coverage_end, date(2018, 9, 30))
+        self.assertEqual(len(self.deployment.contract_ids.term_ids), 1 + 6)
+        # after confirmation, each line shows the expiry it produced
+        with freeze_time("2019-01-01"):
+            order.order_line.invalidate_recordset(["support_new_expiry"])
+            self.assertEqual(order.order_line.mapped("support_new_expiry"), [date(2017, 9, 30), date(2018, 9, 30)])

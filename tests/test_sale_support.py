@@ -219,7 +219,9 @@ class TestSupportSale(SupportSaleCase):
         wizard.action_apply()
         contract_lines = order.order_line.filtered(lambda line: line.support_kind == "contract")
         self.assertEqual(contract_lines.support_deployment_id, self.deployment)
-        self.assertEqual(contract_lines.mapped("product_uom_qty"), [5, 5])
+        # the second line extends after the first: the catch-up is bought once
+        self.assertEqual(contract_lines.mapped("product_uom_qty"), [5, 1])
+        self.assertEqual(contract_lines.mapped("support_new_expiry"), [date(2017, 9, 30), date(2018, 9, 30)])
         self.assertFalse((order.order_line - contract_lines).support_deployment_id)
 
     def test_salesperson_confirms_without_support_rights(self):
