@@ -1,7 +1,7 @@
 # The two commands of this project. Everything they build lives in .local/.
 PYTHON ?= python3
 
-.PHONY: run test setup bench clean
+.PHONY: run test setup bench load clean
 
 run:    ## set up what is missing, create/update the database, serve Odoo on :8069
 	@$(PYTHON) tools/devenv.py run
@@ -11,6 +11,9 @@ test:   ## set up what is missing, run every test of the addon on a fresh databa
 
 bench:  ## run benchmarks/*.py on the `make run` database (prints figures, changes nothing)
 	@$(PYTHON) tools/devenv.py bench
+
+load:   ## portal load benchmark on a database of its own (dropped afterwards; KEEP=1 keeps it)
+	@$(PYTHON) tools/devenv.py load
 
 setup:  ## only set up (Debian packages, Odoo, virtual environment, PostgreSQL, config)
 	@$(PYTHON) tools/devenv.py setup

@@ -7,6 +7,7 @@ Usage (normally through the Makefile):
     python3 tools/devenv.py run     # setup, create/update the database, serve
     python3 tools/devenv.py test    # setup, fresh database, run every test
     python3 tools/devenv.py bench   # setup, the run database, run benchmarks/*.py
+    python3 tools/devenv.py load    # setup, the portal load benchmark (benchmarks/load_portal.py)
 
 Every step is idempotent and leaves a stamp only once it has completed, so a
 second run skips what is done and an interrupted run redoes only the step it
@@ -677,14 +678,24 @@ def prepare_run_db(odoo_addons, serve=True):
 
 
 def cmd_bench(pypath, odoo_addons):
-    """Run each benchmarks/*.py in `odoo shell` on the run database (they roll back)."""
+    """Run each benchmarks/*.py in `odoo shell` on the run database (they roll back).
+    The load benchmarks (load_*.py) are standalone scripts: `load` runs them."""
     with setup_lock():
         db, _port, config = prepare_run_db(odoo_addons, serve=False)
     for script in sorted((ROOT / "benchmarks").glob("*.py")):
+        if script.name.startswith("load_"):
+            continue
         print(f"== {script.name} (database {db})", flush=True)
         with open(script) as stdin:
             run([VENV_PY, "-m", "odoo", "shell", "-c", config, "-d", db, "--no-http",
                  "--log-level=warn"], stdin=stdin)
+
+
+def cmd_load(pypath, odoo_addons):
+    """Run the portal load benchmark: a database and a server of its own."""
+    with setup_lock():
+        write_config(ensure_postgres(), odoo_addons)
+    sys.exit(run([VENV_PY, ROOT / "benchmarks" / "load_portal.py"], check=False).returncode)
 
 
 def cmd_test(pypath, odoo_addons):
@@ -711,15 +722,15 @@ def main(argv):
     if command.startswith("_"):  # second stage, inside the virtual environment
         state = json.loads(argv[2])
         pypath, addons = Path(state["pypath"]), [Path(a) for a in state["addons"]]
-        {"_run": cmd_run, "_test": cmd_test, "_bench": cmd_bench,
+        {"_run": cmd_run, "_test": cmd_test, "_bench": cmd_bench, "_load": cmd_load,
          "_setup": lambda *a: None}[command](pypath, addons)
         if command == "_setup":
             with setup_lock():
                 write_config(ensure_postgres(), addons)
             log(f"ready: {LOCAL / 'odoo.conf'}")
         return
-    if command not in ("setup", "run", "test", "bench"):
-        die(f"unknown command {command!r}: use setup, run, test or bench")
+    if command not in ("setup", "run", "test", "bench", "load"):
+        die(f"unknown command {command!r}: use setup, run, test, bench or load")
     pypath, addons = setup()
     in_venv(command, pypath, addons)
 
