@@ -50,6 +50,11 @@ class SaleOrderLine(models.Model):
         compute="_compute_support_terms",
         help="The deployment's coverage end once this line is confirmed.",
     )
+    support_catch_up_note = fields.Char(
+        string="Catch-up",
+        compute="_compute_support_terms",
+        help="Why the line needs more than one term: the coverage it extends has lapsed.",
+    )
     support_processed = fields.Boolean(
         copy=False,
         readonly=True,
@@ -100,8 +105,18 @@ class SaleOrderLine(models.Model):
         extend one after another); once confirmed, the expiry this line
         produced."""
         plans = self.order_id._support_plan()
+        today = fields.Date.context_today(self)
         for line in self:
             plan = plans.get(line)
+            line.support_catch_up_note = (
+                self.env._(
+                    "Lapsed on %(date)s: %(terms)s terms bring it past today",
+                    date=format_date(self.env, plan.extends_from),
+                    terms=plan.catch_up,
+                )
+                if plan and plan.extends_from and plan.extends_from < today and not line.support_processed
+                else False
+            )
             if line.support_processed:
                 ends = line.support_term_ids.filtered(lambda term: not term.cancelled).mapped("date_end")
                 line.support_catch_up_terms = 0

@@ -63,7 +63,10 @@ class TestSaleRepQuotation(SupportSaleCase):
             {"product_uom_qty": 5, "support_catch_up_terms": 5, "support_new_expiry": date(2017, 9, 30)},
             {"product_uom_qty": 1, "support_catch_up_terms": 1, "support_new_expiry": date(2018, 9, 30)},
         ])
+        self.assertEqual(first.support_catch_up_note, "Lapsed on 09/30/2012: 5 terms bring it past today")
+        self.assertFalse(second.support_catch_up_note, "the second line extends a coverage already current")
         order.action_confirm()
+        self.assertFalse(first.support_catch_up_note)
         self.assertEqual(self.deployment.coverage_end, date(2018, 9, 30))
         self.assertEqual(len(self.deployment.contract_ids.term_ids), 1 + 6)
         # after confirmation, each line shows the expiry it produced
