@@ -43,6 +43,11 @@ class AccountAnalyticLine(models.Model):
         copy=False,
         help="Minutes no credits covered: billed at the plan's hourly product.",
     )
+    support_refunded_minutes = fields.Integer(
+        string="Refunded (min)",
+        compute="_compute_support_refunded_minutes",
+        help="Credits this line consumed that a bug resolution gave back.",
+    )
     support_sale_line_id = fields.Many2one(
         "sale.order.line",
         string="Billed On",
@@ -52,6 +57,24 @@ class AccountAnalyticLine(models.Model):
         ondelete="set null",
         help="The order line billing the uncovered minutes of this line.",
     )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    def _compute_support_refunded_minutes(self):
+        """What a bug resolution gave back of this line's consumptions (the
+        refunds of its consume moves made for the ticket; a shorter time shows
+        in the line's minutes instead), in one search."""
+        refunds = self.env["support.credit.move"].sudo().search([
+            ("refund_of_id.timesheet_id", "in", self._origin.ids),
+            ("move_type", "=", "refund"),
+            ("timesheet_id", "=", False),
+        ])
+        refunded = defaultdict(int)
+        for refund in refunds:
+            refunded[refund.refund_of_id.timesheet_id.id] += refund.quantity
+        for line in self:
+            line.support_refunded_minutes = refunded.get(line._origin.id, 0)
 
     # ------------------------------------------------------------------
     # CRUD

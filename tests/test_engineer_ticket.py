@@ -33,8 +33,11 @@ class TestEngineerTicket(SupportMeteringCase):
         self._grant(self.org_a, 100)
         ticket = self._ticket()
         self._log(ticket, 0.5)
+        line = ticket.support_timesheet_ids
         ticket.with_user(self.manager).action_resolve_as_bug()
         self.assertEqual(self._balance(self.org_a), 100)
+        line.invalidate_recordset(["support_refunded_minutes"])
+        self.assertEqual(line.support_refunded_minutes, 30, "the timesheet line shows what was refunded")
         bodies = [str(message.body) for message in ticket.message_ids]
         self.assertTrue(any("30 credits (or incident points) went back to Alpha Org" in body for body in bodies))
         customer_message = ticket.message_ids.filtered(
