@@ -1,5 +1,8 @@
-from odoo import Command
-from odoo.tests import TransactionCase, new_test_user
+from contextlib import contextmanager
+
+from odoo import Command, api
+from odoo.modules.registry import Registry
+from odoo.tests import BaseCase, TransactionCase, get_db_name, new_test_user
 
 
 class SupportCommon(TransactionCase):
@@ -43,3 +46,26 @@ class SupportCommon(TransactionCase):
         cls.salesman = new_test_user(
             cls.env, login="support_salesman", groups="sales_team.group_sale_salesman", **user_values
         )
+
+
+class CommittedCase(BaseCase):
+    """Tests that need two or more real database cursors (two transactions):
+    their fixtures are committed, so that every cursor sees them, and the
+    subclass's ``_cleanup`` deletes them afterwards."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+        cls.addClassCleanup(cls._cleanup)
+
+    @classmethod
+    def _cleanup(cls):
+        """Delete what the fixtures committed (override)."""
+
+    @classmethod
+    @contextmanager
+    def committed_env(cls):
+        """A superuser environment on a cursor of its own, committed on exit."""
+        with cls.registry.cursor() as cr:
+            yield api.Environment(cr, api.SUPERUSER_ID, {})

@@ -5,12 +5,14 @@ from unittest.mock import patch
 from odoo import api
 from odoo.modules.registry import DummyRLock, Registry
 from odoo.service.model import retrying
-from odoo.tests import BaseCase, get_db_name, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL, mute_logger
+
+from .common import CommittedCase
 
 
 @tagged("post_install", "-at_install")
-class TestCardClaimConcurrency(BaseCase):
+class TestCardClaimConcurrency(CommittedCase):
     """Two claims of one card at once, in two threads with two real database
     cursors (two transactions): exactly one wins, exactly one lot exists.
 
@@ -21,10 +23,7 @@ class TestCardClaimConcurrency(BaseCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = Registry(get_db_name())
-        cls.addClassCleanup(cls._cleanup)
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
+        with cls.committed_env() as env:
             Partner = env["res.partner"]
             buyer = Partner.create({"name": "Concurrent Buyer", "is_company": True})
             cls.organizations = Partner.create([

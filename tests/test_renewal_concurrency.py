@@ -12,19 +12,18 @@ from psycopg2 import IntegrityError
 
 from odoo import api, fields
 from odoo.modules.registry import DummyRLock, Registry
-from odoo.tests import BaseCase, get_db_name, tagged
+from odoo.tests import tagged
 from odoo.tools import SQL, mute_logger
+
+from .common import CommittedCase
 
 
 @tagged("post_install", "-at_install")
-class TestRenewalConcurrency(BaseCase):
+class TestRenewalConcurrency(CommittedCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = Registry(get_db_name())
-        cls.addClassCleanup(cls._cleanup)
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
+        with cls.committed_env() as env:
             today = fields.Date.context_today(env.user)
             org = env["res.partner"].create({"name": "Concurrent Renewal Org", "is_company": True, "email": "r@example.com"})
             plan = env["support.plan"].create({"name": "Concurrent Renewal Plan"})

@@ -15,7 +15,7 @@ from freezegun import freeze_time
 from odoo import api, fields, http
 from odoo.exceptions import AccessError, ValidationError
 from odoo.modules.registry import DummyRLock, Registry
-from odoo.tests import BaseCase, HttpCase, TransactionCase, get_db_name, new_test_user, tagged
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
 from odoo.addons.support_contract.lib import card_code
@@ -25,6 +25,7 @@ from odoo.addons.support_contract.models.support_card_claim_attempt import (
     THROTTLE_MAX_REFUSALS_RECORDED,
 )
 
+from .common import CommittedCase
 from .common_card_claim import CardClaimCommon
 
 
@@ -320,7 +321,7 @@ class TestSecurityThrottleRefusals(CardClaimCommon, LedgerSnapshotMixin, Transac
 
 
 @tagged("post_install", "-at_install")
-class TestSecurityThrottleConcurrency(BaseCase):
+class TestSecurityThrottleConcurrency(CommittedCase):
     """Failed claims sent in parallel by one user (or from one address), in
     two threads with two real database cursors: together they never exceed
     the limit. The fixtures are committed and deleted afterwards."""
@@ -328,10 +329,7 @@ class TestSecurityThrottleConcurrency(BaseCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = Registry(get_db_name())
-        cls.addClassCleanup(cls._cleanup)
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
+        with cls.committed_env() as env:
             Partner = env["res.partner"]
             cls.organization = Partner.create({"name": "Parallel Guesser", "is_company": True})
             contacts = Partner.create([
