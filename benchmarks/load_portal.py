@@ -17,8 +17,9 @@ What it does, in order:
    employee) who logs time;
 3. serves that database with several workers, on a free port of 127.0.0.1;
 4. drives the portal for a bounded time: every session logs in through
-   /web/login, then loops over the overview, the credit history, the credit
-   statement (PDF) and a card claim, while engineer threads log timesheet
+   /web/login, then repeats visits: the overview and the credit history,
+   and in some visits the credit statement (PDF) and a card claim, with a
+   person's reading time between two requests, while engineer threads log timesheet
    lines (JSON-RPC) on the same organizations' tickets, consuming their
    credits;
 5. prints the throughput and, per route, the count, median and 95th percentile
@@ -35,8 +36,22 @@ Settings (environment variables, all optional):
                     more sessions share the users)
     LOAD_ENGINEERS  engineer threads logging time (default 2)
     LOAD_WORKERS    Odoo HTTP workers (default 4)
-    LOAD_THINK      seconds a session pauses between two requests (default 0:
-                    every session sends its next request at once)
+    LOAD_THINK      seconds a person reads a page before the next request: each
+                    pause is drawn between 0.5 and 1.5 times it (default 2; 0
+                    sends every next request at once, which no person does:
+                    the server is then saturated and every latency is queueing)
+    LOAD_ENGINEER_THINK
+                    seconds between two timesheet lines of one engineer thread,
+                    drawn the same way (default 1: an engineer logs far less
+                    often; 0 logs as fast as the server answers)
+    LOAD_LOGINS_AT_ONCE
+                    at most this many sessions log in at the same time (default 4:
+                    people do not all log in in the same second, and a login's
+                    password hash takes a core for a while)
+    LOAD_STATEMENT_SHARE
+                    share of the visits that download a statement (default 0.2)
+    LOAD_CLAIM_SHARE
+                    share of the visits that claim a card (default 0.5)
     LOAD_REAL_CLAIM share of the looping claims that use a real card code
                     (default 0.1; the others use well-formed unknown codes)
     LOAD_STATEMENT_SLOTS
@@ -57,10 +72,11 @@ different organizations post the same real code at the same moment, before
 any failure was recorded.
 
 Note on the statement: it is a PDF made by wkhtmltopdf, which fetches the
-page's stylesheets over HTTP from the same server (`report.url`). When every
-worker is rendering a statement, no worker is left to serve them: wkhtmltopdf
-times out, and the workers are killed after `limit_time_real` (120 s). With
-LOAD_STATEMENT_SLOTS below LOAD_WORKERS the other routes can be measured.
+page's stylesheets over HTTP from the server at `report.url`. Were that the
+HTTP workers' port, a worker rendering a statement would wait for another
+worker, and as many simultaneous downloads as workers would block the server
+until `limit_time_real`. The benchmark sets `report.url` to the server's
+gevent port, as the README's "Reports under load" advises for production.
 """
 
 import configparser
@@ -90,7 +106,11 @@ DURATION = float(os.environ.get("LOAD_DURATION", "60"))
 SESSIONS = int(os.environ.get("LOAD_SESSIONS", "50"))
 ENGINEERS = int(os.environ.get("LOAD_ENGINEERS", "2"))
 WORKERS = int(os.environ.get("LOAD_WORKERS", "4"))
-THINK = float(os.environ.get("LOAD_THINK", "0"))
+THINK = float(os.environ.get("LOAD_THINK", "2"))
+ENGINEER_THINK = float(os.environ.get("LOAD_ENGINEER_THINK", "1"))
+LOGINS_AT_ONCE = int(os.environ.get("LOAD_LOGINS_AT_ONCE", "4"))
+STATEMENT_SHARE = float(os.environ.get("LOAD_STATEMENT_SHARE", "0.2"))
+CLAIM_SHARE = float(os.environ.get("LOAD_CLAIM_SHARE", "0.5"))
 REAL_CLAIM_SHARE = float(os.environ.get("LOAD_REAL_CLAIM", "0.1"))
 STATEMENT_SLOTS = int(os.environ.get("LOAD_STATEMENT_SLOTS", "0"))
 KEEP = os.environ.get("KEEP") == "1"
@@ -181,8 +201,9 @@ p = json.loads(os.environ["LOAD_PARAMS"])
 env = env(context=dict(env.context, no_reset_password=True, tz="UTC"))
 company = env.company
 today = fields.Date.context_today(env.user)
-# wkhtmltopdf fetches the statement's stylesheets from the server under load
-env["ir.config_parameter"].set_param("report.url", p["base_url"])
+# wkhtmltopdf fetches the statement's stylesheets from the server: through the
+# gevent port (see start_server), never through the HTTP workers it would wait for
+env["ir.config_parameter"].set_param("report.url", p["report_url"])
 
 portal = env.ref("base.group_portal")
 plan = env.ref("support_contract.support_plan_premium")
@@ -242,10 +263,11 @@ print("LOAD_FIXTURES=" + json.dumps({
 '''
 
 
-def create_fixtures(base_url):
+def create_fixtures(base_url, report_url):
     log("creating the fixtures (odoo shell)")
     params = {
         "base_url": base_url,
+        "report_url": report_url,
         "organizations": ORGANIZATIONS,
         "users_per_organization": USERS_PER_ORGANIZATION,
         "grants": GRANTS,
@@ -271,10 +293,15 @@ def create_fixtures(base_url):
 # ---------------------------------------------------------------------------
 # 2. The server
 # ---------------------------------------------------------------------------
-def start_server(port, logfile):
-    """Odoo with WORKERS workers on 127.0.0.1:port, in a process group of its own."""
+def start_server(port, gevent_port, logfile):
+    """Odoo with WORKERS workers on 127.0.0.1:port, in a process group of its own.
+
+    The gevent port (Odoo's asynchronous server, started beside the workers)
+    is the `report.url` of the database: wkhtmltopdf fetches a report's
+    stylesheets there, so that a PDF being rendered never waits for a free
+    HTTP worker while holding one (see README, "Reports under load")."""
     cmd = [str(VENV_PY), "-m", "odoo", "server", "-c", str(CONFIG), "-d", DB, f"--db-filter=^{DB}$",
-           "--http-interface=127.0.0.1", f"--http-port={port}", f"--gevent-port={free_port()}",
+           "--http-interface=127.0.0.1", f"--http-port={port}", f"--gevent-port={gevent_port}",
            f"--workers={WORKERS}", "--max-cron-threads=0", "--log-level=warn",
            f"--logfile={logfile}"]
     log(f"serving {DB} on http://127.0.0.1:{port} with {WORKERS} workers (log: {logfile})")
@@ -320,6 +347,7 @@ class Stats:
         self.claimed_codes = set()                    # codes the server said we claimed
         self.timesheet_ids = []                       # lines the server created
         self.statement_slots = threading.Semaphore(STATEMENT_SLOTS) if STATEMENT_SLOTS else None
+        self.login_slots = threading.Semaphore(LOGINS_AT_ONCE) if LOGINS_AT_ONCE else None
 
     def record(self, route, seconds, error=None):
         with self.lock:
@@ -388,14 +416,30 @@ class PortalSession(threading.Thread):
         if self.race_code:
             self.claim(self.race_code)
         for _ in range(MAX_LOOPS):
-            for step in (self.overview, self.history, self.statement, self.loop_claim):
+            for step in self.visit():
                 if time.time() >= self.deadline:
                     return
                 step()
                 if THINK:
                     time.sleep(random.uniform(0.5 * THINK, 1.5 * THINK))
 
+    def visit(self):
+        """One visit of the support account: the overview and the history,
+        and in some visits a statement download and a card claim."""
+        steps = [self.overview, self.history]
+        if random.random() < STATEMENT_SHARE:
+            steps.append(self.statement)
+        if random.random() < CLAIM_SHARE:
+            steps.append(self.loop_claim)
+        return steps
+
     def log_in(self):
+        if self.stats.login_slots:
+            with self.stats.login_slots:
+                return self._log_in()
+        return self._log_in()
+
+    def _log_in(self):
         resp = timed(self.stats, "login page", self.http, "GET", f"{self.base}/web/login")
         if resp is None:
             return  # the exception is counted
@@ -517,6 +561,8 @@ class Engineer(threading.Thread):
             self.stats.record("RPC timesheet create", time.perf_counter() - t0)
             with self.stats.lock:
                 self.stats.timesheet_ids.append(line_id if isinstance(line_id, int) else line_id[0])
+            if ENGINEER_THINK:
+                time.sleep(random.uniform(0.5 * ENGINEER_THINK, 1.5 * ENGINEER_THINK))
 
 
 def baseline(base, fixtures, count=20):
@@ -599,7 +645,8 @@ LOAD_ROUTES = ["GET /my/support", "GET /my/support/credits", "GET /my/support/cr
 def print_figures(stats, load_seconds, logged_in):
     print()
     print(f"== Load: {logged_in}/{SESSIONS} portal sessions logged in, {ENGINEERS} engineer thread(s), "
-          f"{WORKERS} workers, think time {THINK:g} s, statement slots {STATEMENT_SLOTS or 'unlimited'}")
+          f"{WORKERS} workers, think time {THINK:g} s, statements in {STATEMENT_SHARE:.0%} and claims in "
+          f"{CLAIM_SHARE:.0%} of the visits, statement slots {STATEMENT_SLOTS or 'unlimited'}")
     print(f"   load window {DURATION:.0f} s; the last answer came {load_seconds:.0f} s after its start "
           "(requests sent before the deadline are waited for)")
     total = sum(len(stats.latencies[r]) for r in LOAD_ROUTES)
@@ -782,16 +829,19 @@ def main():
     if not CONFIG.exists():
         sys.exit(f"{CONFIG} is missing: run `make setup` first")
     port = free_port()
+    gevent_port = free_port()
+    while gevent_port == port:
+        gevent_port = free_port()
     base = f"http://127.0.0.1:{port}"
     logfile = LOCAL / f"{DB}.log"
     server = None
     try:
         create_database()
-        fixtures = create_fixtures(base)
+        fixtures = create_fixtures(base, f"http://127.0.0.1:{gevent_port}")
         log(f"{len(fixtures['orgs'])} organizations, "
             f"{sum(len(o['users']) for o in fixtures['orgs'])} portal users, "
             f"{len(fixtures['cards'])} cards")
-        server = start_server(port, logfile)
+        server = start_server(port, gevent_port, logfile)
         alone = baseline(base, fixtures)
         stats, load_seconds, logged_in = run_load(base, fixtures)
         stop_server(server)
