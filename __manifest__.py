@@ -18,6 +18,7 @@
         "security/support_contract_rules.xml",
         "security/support_card_claim_rules.xml",
         "security/support_credit_rules.xml",
+        "security/support_invoice_credit_rules.xml",
         "security/support_portal_rules.xml",
         "views/support_menus.xml",
         "views/support_plan_views.xml",

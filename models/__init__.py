@@ -18,4 +18,6 @@ from . import res_config_settings
 from . import account_analytic_line
 from . import sale_order
 from . import sale_order_line
+from . import support_invoice_credit
+from . import account_move
 from . import ir_actions_report

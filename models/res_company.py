@@ -22,6 +22,18 @@ class ResCompany(models.Model):
         help="An organization whose credit balance falls below this number receives one notice.",
     )
 
+    support_credit_grant = fields.Selection(
+        [("confirm", "When the order is confirmed"), ("paid", "When the invoice is paid")],
+        string="Grant Credits",
+        required=True,
+        default="confirm",
+        help="When the credits of a sold support contract or credit pack (lots of the "
+        "organization, or Support Credit Cards) become usable. Confirmed: at the order's "
+        "confirmation. Paid: when the invoice billing the line is paid; a credit note of a "
+        "paid invoice withdraws them again. Contracts and their terms are created at "
+        "confirmation either way. Each order line keeps the choice in force when its order "
+        "was confirmed: changing it never touches orders already confirmed.",
+    )
     support_claim_address_limit = fields.Integer(
         string="Card Claim Failures per Address",
         default=30,

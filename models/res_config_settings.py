@@ -10,3 +10,4 @@ class ResConfigSettings(models.TransientModel):
     support_renewal_notice_days = fields.Integer(related="company_id.support_renewal_notice_days", readonly=False)
     support_renewal_reminder_days = fields.Char(related="company_id.support_renewal_reminder_days", readonly=False)
     support_claim_address_limit = fields.Integer(related="company_id.support_claim_address_limit", readonly=False)
+    support_credit_grant = fields.Selection(related="company_id.support_credit_grant", readonly=False)

@@ -1,11 +1,12 @@
 from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.tools import format_date
+from odoo.tools import float_compare, format_date
 
 from .protected_fields import check_protected_write
 
@@ -66,6 +67,46 @@ class SaleOrderLine(models.Model):
         help="Technical: the order was cancelled; the credits it granted and not yet "
         "consumed were withdrawn and its terms no longer cover. Confirming the order "
         "again restores them.",
+    )
+    support_grant_on_payment = fields.Boolean(
+        string="Credits on Payment",
+        copy=False,
+        readonly=True,
+        help="Technical: the line was confirmed while its company granted credits when "
+        "the invoice is paid; its lots or cards are created as its invoices are paid.",
+    )
+    support_paid_qty = fields.Float(
+        string="Paid for Credits",
+        digits="Product Unit",
+        copy=False,
+        readonly=True,
+        help="Quantity of the line whose credits its paid invoices granted, net of "
+        "credit notes (lines granting credits on payment only).",
+    )
+    support_credits_owed = fields.Integer(
+        string="Credits Owed",
+        copy=False,
+        readonly=True,
+        help="Credits that credit notes reversed but that were already consumed (or "
+        "claimed as a card): they could not be withdrawn and are owed by the customer.",
+    )
+    support_credit_state = fields.Selection(
+        [
+            ("granted", "Granted"),
+            ("awaiting", "Awaiting payment"),
+            ("partial", "Partly granted"),
+            ("withdrawn", "Withdrawn"),
+        ],
+        string="Credit Status",
+        compute="_compute_support_credit_state",
+        store=True,
+        help="Granted: the line's credits are usable. Awaiting payment: they are granted "
+        "when the invoice billing the line is paid (a credit note of a paid invoice "
+        "takes them back and the line awaits payment again). Partly granted: part of "
+        "its quantity is paid. Withdrawn: the order was cancelled.",
+    )
+    support_invoice_credit_ids = fields.One2many(
+        "support.invoice.credit", "sale_line_id", string="Credits by Invoice", readonly=True
     )
     support_term_ids = fields.One2many("support.contract.term", "sale_line_id", string="Contract Terms")
     support_card_ids = fields.One2many("support.credit.card", "sale_line_id", string="Credit Cards")
@@ -128,6 +169,30 @@ class SaleOrderLine(models.Model):
                 line.support_catch_up_terms = 0
                 line.support_new_expiry = False
 
+    @api.depends(
+        "product_id",
+        "product_uom_qty",
+        "support_processed",
+        "support_withdrawn",
+        "support_grant_on_payment",
+        "support_paid_qty",
+    )
+    def _compute_support_credit_state(self):
+        for line in self:
+            rounding = line.product_uom_id.rounding or 0.01
+            if not (line.support_processed and line.support_carries_credits):
+                line.support_credit_state = False
+            elif line.support_withdrawn:
+                line.support_credit_state = "withdrawn"
+            elif not line.support_grant_on_payment:
+                line.support_credit_state = "granted"
+            elif float_compare(line.support_paid_qty, line.product_uom_qty, precision_rounding=rounding) >= 0:
+                line.support_credit_state = "granted"
+            elif float_compare(line.support_paid_qty, 0, precision_rounding=rounding) > 0:
+                line.support_credit_state = "partial"
+            else:
+                line.support_credit_state = "awaiting"
+
     # ------------------------------------------------------------------
     # Onchanges
     # ------------------------------------------------------------------
@@ -142,7 +207,10 @@ class SaleOrderLine(models.Model):
     # CRUD
     # ------------------------------------------------------------------
     # Written by the confirmation and the cancellation alone (rule 4).
-    _SUPPORT_STATE_FIELDS = ("support_processed", "support_withdrawn", "support_uncovered")
+    _SUPPORT_STATE_FIELDS = (
+        "support_processed", "support_withdrawn", "support_uncovered",
+        "support_grant_on_payment", "support_paid_qty", "support_credits_owed",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -242,14 +310,27 @@ class SaleOrderLine(models.Model):
 
         Runs as superuser: whoever may confirm the order (a salesperson) causes
         contracts, terms, lots and cards to exist without managing them.
+
+        When the company grants credits on payment (``support_credit_grant``),
+        contracts and terms are made here all the same, but the lots and cards
+        wait for the invoice (``support.invoice.credit._grant_paid``); the line
+        keeps that rule (``support_grant_on_payment``) whatever the setting
+        becomes later.
         """
         self.filtered("support_withdrawn")._support_reinstate()
+        # Invoices paid while the order was cancelled grant once it is confirmed again.
+        self.env["support.invoice.credit"]._grant_paid(
+            self.filtered("support_grant_on_payment").sudo().invoice_lines
+        )
         lines = self._support_lines_to_process()
         if not lines:
             return
         lines = lines.sudo()
         env = lines.env
         today = fields.Date.context_today(self)
+        on_payment = lines.filtered(
+            lambda line: line.support_carries_credits and line.company_id.support_credit_grant == "paid"
+        )
         contract_lines = lines.filtered(lambda line: line.support_kind == "contract")
         contracts = env["support.contract"]._get_or_create_many([
             (line.support_deployment_id, line.product_id.product_tmpl_id.support_plan_id,
@@ -282,14 +363,14 @@ class SaleOrderLine(models.Model):
         lot_vals, card_vals = [], []
         card_credits = defaultdict(int)
         for term, (line, credits, date_end) in zip(new_terms, term_credits):
-            if not credits:
+            if not credits or line in on_payment:
                 continue
             if line.support_credit_choice == "card":
                 card_credits[line] += credits
             else:
                 lot_vals.append(line._support_lot_vals(credits, date_end, term))
         pack_expiry = today + relativedelta(months=PURCHASED_CREDITS_VALIDITY_MONTHS)
-        for line in lines.filtered(lambda line: line.support_kind == "credit_pack"):
+        for line in lines.filtered(lambda line: line.support_kind == "credit_pack") - on_payment:
             credits = int(line.product_uom_qty) * line.product_id.product_tmpl_id.support_credits
             if credits <= 0:
                 continue
@@ -310,6 +391,30 @@ class SaleOrderLine(models.Model):
         if card_vals:
             env["support.credit.card"]._issue(card_vals)
         lines.write({"support_processed": True})
+        if on_payment:
+            on_payment.write({"support_grant_on_payment": True})
+            on_payment._support_notify_awaiting_payment()
+
+    def _support_notify_awaiting_payment(self):
+        """Tell the sales rep, on each order, that these lines' credits wait
+        for the payment of their invoice."""
+        for order in self.order_id:
+            lines = self.filtered(lambda line: line.order_id == order)
+            described = [
+                self.env._(
+                    "%(line)s: %(credits)s credits",
+                    line=line._support_line_label(),
+                    credits=line._support_credits(),
+                )
+                for line in lines
+            ]
+            order.message_post(body=Markup("<br/>").join([
+                self.env._(
+                    "Support credits are granted when the invoice is paid (company setting): "
+                    "they are not usable yet."
+                ),
+                *described,
+            ]))
 
     def _support_withdraw(self):
         """The order of these lines is cancelled: withdraw the credits their
@@ -369,20 +474,27 @@ class SaleOrderLine(models.Model):
                     origin=lot.sale_line_id.order_id.name,
                 )
         lines.support_term_ids.write({"cancelled": False})
-        card_vals = [
-            {
-                "credits": card.credits,
-                "expiry_date": card.expiry_date,
-                "buyer_partner_id": card.buyer_partner_id.id,
-                "sale_line_id": line.id,
-                "company_id": card.company_id.id,
-            }
-            for line in lines
-            for card in line.support_card_ids
-            if card.state == "cancelled" and card.expiry_date >= today
-        ]
-        if card_vals:
-            env["support.credit.card"]._issue(card_vals)
+        # cards a credit note cancelled stay cancelled: they were not paid for
+        Credit = env["support.invoice.credit"]
+        history = Credit.search([("sale_line_id", "in", lines.ids)])
+        refunded_cards = history.filtered(lambda record: record.kind == "withdraw").card_ids
+        old_cards = lines.support_card_ids.filtered(
+            lambda card: card.state == "cancelled" and card.expiry_date >= today and card not in refunded_cards
+        )
+        if old_cards:
+            new_cards = env["support.credit.card"]._issue([
+                {
+                    "credits": card.credits,
+                    "expiry_date": card.expiry_date,
+                    "buyer_partner_id": card.buyer_partner_id.id,
+                    "sale_line_id": card.sale_line_id.id,
+                    "company_id": card.company_id.id,
+                }
+                for card in old_cards
+            ])
+            # a card granted on payment is replaced in its grant, so that a
+            # credit note finds the card that now carries the credits
+            Credit._replace_cards(history, dict(zip(old_cards, new_cards)))
         lines.write({"support_withdrawn": False})
 
     def _support_summary(self):
@@ -415,6 +527,8 @@ class SaleOrderLine(models.Model):
                 line.support_credit_choice, ""
             )
             texts.append(self.env._("Credits: %(credits)s (%(choice)s)", credits=credits, choice=choice))
+            if line.support_credit_state in ("awaiting", "partial"):
+                texts.append(self.env._("Credits are granted when the invoice is paid"))
         return texts
 
     def _support_period(self):

@@ -32,3 +32,4 @@ from . import test_report_print_delay
 from . import test_sale_rep_flow
 from . import test_engineer_ticket
 from . import test_planner
+from . import test_grant_on_payment
