@@ -48,6 +48,7 @@
         "views/res_config_settings_views.xml",
         "data/ir_sequence_data.xml",
         "data/support_plan_data.xml",
+        "data/support_plan_suitecrm_data.xml",
         "data/support_contract_cron.xml",
         "data/support_credit_card_cron.xml",
         "data/mail_template_data.xml",

@@ -49,9 +49,20 @@ class SupportHelpdeskTicketController(HelpdeskTicketController):
 
     def _get_create_new_ticket_values(self, **kw):
         values = super()._get_create_new_ticket_values(**kw)
-        values["support_deployments"] = self._support_portal_deployments()
-        values["support_priority_levels"] = request.env["helpdesk.ticket"]._support_priority_levels()
+        deployments = self._support_portal_deployments()
+        values["support_deployments"] = deployments
+        values["support_priority_levels"] = request.env["helpdesk.ticket"]._support_priority_levels(
+            self._support_portal_plan(deployments),
+        )
         return values
+
+    def _support_portal_plan(self, deployments):
+        """The plan whose priority levels the new-ticket form shows: the plan
+        of every covered deployment of the organization, when they share one
+        (a SuiteCRM customer reads Severity 1 to 4); else none, and the form
+        shows the standard wording (the ticket page then shows its plan's)."""
+        plans = {contract.plan_id for contract in deployments._support_current_contracts().values()}
+        return plans.pop() if len(plans) == 1 else None
 
     def _prepare_submit_ticket_vals(self, **kw):
         vals = super()._prepare_submit_ticket_vals(**kw)

@@ -631,11 +631,13 @@ class HelpdeskTicket(models.Model):
                     )
                 )
 
-    def _support_priority_levels(self):
+    def _support_priority_levels(self, plan=None):
         """The priorities a customer chooses from, as ``[(key, name,
-        definition)]``, most urgent first: worded by the ticket's plan (its
-        copy) when it has one, else the standard wording."""
-        lines = self.support_plan_id.sudo().sla_line_ids if self else self.env["support.plan.sla"]
+        definition)]``, most urgent first: worded by ``plan``, or by the
+        ticket's plan (its copy) when it has one, else the standard wording."""
+        if plan is None:
+            plan = self.support_plan_id if self else self.env["support.plan"]
+        lines = plan.sudo().sla_line_ids
         by_priority = {line.priority: line._level() for line in lines}
         return [
             (key, *by_priority.get(key, DEFAULT_PRIORITY_DEFINITIONS[key]))

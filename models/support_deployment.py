@@ -166,6 +166,20 @@ class SupportDeployment(models.Model):
         }
         return Domain.OR(conditions[state] for state in value if state in conditions)
 
+    def _support_current_contracts(self):
+        """``{deployment id: contract}``: each deployment's current contract,
+        its active contract ending last (there is at most one per deployment
+        and company, as a contract's company is its deployment's), read in one
+        query as superuser. A deployment without one is absent."""
+        contracts = self.env["support.contract"].sudo().search(
+            Domain("deployment_id", "in", self.ids) & Domain("state", "=", "active"),
+            order="date_end desc, id desc",
+        )
+        current = {}
+        for contract in contracts:
+            current.setdefault(contract.deployment_id.id, contract)
+        return current
+
     # ------------------------------------------------------------------
     # Constraints
     # ------------------------------------------------------------------
