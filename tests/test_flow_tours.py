@@ -187,3 +187,15 @@ class TestTicketHome(TransactionCase):
             self.assertIn(f'name="{field}"', views["form"]["arch"])
         for name in ("sla_breached", "resolution_bug", "group_support_deployment"):
             self.assertIn(f'name="{name}"', views["search"]["arch"])
+
+    def test_quick_create_asks_for_the_subject(self):
+        """The kanban's quick create and a many2one's "Create" give the ticket
+        a subject and a number (never the typed text as its number)."""
+        kanban = self.env["helpdesk.ticket"].get_views([(False, "kanban")])["views"]["kanban"]["arch"]
+        self.assertIn('quick_create_view="support_contract.helpdesk_ticket_view_form_quick_create"', kanban)
+        ticket_id, display_name = self.env["helpdesk.ticket"].name_create("Printer jam")
+        ticket = self.env["helpdesk.ticket"].browse(ticket_id)
+        self.assertEqual(ticket.name, "Printer jam")
+        self.assertIn("Printer jam", str(ticket.description))
+        self.assertNotIn(ticket.number, ("/", "Printer jam"))
+        self.assertEqual(display_name, f"{ticket.number} - Printer jam")
