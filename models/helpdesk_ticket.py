@@ -397,6 +397,15 @@ class HelpdeskTicket(models.Model):
     # CRUD
     # ------------------------------------------------------------------
 
+    @api.model
+    def name_create(self, name):
+        """A ticket created from its name alone (a many2one's "Create"): the name
+        is its subject, and its description until someone writes one (required).
+        helpdesk_mgmt's ``_rec_name`` is the number, so the default would store
+        the typed text as the ticket's number and leave no subject."""
+        ticket = self.create({"name": name, "description": name})
+        return ticket.id, ticket.display_name
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:

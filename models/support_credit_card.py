@@ -553,14 +553,8 @@ class SupportCreditCard(models.Model):
             return fail(card.state, card)
 
         organization = partner.commercial_partner_id
-        card._mark_claimed(organization, user)
-        lot = self.env["support.credit.lot"].sudo()._grant(
-            organization, card.credits, card.expiry_date,
-            self.env._("Claimed %(card)s", card=card.display_name),
-            card_id=card.id, company_id=card.company_id.id, origin=card.display_name,
-        )
+        lot = card._claim(organization, user)
         Attempt._record(user, remote_addr, raw, "success", partner=organization, card=card)
-        card._notify_claimed()
         return ClaimResult(
             success=True, reason="success", card=card, lot=lot,
             # the balance the lot joined: the organization's in the card's
@@ -571,6 +565,26 @@ class SupportCreditCard(models.Model):
                 credits=card.credits, organization=organization.display_name,
             ),
         )
+
+    def _claim(self, partner, user=None):
+        """Claim this active card for ``partner``'s organization: mark it
+        claimed, turn its credits into a lot of the organization (same
+        expiry) and tell the buyer. The caller has checked the code, the
+        rights and the throttle, and locked the card row (``_claim_code``);
+        the demo data calls it directly.
+
+        :return: the new lot.
+        """
+        self.ensure_one()
+        organization = partner.commercial_partner_id
+        self._mark_claimed(organization, user)
+        lot = self.env["support.credit.lot"].sudo()._grant(
+            organization, self.credits, self.expiry_date,
+            self.env._("Claimed %(card)s", card=self.display_name),
+            card_id=self.id, company_id=self.company_id.id, origin=self.display_name,
+        )
+        self._notify_claimed()
+        return lot
 
     def _notify_claimed(self):
         """Tell the buyer organization that its card was claimed (never the code).
