@@ -49,12 +49,10 @@
         "data/ir_sequence_data.xml",
         "data/support_plan_data.xml",
         "data/support_plan_suitecrm_data.xml",
-        "data/support_contract_cron.xml",
-        "data/support_credit_card_cron.xml",
         "data/mail_template_data.xml",
         "data/support_ticket_data.xml",
-        "data/support_credit_cron.xml",
         "data/support_renewal_data.xml",
+        "data/ir_cron_data.xml",
     ],
     "demo": [
         "demo/support_demo.xml",
