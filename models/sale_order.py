@@ -138,13 +138,50 @@ class SaleOrder(models.Model):
             raise UserError(self.env._("This order has no Support Credit Card to print."))
         return self.env.ref("support_contract.action_report_support_credit_card").report_action(cards)
 
+    def _support_describe_claimed(self, cards):
+        """"CARD (claimed by ORGANIZATION on DATE)" for each claimed card."""
+        return [
+            self.env._(
+                "%(card)s (claimed by %(organization)s on %(date)s)",
+                card=card.display_name,
+                organization=card.sudo().claimed_partner_id.display_name,
+                date=format_date(self.env, card.claim_date),
+            )
+            for card in cards
+        ]
+
+    def action_cancel(self):
+        """The button: cancel, then tell the user at once when some of the
+        orders' cards were already claimed (they stay claimed)."""
+        result = super().action_cancel()
+        if result is not True:
+            return result
+        claimed = self._support_cards().filtered(lambda card: card.state == "claimed")
+        if not claimed:
+            return result
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning",
+                "sticky": True,
+                "title": self.env._("Some Support Credit Cards were already claimed"),
+                "message": self.env._(
+                    "They stay claimed: %(cards)s. The order's other cards are cancelled.",
+                    cards="; ".join(self._support_describe_claimed(claimed)),
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
     def _action_cancel(self):
         """Cancelling an order cancels its unclaimed cards (DOMAIN.md rule 13).
 
         A claimed card stays claimed: its credits belong to the organization
         that claimed it. The order's chatter says which cards were cancelled
-        and which were already claimed (and by whom); when some were, the
-        user is told at once.
+        and which were already claimed (and by whom); the button
+        (``action_cancel``) also tells the user at once. Returns what Odoo's
+        ``_action_cancel`` returns.
         """
         cards = self._support_cards()
         result = super()._action_cancel()
@@ -152,7 +189,6 @@ class SaleOrder(models.Model):
         if not cards and not withdrawn:
             return result
         cards.filtered(lambda c: c.state in ("active", "expired")).action_cancel()
-        claimed_names = []
         for order in self:
             order_cards = cards.filtered(lambda c: c.sale_order_id == order)
             cancelled = order_cards.filtered(lambda c: c.state == "cancelled")
@@ -175,37 +211,13 @@ class SaleOrder(models.Model):
                     cards=", ".join(cancelled.mapped("display_name")),
                 ))
             if claimed:
-                described = [
-                    self.env._(
-                        "%(card)s (claimed by %(organization)s on %(date)s)",
-                        card=card.display_name,
-                        organization=card.claimed_partner_id.display_name,
-                        date=format_date(self.env, card.claim_date),
-                    )
-                    for card in claimed
-                ]
-                claimed_names += described
+                described = self._support_describe_claimed(claimed)
                 lines.append(self.env._(
                     "Already claimed, these cards stay claimed: %(cards)s.",
                     cards=", ".join(described),
                 ))
             if lines:
                 order.message_post(body=Markup("<br/>").join(lines))
-        if claimed_names and result is True:
-            return {
-                "type": "ir.actions.client",
-                "tag": "display_notification",
-                "params": {
-                    "type": "warning",
-                    "sticky": True,
-                    "title": self.env._("Some Support Credit Cards were already claimed"),
-                    "message": self.env._(
-                        "They stay claimed: %(cards)s. The order's other cards are cancelled.",
-                        cards="; ".join(claimed_names),
-                    ),
-                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-                },
-            }
         return result
 
     @api.model

@@ -57,7 +57,7 @@ class TestCardClaimSale(CardClaimCommon, TransactionCase):
         claimed = cards[1]
         self.assertTrue(self._claim(self.claimer_user, claimed.code).success)
         lot = self.Lot.sudo().search([("card_id", "=", claimed.id)])
-        action = order._action_cancel()
+        action = order.action_cancel()
         self.assertEqual(order.state, "cancel")
         self.assertEqual(cards.mapped("state"), ["cancelled", "claimed", "cancelled"])
         self.assertEqual(claimed.claimed_partner_id, self.claimer)
@@ -76,5 +76,5 @@ class TestCardClaimSale(CardClaimCommon, TransactionCase):
 
     def test_cancel_order_without_claimed_cards(self):
         order, cards = self._confirmed_order()
-        self.assertIs(order._action_cancel(), True)
+        self.assertIs(order.action_cancel(), True)
         self.assertEqual(set(cards.mapped("state")), {"cancelled"})
