@@ -8,6 +8,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..lib import fifo
+from ..lib.quantity import is_whole
 
 
 class SupportCreditLot(models.Model):
@@ -237,10 +238,9 @@ class SupportCreditLot(models.Model):
         for vals, partner in zip(vals_list, partners):
             vals = dict(vals)
             del vals["partner_id"]
-            quantity = vals.pop("quantity", None)
+            quantity = self._check_whole(vals.pop("quantity", None))
             expiry_date = fields.Date.to_date(vals.pop("expiry_date", None))
             reason = self._check_reason(vals.pop("reason", None))
-            self._check_quantity(quantity)
             if not expiry_date:
                 raise UserError(self.env._("Credits must be granted with an expiry date."))
             if expiry_date < today:
@@ -289,7 +289,7 @@ class SupportCreditLot(models.Model):
             from; empty if nothing could be covered) and the number of credits
             no lot could cover.
         """
-        self._check_quantity(quantity)
+        self._check_whole(quantity)
         reason = self._check_reason(reason)
         organization = self._organization(partner)
         move_date = fields.Datetime.to_datetime(date) if date else fields.Datetime.now()
@@ -404,10 +404,7 @@ class SupportCreditLot(models.Model):
         """
         self.ensure_one()
         self._check_ledger_rights()
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or not quantity:
-            raise UserError(
-                self.env._("An adjustment must be a whole number of credits other than zero (got %s).", quantity)
-            )
+        self._check_whole(quantity, "adjustment")
         reason = self._check_reason(reason)
         _lot_origin, move_origin = self._split_origin(origin, lot=False)
         if self.expiry_date < fields.Date.context_today(self):
@@ -485,11 +482,24 @@ class SupportCreditLot(models.Model):
         return organization
 
     @api.model
-    def _check_quantity(self, quantity):
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
-            raise UserError(
-                self.env._("A number of credits must be a positive whole number (got %s).", quantity)
-            )
+    def _check_whole(self, value, what="credits"):
+        """The ledger's one check of its whole numbers (``lib.quantity``):
+        ``credits`` (positive), ``adjustment`` (any but zero) or ``days`` (a
+        validity, positive).
+
+        :return: ``value``.
+        :raise UserError: saying what was expected.
+        """
+        if is_whole(value, negative=what == "adjustment"):
+            return value
+        if what == "adjustment":
+            message = self.env._("An adjustment must be a whole number of credits other than zero (got %s).", value)
+        elif what == "days":
+            message = self.env._("The validity of refunded credits must be a positive number of days (got %s).", value)
+        else:
+            message = self.env._("A number of credits must be a positive whole number (got %s).", value)
+        raise UserError(message)
+
 
     @api.model
     def _check_reason(self, reason):

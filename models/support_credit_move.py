@@ -200,10 +200,7 @@ class SupportCreditMove(models.Model):
         Lot._check_ledger_rights()
         self, Lot = self.sudo(), Lot.sudo()
         reason = Lot._check_reason(reason)
-        if isinstance(validity_days, bool) or not isinstance(validity_days, int) or validity_days <= 0:
-            raise UserError(
-                self.env._("The validity of refunded credits must be a positive number of days (got %s).", validity_days)
-            )
+        Lot._check_whole(validity_days, "days")
         _lot_origin, move_origin = Lot._split_origin(origin, lot=False)
         consumed = moves.filtered(lambda move: move.move_type == "consume" and move.quantity < 0)
         if not consumed:

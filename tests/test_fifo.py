@@ -3,6 +3,7 @@ from datetime import date
 from odoo.tests import BaseCase, tagged
 
 from odoo.addons.support_contract.lib.fifo import allocate
+from odoo.addons.support_contract.lib.quantity import is_whole
 
 TODAY = date(2025, 1, 15)
 
@@ -45,3 +46,18 @@ class TestFifoAllocate(BaseCase):
         for amount in (0, -1):
             with self.subTest(amount=amount), self.assertRaises(ValueError):
                 allocate([(1, 10, date(2025, 2, 1))], amount, TODAY)
+
+
+@tagged("post_install", "-at_install")
+class TestWholeNumbers(BaseCase):
+    def test_positive_whole_numbers(self):
+        for value in (1, 10, 10**9):
+            self.assertTrue(is_whole(value), value)
+        for value in (0, -1, 1.0, 2.5, True, False, None, "3"):
+            self.assertFalse(is_whole(value), value)
+
+    def test_negative_whole_numbers_when_allowed(self):
+        for value in (1, -1, -120):
+            self.assertTrue(is_whole(value, negative=True), value)
+        for value in (0, -1.0, True, None):
+            self.assertFalse(is_whole(value, negative=True), value)
