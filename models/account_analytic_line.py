@@ -221,51 +221,41 @@ class AccountAnalyticLine(models.Model):
 
     def _support_give_back(self, requests):
         """Give credits back to the lots the lines consumed from, last drawn
-        first: whole consumptions are refunded (``_refund``: to their lot, or a
-        new lot if it has expired); of the last one only the difference, its
-        refund being followed by a consumption of what the line keeps, on the
-        lot the refund went to.
+        first: whole consumptions are refunded (the ledger's ``_refund``: to
+        their lot, or a new lot if it has expired); of the last one only the
+        difference: the ledger refunds it and consumes again what the line
+        keeps, on the lot the refund went to.
 
         :param requests: list of ``(line, credits)`` (positive credits)
         """
+        Lot = self.env["support.credit.lot"].sudo()
         Move = self.env["support.credit.move"].sudo()
         lines = self.browse([line.id for line, _credits in requests]).sudo()
-        moves = Move.search(
+        by_line = Move.search(
             [("timesheet_id", "in", lines.ids), ("move_type", "=", "consume"), ("refund_ids", "=", False)]
-        )
+        ).grouped("timesheet_id")
         reason = self.env._("Timesheet time reduced or deleted")
         for line, credits in requests:
-            line_moves = moves.filtered(lambda move, line=line: move.timesheet_id == line).sorted(
+            line_moves = by_line.get(line, Move).sorted(
                 lambda move: (move.lot_id.expiry_date, move.id), reverse=True
             )
-            to_refund, partial, rest = Move, None, credits
+            to_refund, keep, rest = Move, {}, credits
             for move in line_moves:
                 if rest <= 0:
                     break
                 to_refund |= move
                 taken = -move.quantity
                 if taken > rest:
-                    partial = (move, taken - rest)
+                    keep[move] = taken - rest
                 rest -= min(taken, rest)
-            if not to_refund:
-                continue
-            company = to_refund.company_id[:1]
-            origin = {"timesheet_id": line.id, "ticket_id": line.ticket_id.id, "origin": line.ticket_id.number}
-            refunded = Move.with_company(company)._refund(
-                to_refund, reason, validity_days=company.support_refund_validity_days or 90, **origin
-            )
-            if partial:
-                move, kept = partial
-                refund = refunded.filtered(lambda r, move=move: r.refund_of_id == move)
-                Move.create(
-                    {
-                        **origin,
-                        "lot_id": refund.lot_id.id,
-                        "move_type": "consume",
-                        "quantity": -kept,
-                        "date": move.date,
-                        "reason": reason,
-                    }
+            if to_refund:
+                Lot._refund(
+                    to_refund,
+                    reason,
+                    keep=keep,
+                    timesheet_id=line.id,
+                    ticket_id=line.ticket_id.id,
+                    origin=line.ticket_id.number,
                 )
 
     def _support_consume_batch(self, requests):

@@ -1,6 +1,7 @@
 # Copyright 2026 support_contract authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from collections import defaultdict
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -358,6 +359,94 @@ class SupportCreditLot(models.Model):
         return Move.sudo().create(move_vals_list).with_env(self.env), uncovered
 
     @api.model
+    def _refund(self, moves, reason, validity_days=None, keep=None, **origin):
+        """Give back the credits taken by the consume moves ``moves``.
+
+        Each consume move is refunded in full to its own lot if that lot has
+        not expired; the refunds whose lot has expired go, per organization and
+        company, to one new lot valid ``validity_days`` days. A move that was
+        already refunded is skipped (and a database index makes sure no move
+        is ever refunded twice); moves that are not consumptions are ignored.
+
+        :param moves: ``support.credit.move`` records (any type).
+        :param str reason: shown in the ledger.
+        :param int validity_days: validity of the new lot, in days; default:
+            the setting of the lot's company (:meth:`_refund_validity_days`).
+        :param dict keep: ``{consume move: credits}``, for moves of which only
+            part goes back: their refund is followed by a consumption of the
+            credits kept, dated as the move, on the lot the refund went to.
+        :param origin: fields of the refund moves (e.g. ``origin="T42"``).
+        :return: the refund moves.
+        """
+        self._check_ledger_rights()
+        Move = self.env["support.credit.move"].sudo()
+        reason = self._check_reason(reason)
+        if validity_days is not None:
+            self._check_whole(validity_days, "days")
+        keep = {
+            move.id if isinstance(move, models.BaseModel) else move: self._check_whole(credits)
+            for move, credits in (keep or {}).items()
+        }
+        _lot_origin, move_origin = self._split_origin(origin, lot=False)
+        consumed = moves.sudo().filtered(lambda move: move.move_type == "consume" and move.quantity < 0)
+        if not consumed:
+            return Move.browse().with_env(self.env)
+        # Lock the lots the refunds may go back to: a refund and a consumption
+        # of the same lot never interleave.
+        consumed.lot_id._lock_rows()
+        refunded = Move.search([("refund_of_id", "in", consumed.ids)]).refund_of_id
+        to_refund = consumed - refunded
+        today = fields.Date.context_today(self)
+        targets = []  # (consume move, lot id it goes back to)
+        orphans = defaultdict(list)  # (organization, company) -> moves whose lot expired
+        for move in to_refund:
+            lot = move.lot_id
+            if lot.expiry_date >= today:
+                targets.append((move, lot.id))
+            else:
+                orphans[lot.partner_id, lot.company_id].append(move)
+        if orphans:
+            new_lots = self.sudo().create([
+                {
+                    "name": reason,
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "quantity": -sum(move.quantity for move in group),
+                    "expiry_date": today + timedelta(days=validity_days or self._refund_validity_days(company)),
+                }
+                for (partner, company), group in orphans.items()
+            ])
+            for new_lot, group in zip(new_lots, orphans.values()):
+                targets += [(move, new_lot.id) for move in group]
+        now = fields.Datetime.now()
+        vals_list = [
+            {
+                **move_origin,
+                "lot_id": lot_id,
+                "refund_of_id": move.id,
+                "move_type": "refund",
+                "quantity": -move.quantity,
+                "date": now,
+                "reason": reason,
+            }
+            for move, lot_id in targets
+        ]
+        vals_list += [
+            {
+                **move_origin,
+                "lot_id": lot_id,
+                "move_type": "consume",
+                "quantity": -keep[move.id],
+                "date": move.date,
+                "reason": reason,
+            }
+            for move, lot_id in targets
+            if move.id in keep
+        ]
+        posted = Move.create(vals_list)
+        return posted.filtered(lambda move: move.move_type == "refund").with_env(self.env)
+
+    @api.model
     def _cron_expire(self, batch_size=500):
         """Expire what remains in lots past their expiry date, in every
         company: one ``expire`` move of ``-remaining`` per lot, in batches
@@ -473,6 +562,13 @@ class SupportCreditLot(models.Model):
                 tuple(self.ids),
             ))
         self.invalidate_recordset(["remaining"])
+
+    @api.model
+    def _refund_validity_days(self, company):
+        """How many days refunded credits stay valid when the lot they came
+        from has expired: the company's setting (Settings > Helpdesk >
+        Support credits), read here and nowhere else."""
+        return self._check_whole(company.sudo().support_refund_validity_days, "days")
 
     @api.model
     def _organization(self, partner):

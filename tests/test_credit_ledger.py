@@ -315,6 +315,26 @@ class TestCreditRefund(CreditLedgerCase):
                 "refund_of_id": consumed.id,
             })
 
+    def test_refund_validity_defaults_to_the_company_setting(self):
+        self.company.support_refund_validity_days = 20
+        with freeze_time("2024-11-01 12:00:00"):
+            self.grant(100, "2024-12-31")
+            consumed, _uncovered = self.consume(40)
+        refunds = self.Lot._refund(consumed, "Product bug")
+        self.assertRecordValues(refunds.lot_id, [{"quantity": 40, "remaining": 40, "expiry_date": date(2025, 2, 4)}])
+
+    def test_refund_keeping_part_of_a_consumption(self):
+        live = self.grant(100, "2025-06-30")
+        first, _uncovered = self.consume(30, origin="T1")
+        second, _uncovered = self.consume(20, origin="T1")
+        refunds = self.Lot._refund(first | second, "Shorter", keep={first: 12}, origin="T1")
+        self.assertEqual(refunds.refund_of_id, first | second)
+        kept = live.move_ids.filtered(lambda m: m.move_type == "consume") - first - second
+        self.assertRecordValues(kept, [{"quantity": -12, "date": first.date, "origin": "T1", "reason": "Shorter"}])
+        self.assertEqual(live.remaining, 88)
+        with self.assertRaises(UserError):
+            self.Lot._refund(second, "Keep nothing", keep={second: 0})
+
     def test_refund_refuses_a_bad_validity(self):
         self.grant(100, "2025-06-30")
         consumed, _uncovered = self.consume(30)
