@@ -190,8 +190,14 @@ class SupportCreditLot(models.Model):
         return action
 
     # ------------------------------------------------------------------
-    # Business methods (the ledger's API)
+    # The ledger's API: grant, consume, refund, expire, adjust (withdraw)
     # ------------------------------------------------------------------
+    # Every change of credits goes through these methods, and every move is
+    # written by ``_post_moves``. Each operation checks its caller's rights
+    # (``_check_ledger_rights``), locks the lots it changes in id order
+    # before reading what they hold, and keeps ``remaining`` equal to the sum
+    # of the lot's moves.
+
     @api.model
     def _grant(self, partner, quantity, expiry_date, reason, **origin):
         """Grant ``quantity`` credits to the organization of ``partner``.
@@ -224,7 +230,6 @@ class SupportCreditLot(models.Model):
             (see :meth:`_grant`).
         :return: the new lots, in the order of ``vals_list``.
         """
-        Move = self.env["support.credit.move"]
         today = fields.Date.context_today(self)
         partner_ids = []
         for vals in vals_list:
@@ -267,10 +272,10 @@ class SupportCreditLot(models.Model):
             })
         self._check_ledger_rights()
         lots = self.sudo().create(lot_vals_list)
-        Move.sudo().create([
-            {**move_vals, "lot_id": lot.id}
-            for lot, move_vals in zip(lots, move_vals_list)
-        ])
+        lots._post_moves(
+            [{**move_vals, "lot_id": lot.id} for lot, move_vals in zip(lots, move_vals_list)],
+            dict.fromkeys(lots.ids, 0),
+        )
         return lots.with_env(self.env)
 
     @api.model
@@ -317,13 +322,12 @@ class SupportCreditLot(models.Model):
             request, in order, the number of credits no lot could cover.
         """
         self._check_ledger_rights()
-        Move = self.env["support.credit.move"]
         today = fields.Date.context_today(self)
         groups = defaultdict(list)
         for index, request in enumerate(requests):
             groups[request["partner"], request["company"]].append(index)
         uncovered = [request["quantity"] for request in requests]
-        move_vals_list = []
+        move_vals_list, held = [], {}
         for (partner, company), indexes in groups.items():
             lots = self.search(
                 [
@@ -338,6 +342,7 @@ class SupportCreditLot(models.Model):
                 continue
             lots._lock_rows()
             available = {lot.id: [lot.remaining, lot.expiry_date] for lot in lots}
+            held.update((lot_id, left) for lot_id, (left, _expiry) in available.items())
             for index in indexes:
                 request = requests[index]
                 move_date = request["move_vals"].get("date") or fields.Datetime.now()
@@ -353,10 +358,14 @@ class SupportCreditLot(models.Model):
                     move_vals_list.append({
                         **request["move_vals"],
                         "lot_id": lot_id,
+                        # the lot's, given so that the move need not read it
+                        "partner_id": partner.id,
+                        "company_id": company.id,
                         "move_type": "consume",
                         "quantity": -taken,
                     })
-        return Move.sudo().create(move_vals_list).with_env(self.env), uncovered
+        moves = self.browse(list(held))._post_moves(move_vals_list, held)
+        return moves, uncovered
 
     @api.model
     def _refund(self, moves, reason, validity_days=None, keep=None, **origin):
@@ -393,18 +402,21 @@ class SupportCreditLot(models.Model):
             return Move.browse().with_env(self.env)
         # Lock the lots the refunds may go back to: a refund and a consumption
         # of the same lot never interleave.
-        consumed.lot_id._lock_rows()
+        lots = consumed.lot_id
+        lots._lock_rows()
         refunded = Move.search([("refund_of_id", "in", consumed.ids)]).refund_of_id
         to_refund = consumed - refunded
         today = fields.Date.context_today(self)
-        targets = []  # (consume move, lot id it goes back to)
+        held, targets = {}, []  # targets: (consume move, lot id it goes back to)
         orphans = defaultdict(list)  # (organization, company) -> moves whose lot expired
         for move in to_refund:
             lot = move.lot_id
             if lot.expiry_date >= today:
+                held[lot.id] = lot.remaining
                 targets.append((move, lot.id))
             else:
                 orphans[lot.partner_id, lot.company_id].append(move)
+        new_lots = self.browse()
         if orphans:
             new_lots = self.sudo().create([
                 {
@@ -417,6 +429,7 @@ class SupportCreditLot(models.Model):
                 for (partner, company), group in orphans.items()
             ])
             for new_lot, group in zip(new_lots, orphans.values()):
+                held[new_lot.id] = 0
                 targets += [(move, new_lot.id) for move in group]
         now = fields.Datetime.now()
         vals_list = [
@@ -443,7 +456,7 @@ class SupportCreditLot(models.Model):
             for move, lot_id in targets
             if move.id in keep
         ]
-        posted = Move.create(vals_list)
+        posted = (lots | new_lots)._post_moves(vals_list, held)
         return posted.filtered(lambda move: move.move_type == "refund").with_env(self.env)
 
     @api.model
@@ -455,7 +468,6 @@ class SupportCreditLot(models.Model):
         # A job for the whole database, whoever runs it (the scheduler, or a
         # manager clicking "Run Manually"): no company's lots are skipped.
         self = self.sudo()
-        Move = self.env["support.credit.move"]
         today = fields.Date.context_today(self)
         domain = [("expiry_date", "<", today), ("remaining", ">", 0)]
         reason = self.env._("Expired")
@@ -469,15 +481,13 @@ class SupportCreditLot(models.Model):
                 break
             lots.invalidate_recordset(["remaining"])
             lots = lots.filtered(lambda lot: lot.remaining > 0)
-            Move.create([
-                {
-                    "lot_id": lot.id,
-                    "move_type": "expire",
-                    "quantity": -lot.remaining,
-                    "reason": reason,
-                }
-                for lot in lots
-            ])
+            lots._post_moves(
+                [
+                    {"lot_id": lot.id, "move_type": "expire", "quantity": -lot.remaining, "reason": reason}
+                    for lot in lots
+                ],
+                {lot.id: lot.remaining for lot in lots},
+            )
             remaining = self.search_count(domain)
             if not self.env["ir.cron"]._commit_progress(len(lots), remaining=remaining) or not remaining:
                 break
@@ -514,13 +524,10 @@ class SupportCreditLot(models.Model):
                     removed=-quantity,
                 )
             )
-        return self.env["support.credit.move"].sudo().create({
-            **move_origin,
-            "lot_id": self.id,
-            "move_type": "adjust",
-            "quantity": quantity,
-            "reason": reason,
-        }).with_env(self.env)
+        return self._post_moves(
+            [{**move_origin, "lot_id": self.id, "move_type": "adjust", "quantity": quantity, "reason": reason}],
+            {self.id: self.remaining},
+        )
 
     def _withdraw(self, reason, **origin):
         """Take back what remains in these lots (the sale that granted them was
@@ -536,11 +543,46 @@ class SupportCreditLot(models.Model):
         _lot_origin, move_origin = self._split_origin(origin, lot=False)
         self._lock_rows()
         today = fields.Date.context_today(self)
-        return self.env["support.credit.move"].sudo().create([
-            {**move_origin, "lot_id": lot.id, "move_type": "adjust", "quantity": -lot.remaining, "reason": reason}
-            for lot in self
-            if lot.remaining > 0 and lot.expiry_date >= today
-        ])
+        lots = self.filtered(lambda lot: lot.remaining > 0 and lot.expiry_date >= today)
+        return lots._post_moves(
+            [
+                {**move_origin, "lot_id": lot.id, "move_type": "adjust", "quantity": -lot.remaining, "reason": reason}
+                for lot in lots
+            ],
+            {lot.id: lot.remaining for lot in lots},
+        )
+
+    # ------------------------------------------------------------------
+    # The ledger's helpers
+    # ------------------------------------------------------------------
+    def _post_moves(self, vals_list, held):
+        """Write the moves ``vals_list`` of these lots: the one place where
+        the ledger creates moves (as superuser, its callers having checked
+        their rights). Each lot's ``remaining`` becomes what it ``held`` plus
+        its new moves, which is the sum of its moves, without summing them
+        again.
+
+        :param held: ``{lot id: credits}`` the lots hold before these moves,
+            read once they were locked (0 for a lot just created).
+        :return: the moves, in the order of ``vals_list``.
+        """
+        Move = self.env["support.credit.move"].sudo()
+        if not vals_list:
+            return Move.browse().with_env(self.env)
+        lots = self.sudo()
+        delta = defaultdict(int)
+        for vals in vals_list:
+            delta[vals["lot_id"]] += vals["quantity"]
+            if "partner_id" not in vals or "company_id" not in vals:
+                lot = lots.browse(vals["lot_id"])
+                vals.update(partner_id=lot.partner_id.id, company_id=lot.company_id.id)
+        lots = lots.browse(list(delta))
+        with self.env.protecting([self._fields["remaining"]], lots):
+            moves = Move.create(vals_list)
+            for lot in lots:
+                lot.remaining = held[lot.id] + delta[lot.id]
+        lots.modified(["remaining"])
+        return moves.with_env(self.env)
 
     @api.model
     def _check_ledger_rights(self):
@@ -595,7 +637,6 @@ class SupportCreditLot(models.Model):
         else:
             message = self.env._("A number of credits must be a positive whole number (got %s).", value)
         raise UserError(message)
-
 
     @api.model
     def _check_reason(self, reason):

@@ -43,13 +43,16 @@ class SupportCreditMove(models.Model):
         index=True,
         ondelete="restrict",
     )
+    # Precomputed: the ledger gives them with the move (it knows its lots), so
+    # that they are written with it rather than read and written again.
     partner_id = fields.Many2one(
         related="lot_id.partner_id",
         string="Organization",
         store=True,
         index=True,
+        precompute=True,
     )
-    company_id = fields.Many2one(related="lot_id.company_id", store=True, index=True)
+    company_id = fields.Many2one(related="lot_id.company_id", store=True, index=True, precompute=True)
     quantity = fields.Integer(required=True, readonly=True, help="Credits added (positive) or taken (negative).")
     move_type = fields.Selection(
         [
@@ -141,9 +144,10 @@ class SupportCreditMove(models.Model):
     def create(self, vals_list):
         """Moves are written by the ledger's API only (``support.credit.lot``
         ``_grant``/``_consume``/``_refund``/``_cron_expire``/``_adjust``/
-        ``_withdraw``), which checks its caller's rights and sets date, user
-        and origin itself, then creates as superuser. A ``create`` or an import
-        from any user, managers included, is refused."""
+        ``_withdraw``, through its ``_post_moves``), which checks its caller's
+        rights and sets date, user and origin itself, then creates as
+        superuser. A ``create`` or an import from any user, managers included,
+        is refused."""
         self._check_ledger_api()
         return super().create(vals_list)
 
