@@ -101,6 +101,10 @@ class SupportCreditLot(models.Model):
     )
 
     _partner_expiry_idx = models.Index("(partner_id, expiry_date)")
+    # A consumption's lots: an organization's open lots in a company,
+    # first-expiring first (``_lock_first_expiring``), found in the index's
+    # order, so that the first few cost the same however many it holds.
+    _open_fifo_idx = models.Index("(partner_id, company_id, expiry_date, id) WHERE remaining > 0")
     _quantity_positive = models.Constraint(
         "CHECK (quantity > 0)",
         "A credit lot must grant a positive number of credits.",
@@ -197,6 +201,10 @@ class SupportCreditLot(models.Model):
     # (``_check_ledger_rights``), locks the lots it changes in id order
     # before reading what they hold, and keeps ``remaining`` equal to the sum
     # of the lot's moves.
+
+    # First-expiring open lots one locking statement of a consumption looks
+    # at; it locks only those the consumption needs among them.
+    _FIFO_SCAN = 16
 
     @api.model
     def _grant(self, partner, quantity, expiry_date, reason, **origin):
@@ -311,8 +319,9 @@ class SupportCreditLot(models.Model):
     @api.model
     def _consume_many(self, requests):
         """Consume credits for several requests at once (e.g. 1,000 timesheet
-        lines): per organization and company, one search and one lock of its
-        lots, FIFO allocation in memory, one ``create`` for all the moves.
+        lines): per organization and company, its first-expiring lots locked
+        a few at a time (as many as the requests need), FIFO allocation in
+        memory, one ``create`` for all the moves.
 
         :param list requests: dicts with ``partner`` (an organization),
             ``company``, ``quantity`` (positive int) and ``move_vals`` (the
@@ -323,35 +332,33 @@ class SupportCreditLot(models.Model):
         """
         self._check_ledger_rights()
         today = fields.Date.context_today(self)
+        now = fields.Datetime.now()
         groups = defaultdict(list)
         for index, request in enumerate(requests):
-            groups[request["partner"], request["company"]].append(index)
+            groups[request["partner"].id, request["company"].id].append(index)
         uncovered = [request["quantity"] for request in requests]
         move_vals_list, held = [], {}
-        for (partner, company), indexes in groups.items():
-            lots = self.search(
-                [
-                    ("partner_id", "=", partner.id),
-                    ("company_id", "=", company.id),
-                    ("expiry_date", ">=", today),
-                    ("remaining", ">", 0),
-                ],
-                order="expiry_date, id",
+        for (partner_id, company_id), indexes in groups.items():
+            # A lot is usable on the day of the consumption, never once expired.
+            days = {
+                index: max(today, fields.Date.context_today(
+                    self, timestamp=requests[index]["move_vals"].get("date") or now
+                ))
+                for index in indexes
+            }
+            lots = self._lock_first_expiring(
+                partner_id, company_id, sum(requests[index]["quantity"] for index in indexes), max(days.values()),
             )
-            if not lots:
-                continue
-            lots._lock_rows()
-            available = {lot.id: [lot.remaining, lot.expiry_date] for lot in lots}
-            held.update((lot_id, left) for lot_id, (left, _expiry) in available.items())
+            available = {lot_id: [remaining, expiry] for lot_id, remaining, expiry in lots}
+            held.update((lot_id, remaining) for lot_id, remaining, _expiry in lots)
             for index in indexes:
+                if not available:
+                    break
                 request = requests[index]
-                move_date = request["move_vals"].get("date") or fields.Datetime.now()
-                # A lot is usable on the day of the consumption, never once expired.
-                day = max(today, fields.Date.context_today(self, timestamp=move_date))
                 allocations, uncovered[index] = fifo.allocate(
                     [(lot_id, left, expiry) for lot_id, (left, expiry) in available.items() if left > 0],
                     request["quantity"],
-                    day,
+                    days[index],
                 )
                 for lot_id, taken in allocations:
                     available[lot_id][0] -= taken
@@ -359,13 +366,80 @@ class SupportCreditLot(models.Model):
                         **request["move_vals"],
                         "lot_id": lot_id,
                         # the lot's, given so that the move need not read it
-                        "partner_id": partner.id,
-                        "company_id": company.id,
+                        "partner_id": partner_id,
+                        "company_id": company_id,
                         "move_type": "consume",
                         "quantity": -taken,
                     })
         moves = self.browse(list(held))._post_moves(move_vals_list, held)
         return moves, uncovered
+
+    @api.model
+    def _lock_first_expiring(self, partner_id, company_id, need, day):
+        """Lock the open lots of the organization in the company that a
+        consumption of ``need`` credits draws from, and read what they hold.
+
+        The lots are taken first-expiring first (ties: oldest lot), as few as
+        hold ``need`` credits usable on ``day``: each statement looks at the
+        next ``_FIFO_SCAN`` open lots and locks, in id order (as every ledger
+        operation locks lots), those it needs among them; what they hold is
+        read once they are locked. A lot another transaction changed since
+        this one started cannot be locked (the transaction fails to serialize
+        and is retried). The cost does not depend on how many lots the
+        organization holds.
+
+        :return: the locked lots as ``(id, remaining, expiry_date)``,
+            first-expiring first.
+        """
+        Lot = self.sudo()
+        Lot.flush_model(["partner_id", "company_id", "expiry_date", "remaining"])
+        table = SQL.identifier(self._table)
+        today = fields.Date.context_today(self)
+        locked, after, covered = [], None, 0
+        while covered < need:
+            scope = SQL(
+                "partner_id = %s AND company_id = %s AND expiry_date >= %s AND remaining > 0%s",
+                partner_id,
+                company_id,
+                today,
+                SQL(" AND (expiry_date, id) > (%s, %s)", *after) if after else SQL(),
+            )
+            # ARRAY(): the lots are chosen once, then locked through the
+            # primary key, whatever the planner believes of the table
+            ids = {lot_id for [lot_id] in self.env.execute_query(SQL(
+                """SELECT id FROM %(table)s
+                    WHERE id = ANY(ARRAY(
+                          SELECT id
+                            FROM (SELECT id, SUM(remaining) OVER (ORDER BY expiry_date, id) - remaining AS before
+                                    FROM %(table)s
+                                   WHERE %(scope)s
+                                ORDER BY expiry_date, id
+                                   LIMIT %(scan)s) AS fifo
+                           WHERE before < %(need)s))
+                 ORDER BY id
+                      FOR UPDATE""",
+                table=table, scope=scope, scan=self._FIFO_SCAN, need=need - covered,
+            ))}
+            if not ids:
+                break
+            rows = self.env.execute_query(SQL(
+                "SELECT %s, %s, %s FROM %s WHERE %s ORDER BY expiry_date, id LIMIT %s",
+                SQL.identifier(self._table, "id"),
+                SQL.identifier(self._table, "remaining"),
+                SQL.identifier(self._table, "expiry_date"),
+                table,
+                scope,
+                len(ids),
+            ))
+            batch = [row for row in rows if row[0] in ids]
+            if not batch:
+                break
+            locked += batch
+            covered += sum(remaining for _lot_id, remaining, expiry in batch if expiry >= day)
+            after = (batch[-1][2], batch[-1][0])
+        # what the cache holds of these lots may predate the lock
+        Lot.browse([lot_id for lot_id, _remaining, _expiry in locked]).invalidate_recordset(["remaining"])
+        return locked
 
     @api.model
     def _refund(self, moves, reason, validity_days=None, keep=None, **origin):

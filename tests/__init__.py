@@ -10,6 +10,7 @@ from . import test_fifo
 from . import test_credit_ledger
 from . import test_credit_ledger_property
 from . import test_credit_ledger_performance
+from . import test_credit_ledger_locks
 from . import test_card_claim
 from . import test_card_claim_wizard
 from . import test_card_claim_concurrency

@@ -181,6 +181,22 @@ class TestCreditConsume(CreditLedgerCase):
                 self.consume(quantity)
         self.assertEqual(self.balance(self.org_a), 30)
 
+    def test_consume_draws_fifo_over_many_lots_and_dates(self):
+        # more lots than one locking statement looks at, some expiring before
+        # a consumption dated later than today
+        self.Lot._grant_many([
+            {"partner_id": self.org_a.id, "quantity": 3, "expiry_date": date(2025, 2, 1 + i), "reason": "Small"}
+            for i in range(25)
+        ])
+        moves, uncovered = self.consume(50)
+        self.assertEqual((sum(moves.mapped("quantity")), uncovered), (-50, 0))
+        self.assertEqual(moves.lot_id.mapped("expiry_date"), [date(2025, 2, 1 + i) for i in range(17)])
+        # on 20 February, the lots expiring before it cannot be used
+        moves, uncovered = self.consume(20, date=datetime(2025, 2, 20, 9, 0))
+        self.assertEqual((sum(moves.mapped("quantity")), uncovered), (-18, 2))
+        self.assertEqual(moves.lot_id.mapped("expiry_date"), [date(2025, 2, 20 + i) for i in range(6)])
+        self.assertEqual(self.balance(self.org_a), 25 * 3 - 50 - 18)
+
     def test_consume_locks_the_lots_before_reading_what_remains(self):
         lots = self.grant(10, "2025-03-31") + self.grant(10, "2025-02-28")
         # What remains is in the cache: consuming must not trust it.
