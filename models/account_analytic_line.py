@@ -197,8 +197,9 @@ class AccountAnalyticLine(models.Model):
                 new_values[line]["support_sale_line_id"] = False
         if refunds:
             self._support_give_back(refunds)
+        outlooks = {}
         if consume_requests:
-            results = self._support_consume_batch(consume_requests)
+            results, outlooks = self._support_consume_batch(consume_requests)
             for line, quantity in consume_requests:
                 uncovered_part = results[line.id]
                 values = new_values[line]
@@ -217,7 +218,13 @@ class AccountAnalyticLine(models.Model):
         sale_lines._support_update_uncovered_delivered()
         for company, company_lines in lines.ticket_id.grouped("company_id").items():
             if paying := company_lines.support_paying_partner_id:
-                paying._support_notify_low_balance(company)
+                # what the consumption read of the payers' lots spares the
+                # notice from summing them
+                paying._support_notify_low_balance(company, outlooks={
+                    partner_id: outlook
+                    for (partner_id, company_id), outlook in outlooks.items()
+                    if company_id == company.id
+                })
 
     def _support_give_back(self, requests):
         """Give credits back to the lots the lines consumed from, last drawn
@@ -260,13 +267,16 @@ class AccountAnalyticLine(models.Model):
 
     def _support_consume_batch(self, requests):
         """Consume the paying organizations' credits for several lines at once
-        (the ledger's batch consumption: one lock and one create per batch).
+        (the ledger's batch consumption: per organization, the few lots it
+        needs locked, and one create for all the moves).
 
         :param requests: list of ``(line, quantity)`` (positive quantities)
-        :return: {line id: credits not covered}
+        :return: ``({line id: credits not covered}, outlooks)``: what the
+            ledger read of the organizations' credits left, for the
+            low-balance notice (``support.credit.lot._consume_batch``)
         """
         reason = self.env._("Time logged on a ticket")
-        _moves, uncovered = self.env["support.credit.lot"].sudo()._consume_many([
+        _moves, uncovered, outlooks = self.env["support.credit.lot"].sudo()._consume_batch([
             {
                 "partner": line.ticket_id.support_paying_partner_id,
                 "company": line.ticket_id.company_id,
@@ -281,7 +291,7 @@ class AccountAnalyticLine(models.Model):
             }
             for line, quantity in requests
         ])
-        return {line.id: rest for (line, _quantity), rest in zip(requests, uncovered)}
+        return {line.id: rest for (line, _quantity), rest in zip(requests, uncovered)}, outlooks
 
     def _support_assign_sale_lines(self):
         """Link these lines (with uncovered minutes) to the order line billing the

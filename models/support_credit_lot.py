@@ -205,6 +205,10 @@ class SupportCreditLot(models.Model):
     # First-expiring open lots one locking statement of a consumption looks
     # at; it locks only those the consumption needs among them.
     _FIFO_SCAN = 16
+    # Open lots a consumption reads, without locking them, beyond those it
+    # locked: what they hold tells, most of the time, whether the credits run
+    # low (``fifo.Outlook``) without summing every lot.
+    _FIFO_LOOKAHEAD = 8
 
     @api.model
     def _grant(self, partner, quantity, expiry_date, reason, **origin):
@@ -330,6 +334,17 @@ class SupportCreditLot(models.Model):
         :return: ``(moves, uncovered)``: all the consume moves, and for each
             request, in order, the number of credits no lot could cover.
         """
+        moves, uncovered, _outlooks = self._consume_batch(requests)
+        return moves, uncovered
+
+    @api.model
+    def _consume_batch(self, requests):
+        """:meth:`_consume_many`, also returning what the lots read say about
+        the credits left.
+
+        :return: ``(moves, uncovered, outlooks)``; ``outlooks``: ``{(partner
+            id, company id): fifo.Outlook}`` after the consumption.
+        """
         self._check_ledger_rights()
         today = fields.Date.context_today(self)
         now = fields.Datetime.now()
@@ -337,7 +352,7 @@ class SupportCreditLot(models.Model):
         for index, request in enumerate(requests):
             groups[request["partner"].id, request["company"].id].append(index)
         uncovered = [request["quantity"] for request in requests]
-        move_vals_list, held = [], {}
+        move_vals_list, held, outlooks = [], {}, {}
         for (partner_id, company_id), indexes in groups.items():
             # A lot is usable on the day of the consumption, never once expired.
             days = {
@@ -346,7 +361,7 @@ class SupportCreditLot(models.Model):
                 ))
                 for index in indexes
             }
-            lots = self._lock_first_expiring(
+            lots, ahead, complete = self._lock_first_expiring(
                 partner_id, company_id, sum(requests[index]["quantity"] for index in indexes), max(days.values()),
             )
             available = {lot_id: [remaining, expiry] for lot_id, remaining, expiry in lots}
@@ -371,8 +386,13 @@ class SupportCreditLot(models.Model):
                         "move_type": "consume",
                         "quantity": -taken,
                     })
+            outlooks[partner_id, company_id] = fifo.Outlook.of(
+                [(left, expiry) for left, expiry in available.values()]
+                + [(remaining, expiry) for _lot_id, remaining, expiry in ahead],
+                complete,
+            )
         moves = self.browse(list(held))._post_moves(move_vals_list, held)
-        return moves, uncovered
+        return moves, uncovered, outlooks
 
     @api.model
     def _lock_first_expiring(self, partner_id, company_id, need, day):
@@ -388,14 +408,16 @@ class SupportCreditLot(models.Model):
         and is retried). The cost does not depend on how many lots the
         organization holds.
 
-        :return: the locked lots as ``(id, remaining, expiry_date)``,
-            first-expiring first.
+        :return: ``(lots, ahead, complete)``: the locked lots as ``(id,
+            remaining, expiry_date)``, first-expiring first; the next
+            ``_FIFO_LOOKAHEAD`` open lots, read without a lock (only for the
+            outlook); whether no open lot comes after them.
         """
         Lot = self.sudo()
         Lot.flush_model(["partner_id", "company_id", "expiry_date", "remaining"])
         table = SQL.identifier(self._table)
         today = fields.Date.context_today(self)
-        locked, after, covered = [], None, 0
+        locked, ahead, complete, after, covered = [], [], False, None, 0
         while covered < need:
             scope = SQL(
                 "partner_id = %s AND company_id = %s AND expiry_date >= %s AND remaining > 0%s",
@@ -421,7 +443,9 @@ class SupportCreditLot(models.Model):
                 table=table, scope=scope, scan=self._FIFO_SCAN, need=need - covered,
             ))}
             if not ids:
+                ahead, complete = [], True
                 break
+            limit = len(ids) + self._FIFO_LOOKAHEAD
             rows = self.env.execute_query(SQL(
                 "SELECT %s, %s, %s FROM %s WHERE %s ORDER BY expiry_date, id LIMIT %s",
                 SQL.identifier(self._table, "id"),
@@ -429,17 +453,21 @@ class SupportCreditLot(models.Model):
                 SQL.identifier(self._table, "expiry_date"),
                 table,
                 scope,
-                len(ids),
+                limit,
             ))
+            complete = len(rows) < limit
             batch = [row for row in rows if row[0] in ids]
+            ahead = [row for row in rows if row[0] not in ids]
             if not batch:
                 break
             locked += batch
             covered += sum(remaining for _lot_id, remaining, expiry in batch if expiry >= day)
             after = (batch[-1][2], batch[-1][0])
+            if complete and not ahead:
+                break
         # what the cache holds of these lots may predate the lock
         Lot.browse([lot_id for lot_id, _remaining, _expiry in locked]).invalidate_recordset(["remaining"])
-        return locked
+        return locked, ahead, complete
 
     @api.model
     def _refund(self, moves, reason, validity_days=None, keep=None, **origin):
