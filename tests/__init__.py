@@ -22,6 +22,7 @@ from . import test_ticket_sla
 from . import test_ticket_portal
 from . import test_ticket_metering
 from . import test_ticket_concurrency
+from . import test_metering_performance
 from . import test_security_ledger
 from . import test_security_cards
 from . import test_security_ledger_property
