@@ -13,14 +13,14 @@ import datetime
 
 from dateutil.relativedelta import relativedelta
 
+from .quantity import is_whole
+
 ONE_DAY = datetime.timedelta(days=1)
 
 
 def _check_positive(value, what):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{what} must be a whole number, got {value!r}")
-    if value <= 0:
-        raise ValueError(f"{what} must be positive, got {value!r}")
+    if not is_whole(value):
+        raise ValueError(f"{what} must be a positive whole number, got {value!r}")
 
 
 def _check_date(value, what):

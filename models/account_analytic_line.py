@@ -197,8 +197,9 @@ class AccountAnalyticLine(models.Model):
                 new_values[line]["support_sale_line_id"] = False
         if refunds:
             self._support_give_back(refunds)
+        outlooks = {}
         if consume_requests:
-            results = self._support_consume_batch(consume_requests)
+            results, outlooks = self._support_consume_batch(consume_requests)
             for line, quantity in consume_requests:
                 uncovered_part = results[line.id]
                 values = new_values[line]
@@ -217,66 +218,65 @@ class AccountAnalyticLine(models.Model):
         sale_lines._support_update_uncovered_delivered()
         for company, company_lines in lines.ticket_id.grouped("company_id").items():
             if paying := company_lines.support_paying_partner_id:
-                paying._support_notify_low_balance(company)
+                # what the consumption read of the payers' lots spares the
+                # notice from summing them
+                paying._support_notify_low_balance(company, outlooks={
+                    partner_id: outlook
+                    for (partner_id, company_id), outlook in outlooks.items()
+                    if company_id == company.id
+                })
 
     def _support_give_back(self, requests):
         """Give credits back to the lots the lines consumed from, last drawn
-        first: whole consumptions are refunded (``_refund``: to their lot, or a
-        new lot if it has expired); of the last one only the difference, its
-        refund being followed by a consumption of what the line keeps, on the
-        lot the refund went to.
+        first: whole consumptions are refunded (the ledger's ``_refund``: to
+        their lot, or a new lot if it has expired); of the last one only the
+        difference: the ledger refunds it and consumes again what the line
+        keeps, on the lot the refund went to.
 
         :param requests: list of ``(line, credits)`` (positive credits)
         """
+        Lot = self.env["support.credit.lot"].sudo()
         Move = self.env["support.credit.move"].sudo()
         lines = self.browse([line.id for line, _credits in requests]).sudo()
-        moves = Move.search(
+        by_line = Move.search(
             [("timesheet_id", "in", lines.ids), ("move_type", "=", "consume"), ("refund_ids", "=", False)]
-        )
+        ).grouped("timesheet_id")
         reason = self.env._("Timesheet time reduced or deleted")
         for line, credits in requests:
-            line_moves = moves.filtered(lambda move, line=line: move.timesheet_id == line).sorted(
+            line_moves = by_line.get(line, Move).sorted(
                 lambda move: (move.lot_id.expiry_date, move.id), reverse=True
             )
-            to_refund, partial, rest = Move, None, credits
+            to_refund, keep, rest = Move, {}, credits
             for move in line_moves:
                 if rest <= 0:
                     break
                 to_refund |= move
                 taken = -move.quantity
                 if taken > rest:
-                    partial = (move, taken - rest)
+                    keep[move] = taken - rest
                 rest -= min(taken, rest)
-            if not to_refund:
-                continue
-            company = to_refund.company_id[:1]
-            origin = {"timesheet_id": line.id, "ticket_id": line.ticket_id.id, "origin": line.ticket_id.number}
-            refunded = Move.with_company(company)._refund(
-                to_refund, reason, validity_days=company.support_refund_validity_days or 90, **origin
-            )
-            if partial:
-                move, kept = partial
-                refund = refunded.filtered(lambda r, move=move: r.refund_of_id == move)
-                Move.create(
-                    {
-                        **origin,
-                        "lot_id": refund.lot_id.id,
-                        "move_type": "consume",
-                        "quantity": -kept,
-                        "date": move.date,
-                        "reason": reason,
-                    }
+            if to_refund:
+                Lot._refund(
+                    to_refund,
+                    reason,
+                    keep=keep,
+                    timesheet_id=line.id,
+                    ticket_id=line.ticket_id.id,
+                    origin=line.ticket_id.number,
                 )
 
     def _support_consume_batch(self, requests):
         """Consume the paying organizations' credits for several lines at once
-        (the ledger's batch consumption: one lock and one create per batch).
+        (the ledger's batch consumption: per organization, the few lots it
+        needs locked, and one create for all the moves).
 
         :param requests: list of ``(line, quantity)`` (positive quantities)
-        :return: {line id: credits not covered}
+        :return: ``({line id: credits not covered}, outlooks)``: what the
+            ledger read of the organizations' credits left, for the
+            low-balance notice (``support.credit.lot._consume_batch``)
         """
         reason = self.env._("Time logged on a ticket")
-        _moves, uncovered = self.env["support.credit.lot"].sudo()._consume_many([
+        _moves, uncovered, outlooks = self.env["support.credit.lot"].sudo()._consume_batch([
             {
                 "partner": line.ticket_id.support_paying_partner_id,
                 "company": line.ticket_id.company_id,
@@ -291,7 +291,7 @@ class AccountAnalyticLine(models.Model):
             }
             for line, quantity in requests
         ])
-        return {line.id: rest for (line, _quantity), rest in zip(requests, uncovered)}
+        return {line.id: rest for (line, _quantity), rest in zip(requests, uncovered)}, outlooks
 
     def _support_assign_sale_lines(self):
         """Link these lines (with uncovered minutes) to the order line billing the

@@ -552,19 +552,20 @@ class HelpdeskTicket(models.Model):
         """Refund every credit these tickets consumed (time and incident points),
         to the lots they came from, or to a new lot when such a lot has expired
         (validity: the company's setting). A move is never refunded twice."""
+        Lot = self.env["support.credit.lot"].sudo()
         Move = self.env["support.credit.move"].sudo()
-        moves = Move.search([("ticket_id", "in", self.ids), ("move_type", "=", "consume")])
+        by_ticket = Move.search([("ticket_id", "in", self.ids), ("move_type", "=", "consume")]).grouped("ticket_id")
         refunds = Move
         for ticket in self:
-            ticket_moves = moves.filtered(lambda move, ticket=ticket: move.ticket_id == ticket)
-            for company in ticket_moves.company_id:
-                refunds |= Move.with_company(company)._refund(
-                    ticket_moves.filtered(lambda move, company=company: move.company_id == company),
-                    self.env._("Ticket %(ticket)s resolved as a product bug", ticket=ticket.number),
-                    validity_days=company.support_refund_validity_days or 90,
-                    ticket_id=ticket.id,
-                    origin=ticket.number,
-                )
+            if ticket not in by_ticket:
+                continue
+            # the ledger gives each lot's credits back in the lot's company
+            refunds |= Lot._refund(
+                by_ticket[ticket],
+                self.env._("Ticket %(ticket)s resolved as a product bug", ticket=ticket.number),
+                ticket_id=ticket.id,
+                origin=ticket.number,
+            )
         return refunds
 
     def _support_hourly_product(self):

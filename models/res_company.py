@@ -84,4 +84,9 @@ class ResCompany(models.Model):
 
     def _get_support_project(self):
         self.ensure_one()
-        return self.support_project_id or self.env.ref("support_contract.project_support", raise_if_not_found=False)
+        # Read for every timesheet line of a ticket: the xmlid's cached id,
+        # without env.ref's query to check that the record still exists (a
+        # deleted project takes its xmlid with it).
+        return self.support_project_id or self.env["project.project"].browse(
+            self.env["ir.model.data"]._xmlid_to_res_id("support_contract.project_support", raise_if_not_found=False)
+        )

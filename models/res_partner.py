@@ -204,19 +204,39 @@ class ResPartner(models.Model):
         for company, partners in expiring:
             partners.with_company(company)._support_notify_low_balance(company)
 
-    def _support_notify_low_balance(self, company=None):
+    def _support_notify_low_balance(self, company=None, outlooks=None):
         """Send one notice to the contacts of these organizations whose balance
         in ``company`` (the company where the credits were consumed; default:
         the current company) fell below that company's threshold, or whose
         credits in that company expire within 30 days. Not one per timesheet
         line: a flag (per company) remembers it was sent, and is cleared once
         the balance is healthy again. Credits of other companies count for
-        nothing here."""
+        nothing here.
+
+        :param outlooks: ``{organization id: fifo.Outlook}``, what a
+            consumption just read of the organizations' lots in ``company``
+            (``support.credit.lot._consume_batch``): when it tells whether
+            the credits run low and nothing is to be sent, nothing is summed.
+        """
         company = company or self.env.company
         organizations = self.commercial_partner_id.sudo().with_company(company)
         if not organizations:
             return
         today = fields.Date.context_today(self)
+        soon = today + timedelta(days=EXPIRING_SOON_DAYS)
+        threshold = company.sudo().support_low_balance_threshold
+        if outlooks:
+            undecided = organizations.browse()
+            for organization in organizations:
+                outlook = outlooks.get(organization.id)
+                low = outlook.is_low(threshold, soon) if outlook else None
+                if low is None or (low and not organization.support_low_balance_notified):
+                    undecided |= organization  # to sum, or to word the notice
+                elif not low and organization.support_low_balance_notified:
+                    organization.support_low_balance_notified = False
+            organizations = undecided
+            if not organizations:
+                return
         Lot = self.env["support.credit.lot"].sudo()
         in_company = [("partner_id", "in", organizations.ids), ("company_id", "=", company.id)]
         lots = Lot._read_group(
@@ -232,13 +252,12 @@ class ResPartner(models.Model):
                 [
                     *in_company,
                     ("expiry_date", ">=", today),
-                    ("expiry_date", "<=", today + timedelta(days=30)),
+                    ("expiry_date", "<=", soon),
                     ("remaining", ">", 0),
                 ],
                 ["partner_id"],
             )
         }
-        threshold = company.sudo().support_low_balance_threshold
         for organization in organizations:
             if organization not in with_lots:
                 continue  # never had credits here: nothing "falls"

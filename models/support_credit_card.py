@@ -11,6 +11,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL, format_date, format_datetime
 
 from odoo.addons.support_contract.lib import card_code
+from odoo.addons.support_contract.lib.quantity import is_whole
 
 # Only `_mark_claimed` may write the claim fields and move a card to (or out
 # of) the `claimed` state. It passes this token object in the context under
@@ -234,9 +235,7 @@ class SupportCreditCard(models.Model):
     def create(self, vals_list):
         vals_list = [dict(vals) for vals in vals_list]
         for vals in vals_list:
-            if "credits" in vals and (
-                not isinstance(vals["credits"], int) or vals["credits"] <= 0
-            ):
+            if "credits" in vals and not is_whole(vals["credits"]):
                 raise ValidationError(self.env._(
                     "A Support Credit Card must carry a positive whole number of "
                     "credits (got %(credits)s).",

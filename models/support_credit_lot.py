@@ -1,6 +1,7 @@
 # Copyright 2026 support_contract authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from collections import defaultdict
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -8,6 +9,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..lib import fifo
+from ..lib.quantity import is_whole
 
 
 class SupportCreditLot(models.Model):
@@ -99,6 +101,10 @@ class SupportCreditLot(models.Model):
     )
 
     _partner_expiry_idx = models.Index("(partner_id, expiry_date)")
+    # A consumption's lots: an organization's open lots in a company,
+    # first-expiring first (``_lock_first_expiring``), found in the index's
+    # order, so that the first few cost the same however many it holds.
+    _open_fifo_idx = models.Index("(partner_id, company_id, expiry_date, id) WHERE remaining > 0")
     _quantity_positive = models.Constraint(
         "CHECK (quantity > 0)",
         "A credit lot must grant a positive number of credits.",
@@ -188,8 +194,22 @@ class SupportCreditLot(models.Model):
         return action
 
     # ------------------------------------------------------------------
-    # Business methods (the ledger's API)
+    # The ledger's API: grant, consume, refund, expire, adjust (withdraw)
     # ------------------------------------------------------------------
+    # Every change of credits goes through these methods, and every move is
+    # written by ``_post_moves``. Each operation checks its caller's rights
+    # (``_check_ledger_rights``), locks the lots it changes in id order
+    # before reading what they hold, and keeps ``remaining`` equal to the sum
+    # of the lot's moves.
+
+    # First-expiring open lots one locking statement of a consumption looks
+    # at; it locks only those the consumption needs among them.
+    _FIFO_SCAN = 16
+    # Open lots a consumption reads, without locking them, beyond those it
+    # locked: what they hold tells, most of the time, whether the credits run
+    # low (``fifo.Outlook``) without summing every lot.
+    _FIFO_LOOKAHEAD = 8
+
     @api.model
     def _grant(self, partner, quantity, expiry_date, reason, **origin):
         """Grant ``quantity`` credits to the organization of ``partner``.
@@ -222,7 +242,6 @@ class SupportCreditLot(models.Model):
             (see :meth:`_grant`).
         :return: the new lots, in the order of ``vals_list``.
         """
-        Move = self.env["support.credit.move"]
         today = fields.Date.context_today(self)
         partner_ids = []
         for vals in vals_list:
@@ -237,10 +256,9 @@ class SupportCreditLot(models.Model):
         for vals, partner in zip(vals_list, partners):
             vals = dict(vals)
             del vals["partner_id"]
-            quantity = vals.pop("quantity", None)
+            quantity = self._check_whole(vals.pop("quantity", None))
             expiry_date = fields.Date.to_date(vals.pop("expiry_date", None))
             reason = self._check_reason(vals.pop("reason", None))
-            self._check_quantity(quantity)
             if not expiry_date:
                 raise UserError(self.env._("Credits must be granted with an expiry date."))
             if expiry_date < today:
@@ -266,10 +284,10 @@ class SupportCreditLot(models.Model):
             })
         self._check_ledger_rights()
         lots = self.sudo().create(lot_vals_list)
-        Move.sudo().create([
-            {**move_vals, "lot_id": lot.id}
-            for lot, move_vals in zip(lots, move_vals_list)
-        ])
+        lots._post_moves(
+            [{**move_vals, "lot_id": lot.id} for lot, move_vals in zip(lots, move_vals_list)],
+            dict.fromkeys(lots.ids, 0),
+        )
         return lots.with_env(self.env)
 
     @api.model
@@ -289,7 +307,7 @@ class SupportCreditLot(models.Model):
             from; empty if nothing could be covered) and the number of credits
             no lot could cover.
         """
-        self._check_quantity(quantity)
+        self._check_whole(quantity)
         reason = self._check_reason(reason)
         organization = self._organization(partner)
         move_date = fields.Datetime.to_datetime(date) if date else fields.Datetime.now()
@@ -305,8 +323,9 @@ class SupportCreditLot(models.Model):
     @api.model
     def _consume_many(self, requests):
         """Consume credits for several requests at once (e.g. 1,000 timesheet
-        lines): per organization and company, one search and one lock of its
-        lots, FIFO allocation in memory, one ``create`` for all the moves.
+        lines): per organization and company, its first-expiring lots locked
+        a few at a time (as many as the requests need), FIFO allocation in
+        memory, one ``create`` for all the moves.
 
         :param list requests: dicts with ``partner`` (an organization),
             ``company``, ``quantity`` (positive int) and ``move_vals`` (the
@@ -315,47 +334,232 @@ class SupportCreditLot(models.Model):
         :return: ``(moves, uncovered)``: all the consume moves, and for each
             request, in order, the number of credits no lot could cover.
         """
+        moves, uncovered, _outlooks = self._consume_batch(requests)
+        return moves, uncovered
+
+    @api.model
+    def _consume_batch(self, requests):
+        """:meth:`_consume_many`, also returning what the lots read say about
+        the credits left.
+
+        :return: ``(moves, uncovered, outlooks)``; ``outlooks``: ``{(partner
+            id, company id): fifo.Outlook}`` after the consumption.
+        """
         self._check_ledger_rights()
-        Move = self.env["support.credit.move"]
         today = fields.Date.context_today(self)
+        now = fields.Datetime.now()
         groups = defaultdict(list)
         for index, request in enumerate(requests):
-            groups[request["partner"], request["company"]].append(index)
+            groups[request["partner"].id, request["company"].id].append(index)
         uncovered = [request["quantity"] for request in requests]
-        move_vals_list = []
-        for (partner, company), indexes in groups.items():
-            lots = self.search(
-                [
-                    ("partner_id", "=", partner.id),
-                    ("company_id", "=", company.id),
-                    ("expiry_date", ">=", today),
-                    ("remaining", ">", 0),
-                ],
-                order="expiry_date, id",
+        move_vals_list, held, outlooks = [], {}, {}
+        for (partner_id, company_id), indexes in groups.items():
+            # A lot is usable on the day of the consumption, never once expired.
+            days = {
+                index: max(today, fields.Date.context_today(
+                    self, timestamp=requests[index]["move_vals"].get("date") or now
+                ))
+                for index in indexes
+            }
+            lots, ahead, complete = self._lock_first_expiring(
+                partner_id, company_id, sum(requests[index]["quantity"] for index in indexes), max(days.values()),
             )
-            if not lots:
-                continue
-            lots._lock_rows()
-            available = {lot.id: [lot.remaining, lot.expiry_date] for lot in lots}
+            available = {lot_id: [remaining, expiry] for lot_id, remaining, expiry in lots}
+            held.update((lot_id, remaining) for lot_id, remaining, _expiry in lots)
             for index in indexes:
+                if not available:
+                    break
                 request = requests[index]
-                move_date = request["move_vals"].get("date") or fields.Datetime.now()
-                # A lot is usable on the day of the consumption, never once expired.
-                day = max(today, fields.Date.context_today(self, timestamp=move_date))
                 allocations, uncovered[index] = fifo.allocate(
                     [(lot_id, left, expiry) for lot_id, (left, expiry) in available.items() if left > 0],
                     request["quantity"],
-                    day,
+                    days[index],
                 )
                 for lot_id, taken in allocations:
                     available[lot_id][0] -= taken
                     move_vals_list.append({
                         **request["move_vals"],
                         "lot_id": lot_id,
+                        # the lot's, given so that the move need not read it
+                        "partner_id": partner_id,
+                        "company_id": company_id,
                         "move_type": "consume",
                         "quantity": -taken,
                     })
-        return Move.sudo().create(move_vals_list).with_env(self.env), uncovered
+            outlooks[partner_id, company_id] = fifo.Outlook.of(
+                [(left, expiry) for left, expiry in available.values()]
+                + [(remaining, expiry) for _lot_id, remaining, expiry in ahead],
+                complete,
+            )
+        moves = self.browse(list(held))._post_moves(move_vals_list, held)
+        return moves, uncovered, outlooks
+
+    @api.model
+    def _lock_first_expiring(self, partner_id, company_id, need, day):
+        """Lock the open lots of the organization in the company that a
+        consumption of ``need`` credits draws from, and read what they hold.
+
+        The lots are taken first-expiring first (ties: oldest lot), as few as
+        hold ``need`` credits usable on ``day``: each statement looks at the
+        next ``_FIFO_SCAN`` open lots and locks, in id order (as every ledger
+        operation locks lots), those it needs among them; what they hold is
+        read once they are locked. A lot another transaction changed since
+        this one started cannot be locked (the transaction fails to serialize
+        and is retried). The cost does not depend on how many lots the
+        organization holds.
+
+        :return: ``(lots, ahead, complete)``: the locked lots as ``(id,
+            remaining, expiry_date)``, first-expiring first; the next
+            ``_FIFO_LOOKAHEAD`` open lots, read without a lock (only for the
+            outlook); whether no open lot comes after them.
+        """
+        Lot = self.sudo()
+        Lot.flush_model(["partner_id", "company_id", "expiry_date", "remaining"])
+        table = SQL.identifier(self._table)
+        today = fields.Date.context_today(self)
+        locked, ahead, complete, after, covered = [], [], False, None, 0
+        while covered < need:
+            scope = SQL(
+                "partner_id = %s AND company_id = %s AND expiry_date >= %s AND remaining > 0%s",
+                partner_id,
+                company_id,
+                today,
+                SQL(" AND (expiry_date, id) > (%s, %s)", *after) if after else SQL(),
+            )
+            # ARRAY(): the lots are chosen once, then locked through the
+            # primary key, whatever the planner believes of the table
+            ids = {lot_id for [lot_id] in self.env.execute_query(SQL(
+                """SELECT id FROM %(table)s
+                    WHERE id = ANY(ARRAY(
+                          SELECT id
+                            FROM (SELECT id, SUM(remaining) OVER (ORDER BY expiry_date, id) - remaining AS before
+                                    FROM %(table)s
+                                   WHERE %(scope)s
+                                ORDER BY expiry_date, id
+                                   LIMIT %(scan)s) AS fifo
+                           WHERE before < %(need)s))
+                 ORDER BY id
+                      FOR UPDATE""",
+                table=table, scope=scope, scan=self._FIFO_SCAN, need=need - covered,
+            ))}
+            if not ids:
+                ahead, complete = [], True
+                break
+            limit = len(ids) + self._FIFO_LOOKAHEAD
+            rows = self.env.execute_query(SQL(
+                "SELECT %s, %s, %s FROM %s WHERE %s ORDER BY expiry_date, id LIMIT %s",
+                SQL.identifier(self._table, "id"),
+                SQL.identifier(self._table, "remaining"),
+                SQL.identifier(self._table, "expiry_date"),
+                table,
+                scope,
+                limit,
+            ))
+            complete = len(rows) < limit
+            batch = [row for row in rows if row[0] in ids]
+            ahead = [row for row in rows if row[0] not in ids]
+            if not batch:
+                break
+            locked += batch
+            covered += sum(remaining for _lot_id, remaining, expiry in batch if expiry >= day)
+            after = (batch[-1][2], batch[-1][0])
+            if complete and not ahead:
+                break
+        # what the cache holds of these lots may predate the lock
+        Lot.browse([lot_id for lot_id, _remaining, _expiry in locked]).invalidate_recordset(["remaining"])
+        return locked, ahead, complete
+
+    @api.model
+    def _refund(self, moves, reason, validity_days=None, keep=None, **origin):
+        """Give back the credits taken by the consume moves ``moves``.
+
+        Each consume move is refunded in full to its own lot if that lot has
+        not expired; the refunds whose lot has expired go, per organization and
+        company, to one new lot valid ``validity_days`` days. A move that was
+        already refunded is skipped (and a database index makes sure no move
+        is ever refunded twice); moves that are not consumptions are ignored.
+
+        :param moves: ``support.credit.move`` records (any type).
+        :param str reason: shown in the ledger.
+        :param int validity_days: validity of the new lot, in days; default:
+            the setting of the lot's company (:meth:`_refund_validity_days`).
+        :param dict keep: ``{consume move: credits}``, for moves of which only
+            part goes back: their refund is followed by a consumption of the
+            credits kept, dated as the move, on the lot the refund went to.
+        :param origin: fields of the refund moves (e.g. ``origin="T42"``).
+        :return: the refund moves.
+        """
+        self._check_ledger_rights()
+        Move = self.env["support.credit.move"].sudo()
+        reason = self._check_reason(reason)
+        if validity_days is not None:
+            self._check_whole(validity_days, "days")
+        keep = {
+            move.id if isinstance(move, models.BaseModel) else move: self._check_whole(credits)
+            for move, credits in (keep or {}).items()
+        }
+        _lot_origin, move_origin = self._split_origin(origin, lot=False)
+        consumed = moves.sudo().filtered(lambda move: move.move_type == "consume" and move.quantity < 0)
+        if not consumed:
+            return Move.browse().with_env(self.env)
+        # Lock the lots the refunds may go back to: a refund and a consumption
+        # of the same lot never interleave.
+        lots = consumed.lot_id
+        lots._lock_rows()
+        refunded = Move.search([("refund_of_id", "in", consumed.ids)]).refund_of_id
+        to_refund = consumed - refunded
+        today = fields.Date.context_today(self)
+        held, targets = {}, []  # targets: (consume move, lot id it goes back to)
+        orphans = defaultdict(list)  # (organization, company) -> moves whose lot expired
+        for move in to_refund:
+            lot = move.lot_id
+            if lot.expiry_date >= today:
+                held[lot.id] = lot.remaining
+                targets.append((move, lot.id))
+            else:
+                orphans[lot.partner_id, lot.company_id].append(move)
+        new_lots = self.browse()
+        if orphans:
+            new_lots = self.sudo().create([
+                {
+                    "name": reason,
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "quantity": -sum(move.quantity for move in group),
+                    "expiry_date": today + timedelta(days=validity_days or self._refund_validity_days(company)),
+                }
+                for (partner, company), group in orphans.items()
+            ])
+            for new_lot, group in zip(new_lots, orphans.values()):
+                held[new_lot.id] = 0
+                targets += [(move, new_lot.id) for move in group]
+        now = fields.Datetime.now()
+        vals_list = [
+            {
+                **move_origin,
+                "lot_id": lot_id,
+                "refund_of_id": move.id,
+                "move_type": "refund",
+                "quantity": -move.quantity,
+                "date": now,
+                "reason": reason,
+            }
+            for move, lot_id in targets
+        ]
+        vals_list += [
+            {
+                **move_origin,
+                "lot_id": lot_id,
+                "move_type": "consume",
+                "quantity": -keep[move.id],
+                "date": move.date,
+                "reason": reason,
+            }
+            for move, lot_id in targets
+            if move.id in keep
+        ]
+        posted = (lots | new_lots)._post_moves(vals_list, held)
+        return posted.filtered(lambda move: move.move_type == "refund").with_env(self.env)
 
     @api.model
     def _cron_expire(self, batch_size=500):
@@ -366,7 +570,6 @@ class SupportCreditLot(models.Model):
         # A job for the whole database, whoever runs it (the scheduler, or a
         # manager clicking "Run Manually"): no company's lots are skipped.
         self = self.sudo()
-        Move = self.env["support.credit.move"]
         today = fields.Date.context_today(self)
         domain = [("expiry_date", "<", today), ("remaining", ">", 0)]
         reason = self.env._("Expired")
@@ -380,15 +583,13 @@ class SupportCreditLot(models.Model):
                 break
             lots.invalidate_recordset(["remaining"])
             lots = lots.filtered(lambda lot: lot.remaining > 0)
-            Move.create([
-                {
-                    "lot_id": lot.id,
-                    "move_type": "expire",
-                    "quantity": -lot.remaining,
-                    "reason": reason,
-                }
-                for lot in lots
-            ])
+            lots._post_moves(
+                [
+                    {"lot_id": lot.id, "move_type": "expire", "quantity": -lot.remaining, "reason": reason}
+                    for lot in lots
+                ],
+                {lot.id: lot.remaining for lot in lots},
+            )
             remaining = self.search_count(domain)
             if not self.env["ir.cron"]._commit_progress(len(lots), remaining=remaining) or not remaining:
                 break
@@ -404,10 +605,7 @@ class SupportCreditLot(models.Model):
         """
         self.ensure_one()
         self._check_ledger_rights()
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or not quantity:
-            raise UserError(
-                self.env._("An adjustment must be a whole number of credits other than zero (got %s).", quantity)
-            )
+        self._check_whole(quantity, "adjustment")
         reason = self._check_reason(reason)
         _lot_origin, move_origin = self._split_origin(origin, lot=False)
         if self.expiry_date < fields.Date.context_today(self):
@@ -428,13 +626,10 @@ class SupportCreditLot(models.Model):
                     removed=-quantity,
                 )
             )
-        return self.env["support.credit.move"].sudo().create({
-            **move_origin,
-            "lot_id": self.id,
-            "move_type": "adjust",
-            "quantity": quantity,
-            "reason": reason,
-        }).with_env(self.env)
+        return self._post_moves(
+            [{**move_origin, "lot_id": self.id, "move_type": "adjust", "quantity": quantity, "reason": reason}],
+            {self.id: self.remaining},
+        )
 
     def _withdraw(self, reason, **origin):
         """Take back what remains in these lots (the sale that granted them was
@@ -450,11 +645,46 @@ class SupportCreditLot(models.Model):
         _lot_origin, move_origin = self._split_origin(origin, lot=False)
         self._lock_rows()
         today = fields.Date.context_today(self)
-        return self.env["support.credit.move"].sudo().create([
-            {**move_origin, "lot_id": lot.id, "move_type": "adjust", "quantity": -lot.remaining, "reason": reason}
-            for lot in self
-            if lot.remaining > 0 and lot.expiry_date >= today
-        ])
+        lots = self.filtered(lambda lot: lot.remaining > 0 and lot.expiry_date >= today)
+        return lots._post_moves(
+            [
+                {**move_origin, "lot_id": lot.id, "move_type": "adjust", "quantity": -lot.remaining, "reason": reason}
+                for lot in lots
+            ],
+            {lot.id: lot.remaining for lot in lots},
+        )
+
+    # ------------------------------------------------------------------
+    # The ledger's helpers
+    # ------------------------------------------------------------------
+    def _post_moves(self, vals_list, held):
+        """Write the moves ``vals_list`` of these lots: the one place where
+        the ledger creates moves (as superuser, its callers having checked
+        their rights). Each lot's ``remaining`` becomes what it ``held`` plus
+        its new moves, which is the sum of its moves, without summing them
+        again.
+
+        :param held: ``{lot id: credits}`` the lots hold before these moves,
+            read once they were locked (0 for a lot just created).
+        :return: the moves, in the order of ``vals_list``.
+        """
+        Move = self.env["support.credit.move"].sudo()
+        if not vals_list:
+            return Move.browse().with_env(self.env)
+        lots = self.sudo()
+        delta = defaultdict(int)
+        for vals in vals_list:
+            delta[vals["lot_id"]] += vals["quantity"]
+            if "partner_id" not in vals or "company_id" not in vals:
+                lot = lots.browse(vals["lot_id"])
+                vals.update(partner_id=lot.partner_id.id, company_id=lot.company_id.id)
+        lots = lots.browse(list(delta))
+        with self.env.protecting([self._fields["remaining"]], lots):
+            moves = Move.create(vals_list)
+            for lot in lots:
+                lot.remaining = held[lot.id] + delta[lot.id]
+        lots.modified(["remaining"])
+        return moves.with_env(self.env)
 
     @api.model
     def _check_ledger_rights(self):
@@ -478,6 +708,13 @@ class SupportCreditLot(models.Model):
         self.invalidate_recordset(["remaining"])
 
     @api.model
+    def _refund_validity_days(self, company):
+        """How many days refunded credits stay valid when the lot they came
+        from has expired: the company's setting (Settings > Helpdesk >
+        Support credits), read here and nowhere else."""
+        return self._check_whole(company.sudo().support_refund_validity_days, "days")
+
+    @api.model
     def _organization(self, partner):
         organization = partner.commercial_partner_id if partner else partner
         if not organization or len(organization) != 1:
@@ -485,11 +722,23 @@ class SupportCreditLot(models.Model):
         return organization
 
     @api.model
-    def _check_quantity(self, quantity):
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
-            raise UserError(
-                self.env._("A number of credits must be a positive whole number (got %s).", quantity)
-            )
+    def _check_whole(self, value, what="credits"):
+        """The ledger's one check of its whole numbers (``lib.quantity``):
+        ``credits`` (positive), ``adjustment`` (any but zero) or ``days`` (a
+        validity, positive).
+
+        :return: ``value``.
+        :raise UserError: saying what was expected.
+        """
+        if is_whole(value, negative=what == "adjustment"):
+            return value
+        if what == "adjustment":
+            message = self.env._("An adjustment must be a whole number of credits other than zero (got %s).", value)
+        elif what == "days":
+            message = self.env._("The validity of refunded credits must be a positive number of days (got %s).", value)
+        else:
+            message = self.env._("A number of credits must be a positive whole number (got %s).", value)
+        raise UserError(message)
 
     @api.model
     def _check_reason(self, reason):

@@ -1,6 +1,5 @@
 # Copyright 2026 support_contract authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 import pytz
@@ -44,13 +43,16 @@ class SupportCreditMove(models.Model):
         index=True,
         ondelete="restrict",
     )
+    # Precomputed: the ledger gives them with the move (it knows its lots), so
+    # that they are written with it rather than read and written again.
     partner_id = fields.Many2one(
         related="lot_id.partner_id",
         string="Organization",
         store=True,
         index=True,
+        precompute=True,
     )
-    company_id = fields.Many2one(related="lot_id.company_id", store=True, index=True)
+    company_id = fields.Many2one(related="lot_id.company_id", store=True, index=True, precompute=True)
     quantity = fields.Integer(required=True, readonly=True, help="Credits added (positive) or taken (negative).")
     move_type = fields.Selection(
         [
@@ -141,10 +143,11 @@ class SupportCreditMove(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         """Moves are written by the ledger's API only (``support.credit.lot``
-        ``_grant``/``_consume``/``_adjust``/``_withdraw``/``_cron_expire``,
-        ``_refund`` here), which checks its caller's rights and sets date, user
-        and origin itself, then creates as superuser. A ``create`` or an import
-        from any user, managers included, is refused."""
+        ``_grant``/``_consume``/``_refund``/``_cron_expire``/``_adjust``/
+        ``_withdraw``, through its ``_post_moves``), which checks its caller's
+        rights and sets date, user and origin itself, then creates as
+        superuser. A ``create`` or an import from any user, managers included,
+        is refused."""
         self._check_ledger_api()
         return super().create(vals_list)
 
@@ -181,72 +184,10 @@ class SupportCreditMove(models.Model):
     # Business methods
     # ------------------------------------------------------------------
     @api.model
-    def _refund(self, moves, reason, validity_days=90, **origin):
-        """Give back the credits taken by the consume moves ``moves``.
-
-        Each consume move is refunded in full to its own lot if that lot has
-        not expired; the refunds whose lot has expired go, per organization and
-        company, to one new lot valid ``validity_days`` days. A move that was
-        already refunded is skipped (and a database index makes sure no move
-        is ever refunded twice); moves that are not consumptions are ignored.
-
-        :param moves: ``support.credit.move`` records (any type).
-        :param str reason: shown in the ledger.
-        :param int validity_days: validity of the new lot, in days.
-        :param origin: fields of the refund moves (e.g. ``origin="T42"``).
-        :return: the refund moves.
-        """
-        Lot = self.env["support.credit.lot"]
-        Lot._check_ledger_rights()
-        self, Lot = self.sudo(), Lot.sudo()
-        reason = Lot._check_reason(reason)
-        if isinstance(validity_days, bool) or not isinstance(validity_days, int) or validity_days <= 0:
-            raise UserError(
-                self.env._("The validity of refunded credits must be a positive number of days (got %s).", validity_days)
-            )
-        _lot_origin, move_origin = Lot._split_origin(origin, lot=False)
-        consumed = moves.filtered(lambda move: move.move_type == "consume" and move.quantity < 0)
-        if not consumed:
-            return self
-        # Lock the lots the refunds may go back to: a refund and a consumption
-        # of the same lot never interleave.
-        consumed.lot_id._lock_rows()
-        refunded = self.search([("refund_of_id", "in", consumed.ids)]).refund_of_id
-        to_refund = consumed - refunded
-        today = fields.Date.context_today(self)
-        now = fields.Datetime.now()
-        vals_list = []
-        orphans = defaultdict(lambda: self)  # (organization, company) -> moves whose lot expired
-        for move in to_refund:
-            if move.lot_id.expiry_date >= today:
-                vals_list.append({"lot_id": move.lot_id.id, "refund_of_id": move.id})
-            else:
-                orphans[move.lot_id.partner_id, move.lot_id.company_id] |= move
-        if orphans:
-            new_lots = Lot.create([
-                {
-                    "name": reason,
-                    "partner_id": partner.id,
-                    "company_id": company.id,
-                    "quantity": -sum(group.mapped("quantity")),
-                    "expiry_date": today + timedelta(days=validity_days),
-                }
-                for (partner, company), group in orphans.items()
-            ])
-            for new_lot, group in zip(new_lots, orphans.values()):
-                vals_list += [{"lot_id": new_lot.id, "refund_of_id": move.id} for move in group]
-        by_source = {move.id: move for move in to_refund}
-        return self.create([
-            {
-                **move_origin,
-                **vals,
-                "move_type": "refund",
-                "quantity": -by_source[vals["refund_of_id"]].quantity,
-                "date": now,
-                "reason": reason,
-            }
-            for vals in vals_list
-        ])
+    def _refund(self, moves, reason, validity_days=None, **origin):
+        """The ledger's refund, under its public name: see
+        ``support.credit.lot._refund``, where every ledger operation lives."""
+        return self.env["support.credit.lot"]._refund(moves, reason, validity_days=validity_days, **origin)
 
     # ------------------------------------------------------------------
     # Reading an organization's ledger (portal pages, credit statement)

@@ -10,6 +10,7 @@ from . import test_fifo
 from . import test_credit_ledger
 from . import test_credit_ledger_property
 from . import test_credit_ledger_performance
+from . import test_credit_ledger_locks
 from . import test_card_claim
 from . import test_card_claim_wizard
 from . import test_card_claim_concurrency
@@ -21,6 +22,7 @@ from . import test_ticket_sla
 from . import test_ticket_portal
 from . import test_ticket_metering
 from . import test_ticket_concurrency
+from . import test_metering_performance
 from . import test_security_ledger
 from . import test_security_cards
 from . import test_security_ledger_property

@@ -181,6 +181,22 @@ class TestCreditConsume(CreditLedgerCase):
                 self.consume(quantity)
         self.assertEqual(self.balance(self.org_a), 30)
 
+    def test_consume_draws_fifo_over_many_lots_and_dates(self):
+        # more lots than one locking statement looks at, some expiring before
+        # a consumption dated later than today
+        self.Lot._grant_many([
+            {"partner_id": self.org_a.id, "quantity": 3, "expiry_date": date(2025, 2, 1 + i), "reason": "Small"}
+            for i in range(25)
+        ])
+        moves, uncovered = self.consume(50)
+        self.assertEqual((sum(moves.mapped("quantity")), uncovered), (-50, 0))
+        self.assertEqual(moves.lot_id.mapped("expiry_date"), [date(2025, 2, 1 + i) for i in range(17)])
+        # on 20 February, the lots expiring before it cannot be used
+        moves, uncovered = self.consume(20, date=datetime(2025, 2, 20, 9, 0))
+        self.assertEqual((sum(moves.mapped("quantity")), uncovered), (-18, 2))
+        self.assertEqual(moves.lot_id.mapped("expiry_date"), [date(2025, 2, 20 + i) for i in range(6)])
+        self.assertEqual(self.balance(self.org_a), 25 * 3 - 50 - 18)
+
     def test_consume_locks_the_lots_before_reading_what_remains(self):
         lots = self.grant(10, "2025-03-31") + self.grant(10, "2025-02-28")
         # What remains is in the cache: consuming must not trust it.
@@ -314,6 +330,26 @@ class TestCreditRefund(CreditLedgerCase):
                 "lot_id": lot.id, "move_type": "refund", "quantity": 30, "reason": "Twice",
                 "refund_of_id": consumed.id,
             })
+
+    def test_refund_validity_defaults_to_the_company_setting(self):
+        self.company.support_refund_validity_days = 20
+        with freeze_time("2024-11-01 12:00:00"):
+            self.grant(100, "2024-12-31")
+            consumed, _uncovered = self.consume(40)
+        refunds = self.Lot._refund(consumed, "Product bug")
+        self.assertRecordValues(refunds.lot_id, [{"quantity": 40, "remaining": 40, "expiry_date": date(2025, 2, 4)}])
+
+    def test_refund_keeping_part_of_a_consumption(self):
+        live = self.grant(100, "2025-06-30")
+        first, _uncovered = self.consume(30, origin="T1")
+        second, _uncovered = self.consume(20, origin="T1")
+        refunds = self.Lot._refund(first | second, "Shorter", keep={first: 12}, origin="T1")
+        self.assertEqual(refunds.refund_of_id, first | second)
+        kept = live.move_ids.filtered(lambda m: m.move_type == "consume") - first - second
+        self.assertRecordValues(kept, [{"quantity": -12, "date": first.date, "origin": "T1", "reason": "Shorter"}])
+        self.assertEqual(live.remaining, 88)
+        with self.assertRaises(UserError):
+            self.Lot._refund(second, "Keep nothing", keep={second: 0})
 
     def test_refund_refuses_a_bad_validity(self):
         self.grant(100, "2025-06-30")
