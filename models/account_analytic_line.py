@@ -198,6 +198,11 @@ class AccountAnalyticLine(models.Model):
         if refunds:
             self._support_give_back(refunds)
         outlooks = {}
+        capped_terms = self.env["support.contract.term"]
+        if consume_requests:
+            consume_requests, beyond_cap, capped_terms = self._support_apply_term_caps(consume_requests)
+            for line, minutes in beyond_cap.items():
+                new_values[line]["support_uncovered_minutes"] += minutes
         if consume_requests:
             results, outlooks = self._support_consume_batch(consume_requests)
             for line, quantity in consume_requests:
@@ -216,6 +221,10 @@ class AccountAnalyticLine(models.Model):
                 to_bill._support_assign_sale_lines()
             sale_lines |= lines.support_sale_line_id
         sale_lines._support_update_uncovered_delivered()
+        if capped_terms:
+            used = capped_terms._support_used_minutes()
+            for term in capped_terms:
+                term._support_warn_cap(self._support_term_cap(term, lines), used.get(term.id, 0))
         for company, company_lines in lines.ticket_id.grouped("company_id").items():
             if paying := company_lines.support_paying_partner_id:
                 # what the consumption read of the payers' lots spares the
@@ -225,6 +234,59 @@ class AccountAnalyticLine(models.Model):
                     for (partner_id, company_id), outlook in outlooks.items()
                     if company_id == company.id
                 })
+
+    def _support_apply_term_caps(self, requests):
+        """Hold back what would pass the maximum support hours of a contract
+        term (doc/rules.md, "Maximum support hours"): the time of lines whose
+        ticket has a cap counts against the term of its contract that covers
+        the line's date, over all the contract's tickets; the terms concerned
+        are locked first, so that concurrent engineers are counted one after
+        the other. Lines of uncapped tickets cost no query.
+
+        :param requests: list of ``(line, minutes)`` to consume
+        :return: ``(requests, {line: minutes beyond the cap}, terms)``: the
+            minutes left to consume, what the cap leaves uncovered, and the
+            capped terms concerned
+        """
+        Term = self.env["support.contract.term"].sudo()
+        capped = [line for line, _minutes in requests if line.ticket_id.support_max_minutes]
+        if not capped:
+            return requests, {}, Term
+        contracts = self.env["support.contract"].browse({line.ticket_id.support_contract_id.id for line in capped})
+        terms = Term.search([("contract_id", "in", contracts.ids), ("cancelled", "=", False)])
+        line_term = {}
+        for line in capped:
+            line_term[line] = next((
+                term for term in terms
+                if term.contract_id == line.ticket_id.support_contract_id
+                and term.date_start <= line.date <= term.date_end
+            ), Term)
+        concerned = Term.union(*line_term.values())
+        concerned._support_lock()
+        used = concerned._support_used_minutes()
+        allowed_requests, beyond = [], {}
+        for line, minutes in requests:
+            term = line_term.get(line)
+            if not term:
+                allowed_requests.append((line, minutes))
+                continue
+            left = max(line.ticket_id.support_max_minutes - used.get(term.id, 0), 0)
+            allowed = min(minutes, left)
+            used[term.id] = used.get(term.id, 0) + allowed
+            if allowed:
+                allowed_requests.append((line, allowed))
+            if minutes > allowed:
+                beyond[line] = minutes - allowed
+        return allowed_requests, beyond, concerned
+
+    @staticmethod
+    def _support_term_cap(term, lines):
+        """The cap (minutes) the metered lines applied to ``term``: the one
+        their tickets copied from the plan."""
+        return max((
+            line.ticket_id.support_max_minutes for line in lines
+            if line.ticket_id.support_contract_id == term.contract_id
+        ), default=0)
 
     def _support_give_back(self, requests):
         """Give credits back to the lots the lines consumed from, last drawn

@@ -24,6 +24,7 @@ class HelpdeskTicket(models.Model):
         "support_calendar_id",
         "support_metering",
         "support_rounding_minutes",
+        "support_max_minutes",
         "support_incident_points",
         "support_paying_partner_id",
         "sla_deadline",
@@ -87,6 +88,20 @@ class HelpdeskTicket(models.Model):
         compute="_compute_support_plan",
         store=True,
         readonly=True,
+    )
+    support_max_minutes = fields.Integer(
+        string="Term Cap (minutes)",
+        compute="_compute_support_plan",
+        store=True,
+        readonly=True,
+        help="The plan's maximum support time per contract term when the ticket opened, in "
+        "minutes (0: no cap).",
+    )
+    support_cap_left_minutes = fields.Integer(
+        string="Support Minutes Left This Term",
+        compute="_compute_support_cap_left",
+        help="What the maximum support hours of the contract's current term leave, over all "
+        "its tickets.",
     )
     support_incident_points = fields.Integer(
         string="Incident Points",
@@ -233,6 +248,17 @@ class HelpdeskTicket(models.Model):
             ticket.support_expiring = summary.get("expiring", 0)
             ticket.support_uncovered_order_id = billed.get(ticket._origin, self.env["sale.order"])
 
+    @api.depends("support_contract_id", "support_max_minutes")
+    def _compute_support_cap_left(self):
+        capped = self.filtered(lambda ticket: ticket.support_max_minutes and ticket.support_contract_id)
+        terms = capped.support_contract_id.sudo()._support_current_terms()
+        used = terms._support_used_minutes()
+        for ticket in self:
+            term = terms.filtered(lambda t, ticket=ticket: t.contract_id == ticket.support_contract_id)[:1]
+            ticket.support_cap_left_minutes = (
+                max(ticket.support_max_minutes - used.get(term.id, 0), 0) if ticket in capped and term else 0
+            )
+
     @api.depends("support_deployment_id", "company_id")
     def _compute_support_contract_id(self):
         """The deployment's active contract (the one ending last) in the
@@ -263,6 +289,7 @@ class HelpdeskTicket(models.Model):
             ticket.support_calendar_id = plan.resource_calendar_id.id
             ticket.support_metering = plan.metering or False
             ticket.support_rounding_minutes = plan.rounding_minutes or 1
+            ticket.support_max_minutes = round((plan.max_support_hours or 0) * 60)
             ticket.support_incident_points = plan.incident_points if plan else 0
 
     @api.depends("commercial_partner_id", "support_deployment_id")

@@ -100,6 +100,21 @@ class SupportContract(models.Model):
         "renewal order. Automatic: the order is confirmed and invoiced on the expiry day "
         "unless auto-renewal is turned off before.",
     )
+    max_support_hours = fields.Float(
+        related="plan_id.max_support_hours",
+        string="Maximum Support Hours per Term",
+    )
+    support_hours_used = fields.Float(
+        string="Support Hours Used This Term",
+        compute="_compute_support_hours",
+        digits=(16, 2),
+        help="Covered support time of the current term, over all the deployment's tickets.",
+    )
+    support_hours_left = fields.Float(
+        string="Support Hours Left This Term",
+        compute="_compute_support_hours",
+        digits=(16, 2),
+    )
     renewal_ids = fields.One2many("support.contract.renewal", "contract_id", string="Renewals")
     renewal_count = fields.Integer(compute="_compute_renewal_count")
     next_renewal_date = fields.Date(
@@ -181,6 +196,30 @@ class SupportContract(models.Model):
             if contract.state == "cancelled":
                 continue
             contract.state = "active" if contract.date_end and contract.date_end >= today else "lapsed"
+
+    @api.depends("term_ids.date_start", "term_ids.date_end", "term_ids.cancelled", "plan_id.max_support_hours")
+    def _compute_support_hours(self):
+        terms = self._support_current_terms()
+        used = terms._support_used_minutes()
+        for contract in self:
+            term = terms.filtered(lambda t, contract=contract: t.contract_id == contract)[:1]
+            minutes = used.get(term.id, 0)
+            contract.support_hours_used = minutes / 60
+            contract.support_hours_left = (
+                max(contract.max_support_hours - minutes / 60, 0) if contract.max_support_hours and term else 0
+            )
+
+    def _support_current_terms(self, day=None):
+        """The terms of these contracts that cover ``day`` (default: today),
+        those of a cancelled order aside: at most one per contract."""
+        day = day or fields.Date.context_today(self)
+        return self.env["support.contract.term"].sudo().search(
+            Domain("contract_id", "in", self.ids)
+            & Domain("cancelled", "=", False)
+            & Domain("date_start", "<=", day)
+            & Domain("date_end", ">=", day),
+            order="contract_id, date_start desc, id desc",
+        )
 
     @api.depends("term_ids.credits", "term_ids.cancelled")
     def _compute_credits_total(self):

@@ -64,6 +64,14 @@ class SupportPlan(models.Model):
         "confirmed. Automatic: the customer is told the contract renews on its expiry day, "
         "and on that day the order is confirmed and invoiced unless auto-renewal was turned off.",
     )
+    max_support_hours = fields.Float(
+        string="Maximum Support Hours per Term",
+        digits=(16, 2),
+        help="Covered support time of a contract term, over all its tickets, is capped at "
+        "this many hours: time beyond is not covered (billed at the hourly product, like time "
+        "no credits cover), even with credits left. The customer is told when 80% is used. "
+        "0: no cap. Tickets keep the cap of the plan when they opened.",
+    )
     hourly_product_id = fields.Many2one(
         "product.product",
         string="Hourly Product",
@@ -73,6 +81,10 @@ class SupportPlan(models.Model):
     )
     sla_line_count = fields.Integer(compute="_compute_sla_line_count", string="SLA Targets Count")
 
+    _check_max_support_hours = models.Constraint(
+        "CHECK(max_support_hours >= 0)",
+        "The maximum support hours per term of a support plan cannot be negative.",
+    )
     _check_credits_per_term = models.Constraint(
         "CHECK(credits_per_term >= 0)",
         "The credits per term of a support plan cannot be negative.",

@@ -32,6 +32,7 @@ from . import test_portal_account
 from . import test_portal_credits
 from . import test_report_print_delay
 from . import test_plan_severity
+from . import test_support_hours_cap
 from . import test_sale_rep_flow
 from . import test_engineer_ticket
 from . import test_planner
