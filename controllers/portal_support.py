@@ -102,8 +102,8 @@ class SupportAccountPortal(CustomerPortal):
     def portal_my_support_deployment(self, deployment_id, message=None, **kw):
         deployment = self._support_record("support.deployment", deployment_id)
         organization = self._support_organization()
-        contracts = deployment.contract_ids.filtered(lambda c: c.state != "cancelled")
-        contract = contracts.sorted(lambda c: (c.date_end or c.create_date.date(), c.id))[-1:]
+        Contract = request.env["support.contract"]
+        contract = Contract.browse(deployment._support_current_contracts().get(deployment.id, Contract).ids)
         Ticket = request.env["helpdesk.ticket"]
         values = self._prepare_portal_layout_values()
         values.update({

@@ -39,7 +39,7 @@ class HelpdeskTicket(models.Model):
         string="Deployment",
         index="btree_not_null",
         tracking=True,
-        domain="['|', ('partner_id', '=', commercial_partner_id), ('coowner_ids', 'in', commercial_partner_id)]",
+        domain="[('organization_ids', 'in', commercial_partner_id)]",
         help="The serial number or deployment the ticket is about: one the customer's "
         "organization owns or co-owns.",
     )
@@ -264,17 +264,11 @@ class HelpdeskTicket(models.Model):
         """The deployment's active contract (the one ending last) in the
         ticket's own company, read once: the contract's later end does not
         change the ticket (rule 11)."""
-        deployments = self.support_deployment_id
-        contracts = self.env["support.contract"].sudo().search(
-            Domain("deployment_id", "in", deployments.ids) & Domain("state", "=", "active"),
-            order="date_end desc, id desc",
-        )
-        best = {}
-        for contract in contracts:
-            best.setdefault((contract.deployment_id.id, contract.company_id.id), contract)
+        current = self.support_deployment_id._support_current_contracts()
         for ticket in self:
-            contract = best.get((ticket.support_deployment_id.id, ticket.company_id.id))
-            ticket.support_contract_id = contract.id if contract else False
+            contract = current.get(ticket.support_deployment_id.id)
+            binds = contract and contract.state == "active" and contract.company_id == ticket.company_id
+            ticket.support_contract_id = contract.id if binds else False
 
     @api.depends("support_contract_id")
     def _compute_support_plan(self):
@@ -409,7 +403,7 @@ class HelpdeskTicket(models.Model):
         for ticket in self.filtered("support_deployment_id"):
             deployment = ticket.support_deployment_id.sudo()
             organization = ticket.commercial_partner_id
-            if not organization or organization not in (deployment.partner_id | deployment.coowner_ids):
+            if not organization or organization not in deployment.organization_ids:
                 raise ValidationError(
                     self.env._(
                         "Ticket %(ticket)s: deployment %(deployment)s belongs to another "
@@ -597,13 +591,14 @@ class HelpdeskTicket(models.Model):
 
     def _support_hourly_product(self):
         """The product billing the uncovered time of this ticket: the copied
-        plan's, else the plan of the deployment's latest contract, else the
-        module's Hourly Support product."""
+        plan's, else the plan of the deployment's current contract (lapsed),
+        else the module's Hourly Support product."""
         self.ensure_one()
         product = self.support_plan_id.sudo().hourly_product_id
         if not product and self.support_deployment_id:
-            contracts = self.support_deployment_id.sudo().contract_ids.filtered(lambda c: c.state != "cancelled")
-            product = contracts.sorted(lambda c: c.date_end or fields.Date.to_date("1900-01-01"))[-1:].plan_id.hourly_product_id
+            deployment = self.support_deployment_id
+            contract = deployment._support_current_contracts().get(deployment.id)
+            product = contract.plan_id.hourly_product_id if contract else product
         return product or self.env.ref("support_contract.product_hourly_support", raise_if_not_found=False)
 
     def _support_charge_incident(self):

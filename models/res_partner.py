@@ -43,26 +43,19 @@ class ResPartner(models.Model):
     )
 
     def _compute_support_counts(self):
-        # Two grouped queries on deployments (owned, co-owned) and one on
-        # contracts, whatever the number of partners.
+        # One grouped query on deployments and one on contracts, whatever the
+        # number of partners.
         organizations = self.commercial_partner_id._origin
         Deployment = self.env["support.deployment"]
-        deployments = {org: set() for org in organizations}
-        for org, found in Deployment._read_group(
-            [("partner_id", "in", organizations.ids)], ["partner_id"], ["id:array_agg"]
-        ):
-            deployments[org].update(found)
-        for org, found in Deployment._read_group(
-            [("coowner_ids", "in", organizations.ids)], ["coowner_ids"], ["id:array_agg"]
-        ):
-            if org in deployments:
-                deployments[org].update(found)
+        deployments = dict(Deployment._read_group(
+            Deployment._held_by(organizations), ["organization_ids"], ["__count"]
+        ))
         contracts = dict(self.env["support.contract"]._read_group(
             [("partner_id", "in", organizations.ids)], ["partner_id"], ["__count"]
         ))
         for partner in self:
             org = partner.commercial_partner_id._origin
-            partner.support_deployment_count = len(deployments.get(org, ()))
+            partner.support_deployment_count = deployments.get(org, 0)
             partner.support_contract_count = contracts.get(org, 0)
 
     def _compute_support_credit_balance(self):
@@ -125,10 +118,8 @@ class ResPartner(models.Model):
 
     def _support_deployments(self):
         """The deployments these organizations own or co-own."""
-        organizations = self.commercial_partner_id
-        return self.env["support.deployment"].search(
-            Domain("partner_id", "in", organizations.ids) | Domain("coowner_ids", "in", organizations.ids)
-        )
+        Deployment = self.env["support.deployment"]
+        return Deployment.search(Deployment._held_by(self))
 
     def _support_action(self, xmlid, title, domain, context=None):
         """The action `xmlid`, limited to `domain`, titled for the organization."""
@@ -163,7 +154,7 @@ class ResPartner(models.Model):
         return self._support_action(
             "support_contract.support_deployment_action",
             self.env._("Deployments of %s", organization.display_name),
-            ["|", ("partner_id", "=", organization.id), ("coowner_ids", "in", organization.ids)],
+            [("organization_ids", "in", organization.ids)],
             {"default_partner_id": organization.id},
         )
 

@@ -68,6 +68,18 @@ class SupportDeployment(models.Model):
         help="Other organizations (a reseller, an integrator) that may open tickets "
         "on this deployment.",
     )
+    organization_ids = fields.Many2many(
+        "res.partner",
+        "support_deployment_organization_rel",
+        "deployment_id",
+        "partner_id",
+        string="Organizations",
+        compute="_compute_organization_ids",
+        store=True,
+        help="The organizations that hold this deployment: its owner and its co-owners. "
+        "The one place that says who holds a deployment (doc/rules.md, \"Words\"): "
+        "tickets, the portal's rules and the partner's counters search this field.",
+    )
     company_id = fields.Many2one(
         "res.company",
         required=True,
@@ -120,6 +132,18 @@ class SupportDeployment(models.Model):
                 name = f"{name}\t--{deployment.sudo().partner_id.display_name} · {until}--"
             deployment.display_name = name
 
+    @api.depends("partner_id.commercial_partner_id", "coowner_ids.commercial_partner_id")
+    def _compute_organization_ids(self):
+        for deployment in self:
+            deployment.organization_ids = (
+                deployment.partner_id.commercial_partner_id | deployment.coowner_ids.commercial_partner_id
+            )
+
+    @api.model
+    def _held_by(self, organizations):
+        """The domain of the deployments these organizations own or co-own."""
+        return Domain("organization_ids", "in", organizations.commercial_partner_id.ids)
+
     @api.depends("name")
     def _compute_name_key(self):
         for deployment in self:
@@ -168,12 +192,13 @@ class SupportDeployment(models.Model):
 
     def _support_current_contracts(self):
         """``{deployment id: contract}``: each deployment's current contract,
-        its active contract ending last (there is at most one per deployment
-        and company, as a contract's company is its deployment's), read in one
-        query as superuser. A deployment without one is absent."""
+        the one of its contracts not cancelled that ends last (active, or
+        lapsed when none is active), read in one query as superuser. A
+        deployment without one is absent. Tickets bind it when it is active;
+        the portal shows it, lapsed or not, with its renewal."""
         contracts = self.env["support.contract"].sudo().search(
-            Domain("deployment_id", "in", self.ids) & Domain("state", "=", "active"),
-            order="date_end desc, id desc",
+            Domain("deployment_id", "in", self.ids) & Domain("state", "!=", "cancelled"),
+            order="date_end desc nulls last, id desc",
         )
         current = {}
         for contract in contracts:
@@ -292,10 +317,7 @@ class SupportDeployment(models.Model):
         customer = self.env["res.partner"].browse(self.env.context.get("support_customer_id") or [])
         if not customer:
             return super().name_search(name, domain, operator, limit)
-        own_domain = Domain(domain or Domain.TRUE) & (
-            Domain("partner_id", "=", customer.commercial_partner_id.id)
-            | Domain("coowner_ids", "in", customer.commercial_partner_id.ids)
-        )
+        own_domain = Domain(domain or Domain.TRUE) & self._held_by(customer)
         own = super().name_search(name, own_domain, operator, limit)
         rest = limit - len(own) if limit else None
         others = []
