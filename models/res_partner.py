@@ -5,7 +5,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.fields import Domain
 
-# Credits expiring within this many days are "expiring soon" (notices, portal).
+# "Expiring soon" for an organization's credits: the portal, the ticket's banner,
+# the low-balance notice and the statement (doc/rules.md, "Lots and expiry").
 EXPIRING_SOON_DAYS = 30
 
 
@@ -77,18 +78,7 @@ class ResPartner(models.Model):
         """The organization's balance in ``company`` alone: what remains in
         its unexpired lots of that company (read as superuser, whatever
         companies the current user works in)."""
-        self.ensure_one()
-        today = fields.Date.context_today(self)
-        [(total,)] = self.env["support.credit.lot"].sudo()._read_group(
-            [
-                ("partner_id", "=", self.commercial_partner_id.id),
-                ("company_id", "=", company.id),
-                ("expiry_date", ">=", today),
-            ],
-            [],
-            ["remaining:sum"],
-        )
-        return total or 0
+        return self._support_credit_summary(company)["balance"]
 
     def _support_credit_summary(self, company=None):
         """The organization's credits in ``company`` (default: the current
@@ -179,14 +169,14 @@ class ResPartner(models.Model):
 
     @api.model
     def _cron_support_notify_low_balance(self):
-        """Daily: notify organizations whose credits expire within 30 days even
+        """Daily: notify organizations whose credits expire soon (EXPIRING_SOON_DAYS) even
         when nothing is consumed (consumption checks the balance itself), in
         each company where they do."""
         today = fields.Date.context_today(self)
         expiring = self.env["support.credit.lot"].sudo()._read_group(
             [
                 ("expiry_date", ">=", today),
-                ("expiry_date", "<=", today + timedelta(days=30)),
+                ("expiry_date", "<=", today + timedelta(days=EXPIRING_SOON_DAYS)),
                 ("remaining", ">", 0),
             ],
             ["company_id"],
@@ -199,7 +189,7 @@ class ResPartner(models.Model):
         """Send one notice to the contacts of these organizations whose balance
         in ``company`` (the company where the credits were consumed; default:
         the current company) fell below that company's threshold, or whose
-        credits in that company expire within 30 days. Not one per timesheet
+        credits in that company expire within EXPIRING_SOON_DAYS days. Not one per timesheet
         line: a flag (per company) remembers it was sent, and is cleared once
         the balance is healthy again. Credits of other companies count for
         nothing here.
@@ -261,13 +251,21 @@ class ResPartner(models.Model):
             if organization.support_low_balance_notified:
                 continue
             contacts = (organization | organization.child_ids).filtered("email")
-            organization.message_post(
-                body=self.env._(
-                    "Your support credits run low: %(balance)s credits left%(expiring)s. "
+            if organization in expiring:
+                body = self.env._(
+                    "Your support credits run low: %(balance)s credits left, some expiring within "
+                    "%(days)s days. Buy a credit pack or renew your contract to keep your tickets covered.",
+                    balance=balance,
+                    days=EXPIRING_SOON_DAYS,
+                )
+            else:
+                body = self.env._(
+                    "Your support credits run low: %(balance)s credits left. "
                     "Buy a credit pack or renew your contract to keep your tickets covered.",
                     balance=balance,
-                    expiring=self.env._(", some expiring within 30 days") if organization in expiring else "",
-                ),
+                )
+            organization.message_post(
+                body=body,
                 subject=self.env._("Your support credits run low"),
                 partner_ids=contacts.ids,
                 message_type="comment",

@@ -8,6 +8,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 
+from .res_partner import EXPIRING_SOON_DAYS
+
 
 class SupportCreditMove(models.Model):
     """One line of the append-only credit ledger.
@@ -277,7 +279,7 @@ class SupportCreditMove(models.Model):
         )
 
     @api.model
-    def _support_expiring(self, organization, company, day, days=30):
+    def _support_expiring(self, organization, company, day, days=EXPIRING_SOON_DAYS):
         """The organization's credits that expire in the ``days`` days after
         ``day``, as they stood at the end of ``day``.
 
@@ -308,7 +310,7 @@ class SupportCreditMove(models.Model):
         return order, card, ticket
 
     @api.model
-    def _support_statement(self, organization, company, date_from, date_to, expiring_days=30):
+    def _support_statement(self, organization, company, date_from, date_to, expiring_days=EXPIRING_SOON_DAYS):
         """The figures of the organization's credit statement for the days
         ``date_from`` to ``date_to`` (both included): the opening balance at
         the start of ``date_from``, every move of the period (oldest first)
