@@ -3,7 +3,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL, format_date
 
-from ..lib import terms as terms_lib
+from ..lib import terms as term_math
 
 
 def _reference_key(name):
@@ -408,5 +408,5 @@ class SupportDeployment(models.Model):
         self.ensure_one()
         coverage_end = self.coverage_end or None
         if terms is None:
-            terms = terms_lib.catch_up_terms(coverage_end, order_date, term_months)
-        return terms_lib.term_periods(coverage_end, order_date, terms, term_months)
+            terms = term_math.catch_up_terms(coverage_end, order_date, term_months)
+        return term_math.term_periods(coverage_end, order_date, terms, term_months)
