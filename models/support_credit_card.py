@@ -9,6 +9,8 @@ from odoo.tools import SQL
 
 from odoo.addons.support_contract.lib import card_code
 
+from .protected_fields import check_protected_write
+
 # Only `_mark_claimed` may write the claim fields and move a card to (or out
 # of) the `claimed` state. It passes this token object in the context under
 # CLAIM_CONTEXT_KEY: a context sent over RPC is JSON, so no client can forge it.
@@ -36,6 +38,8 @@ class SupportCreditCard(models.Model):
     _IMMUTABLE_FIELDS = ("code", "credits", "buyer_partner_id")
     # Fields only the claim (`_mark_claimed`) writes.
     _CLAIM_FIELDS = ("claimed_partner_id", "claim_date", "claimed_by_user_id")
+    # Fields the sale rules write as superuser, never a user.
+    _RULE_FIELDS = ("replaced_by_id",)
 
     # The code is the bearer's secret: only support staff read it in the
     # backend (the buyer's portal reads it with sudo, after an ownership check).
@@ -121,6 +125,20 @@ class SupportCreditCard(models.Model):
         related="sale_line_id.order_id",
         store=True,
         index="btree_not_null",
+    )
+    # Written by the sale rules alone (`sale.order.line._support_reinstate`,
+    # `support.invoice.credit._withdraw_from_grant`): a cancelled card is
+    # replaced at most once.
+    replaced_by_id = fields.Many2one(
+        comodel_name="support.credit.card",
+        string="Replaced By",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="The card issued in place of this cancelled one: when its cancelled "
+        "order was confirmed again (same credits), or for what a credit note "
+        "left of its credits.",
     )
 
     _code_unique = models.Constraint(
@@ -211,6 +229,7 @@ class SupportCreditCard(models.Model):
     def create(self, vals_list):
         vals_list = [dict(vals) for vals in vals_list]
         for vals in vals_list:
+            check_protected_write(self, vals, self._RULE_FIELDS)
             if "credits" in vals and (
                 not isinstance(vals["credits"], int) or vals["credits"] <= 0
             ):
@@ -254,6 +273,7 @@ class SupportCreditCard(models.Model):
         return cards
 
     def write(self, vals):
+        check_protected_write(self, vals, self._RULE_FIELDS)
         if immutable := [fname for fname in self._IMMUTABLE_FIELDS if fname in vals]:
             raise UserError(self.env._(
                 "The %(fields)s of a Support Credit Card cannot change after it "

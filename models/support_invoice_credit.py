@@ -480,6 +480,7 @@ class SupportInvoiceCredit(models.Model):
                         "sale_line_id": sale_line.id,
                         "company_id": card.company_id.id,
                     }])
+                    card.replaced_by_id = replacement
                     grant.card_ids = [Command.link(replacement.id)]
         state["owed_before"][grant] += owed
         return {
