@@ -34,3 +34,4 @@ from . import test_engineer_ticket
 from . import test_planner
 from . import test_grant_on_payment
 from . import test_card_reinstate
+from . import test_payment_concurrency
