@@ -53,6 +53,13 @@ class SupportInvoiceCredit(models.Model):
         help="The paid invoice line (granted), or the credit note line (withdrawn).",
     )
     move_id = fields.Many2one(related="move_line_id.move_id", string="Invoice", store=True, index=True)
+    partner_id = fields.Many2one(
+        related="move_id.commercial_partner_id",
+        string="Organization",
+        store=True,
+        index=True,
+        help="The invoiced organization (of the invoice, or of the credit note).",
+    )
     reversed_line_id = fields.Many2one(
         "account.move.line",
         string="Reversed Invoice Line",
