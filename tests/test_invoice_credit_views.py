@@ -51,6 +51,16 @@ class TestInvoiceCreditViews(SupportSaleCase):
         credit_note.with_user(self.accountant).action_post()
         return credit_note
 
+    def _reachable(self, menu, user):
+        """Whether ``user`` reaches ``menu`` from the app switcher: it and
+        every menu above it are visible to them."""
+        visible = self.env["ir.ui.menu"].with_user(user)._visible_menu_ids()
+        while menu:
+            if menu.id not in visible:
+                return False
+            menu = menu.parent_id
+        return True
+
     @freeze_time(TODAY)
     def test_accountant_reads_but_cannot_write(self):
         order, invoice = self._paid_invoice()
@@ -91,8 +101,20 @@ class TestInvoiceCreditViews(SupportSaleCase):
     @freeze_time(TODAY)
     def test_action_views_and_menu_for_accountants_and_managers(self):
         menu = self.env.ref("support_contract.menu_support_invoice_credit")
+        accounting_menu = self.env.ref("support_contract.menu_support_invoice_credit_accounting")
         root = self.env.ref("support_contract.menu_support_root")
-        for user in (self.accountant, self.support_manager):
+        support_accountant = new_test_user(
+            self.env, login="credits_support_accountant",
+            groups="account.group_account_invoice,support_contract.group_support_user",
+        )
+        expected = {
+            # the Support app is for support users: a Billing user alone finds
+            # the list in Invoicing > Customers
+            self.accountant: {accounting_menu},
+            support_accountant: {accounting_menu, menu, root},
+            self.support_manager: {menu, root},
+        }
+        for user, menus in expected.items():
             with self.subTest(user=user.login):
                 action = self.env["ir.actions.act_window"].with_user(user)._for_xml_id(
                     "support_contract.action_support_invoice_credit"
@@ -100,16 +122,14 @@ class TestInvoiceCreditViews(SupportSaleCase):
                 self.assertEqual(action["res_model"], "support.invoice.credit")
                 views = self.Credit.with_user(user).get_views([(False, "list"), (False, "form"), (False, "search")])
                 self.assertIn("credits", views["views"]["list"]["arch"])
-                visible = self.env["ir.ui.menu"].with_user(user)._visible_menu_ids()
-                self.assertIn(menu.id, visible)
-                self.assertIn(root.id, visible, "the Support app opens for them")
+                self.assertEqual({m for m in (menu, accounting_menu, root) if self._reachable(m, user)}, menus)
         # the accountant's form leaves out the ledger's records, which are not theirs
         form = self.Credit.with_user(self.accountant).get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertNotIn("lot_ids", form)
         form = self.Credit.with_user(self.support_manager).get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertIn("lot_ids", form)
         # a support user (not a manager) reads the records, without the menu
-        self.assertNotIn(menu.id, self.env["ir.ui.menu"].with_user(self.support_user)._visible_menu_ids())
+        self.assertFalse(self._reachable(menu, self.support_user))
 
     @freeze_time(TODAY)
     def test_the_invoice_links_to_its_credits(self):
