@@ -40,6 +40,8 @@
         "wizards/support_credit_adjust_wizard_views.xml",
         "views/support_credit_lot_views.xml",
         "views/support_credit_move_views.xml",
+        "views/support_invoice_credit_views.xml",
+        "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "wizards/support_deployment_apply_wizard_views.xml",
         "views/sale_order_views.xml",

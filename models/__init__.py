@@ -1,4 +1,5 @@
 from . import support_credit_card
+from . import support_credit_card_claim
 from . import support_plan
 from . import support_plan_sla
 from . import support_deployment

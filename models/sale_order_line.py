@@ -453,7 +453,12 @@ class SaleOrderLine(models.Model):
         """The cancelled order of these lines is confirmed again: give back what
         the cancellation withdrew (to lots not expired since), restore the terms,
         and issue new cards for the cards the cancellation cancelled. Nothing is
-        granted twice."""
+        granted twice.
+
+        Each re-issued card is recorded on the card it replaces
+        (``replaced_by_id``): an order cancelled and confirmed again several
+        times replaces only the cards its last cancellation cancelled, never
+        one an earlier confirmation already replaced."""
         lines = self.filtered("support_withdrawn").sudo()
         if not lines:
             return
@@ -479,7 +484,10 @@ class SaleOrderLine(models.Model):
         history = Credit.search([("sale_line_id", "in", lines.ids)])
         refunded_cards = history.filtered(lambda record: record.kind == "withdraw").card_ids
         old_cards = lines.support_card_ids.filtered(
-            lambda card: card.state == "cancelled" and card.expiry_date >= today and card not in refunded_cards
+            lambda card: card.state == "cancelled"
+            and not card.replaced_by_id
+            and card.expiry_date >= today
+            and card not in refunded_cards
         )
         if old_cards:
             new_cards = env["support.credit.card"]._issue([
@@ -492,6 +500,8 @@ class SaleOrderLine(models.Model):
                 }
                 for card in old_cards
             ])
+            for old_card, new_card in zip(old_cards, new_cards):
+                old_card.replaced_by_id = new_card
             # a card granted on payment is replaced in its grant, so that a
             # credit note finds the card that now carries the credits
             Credit._replace_cards(history, dict(zip(old_cards, new_cards)))

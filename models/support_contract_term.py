@@ -3,6 +3,8 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, format_date
 
+from .row_lock import lock_rows
+
 # The customer is told once per term when this share of its maximum support
 # hours is used (doc/rules.md, "Maximum support hours").
 CAP_WARNING_SHARE = 0.8
@@ -138,11 +140,7 @@ class SupportContractTerm(models.Model):
         """Lock these terms until the end of the transaction, in id order: two
         engineers metering time of one capped term at once are counted one
         after the other, so that together they never pass the cap."""
-        if self.ids:
-            self.env.cr.execute(SQL(
-                "SELECT id FROM support_contract_term WHERE id IN %s ORDER BY id FOR UPDATE",
-                tuple(self.ids),
-            ))
+        lock_rows(self, ["support_cap_warned"])
 
     def _support_warn_cap(self, cap_minutes, used_minutes):
         """Tell the owner organization, once per term, that ``used_minutes`` of

@@ -10,6 +10,7 @@ from odoo.tools import SQL
 
 from ..lib import fifo
 from ..lib.quantity import is_whole
+from .row_lock import lock_rows
 
 
 class SupportCreditLot(models.Model):
@@ -695,17 +696,10 @@ class SupportCreditLot(models.Model):
             raise AccessError(self.env._("Only Support Managers can change credits."))
 
     def _lock_rows(self):
-        """Lock these lots until the end of the transaction, waiting for any
-        concurrent holder, always in id order (so two spenders cannot
-        deadlock), then forget their cached ``remaining`` so that the next
-        read comes from the database."""
-        if self.ids:
-            self.env.cr.execute(SQL(
-                "SELECT id FROM %s WHERE id IN %s ORDER BY id FOR UPDATE",
-                SQL.identifier(self._table),
-                tuple(self.ids),
-            ))
-        self.invalidate_recordset(["remaining"])
+        """Lock these lots until the end of the transaction (the shared
+        ``row_lock.lock_rows``: waiting, in id order), then forget their
+        cached ``remaining`` so that the next read comes from the database."""
+        lock_rows(self, ["remaining"])
 
     @api.model
     def _refund_validity_days(self, company):

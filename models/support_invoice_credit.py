@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command, Domain
 from odoo.tools import float_is_zero, float_round, format_date
 
+from .row_lock import lock_rows
 from .sale_order_line import PURCHASED_CREDITS_VALIDITY_MONTHS
 
 
@@ -52,6 +53,13 @@ class SupportInvoiceCredit(models.Model):
         help="The paid invoice line (granted), or the credit note line (withdrawn).",
     )
     move_id = fields.Many2one(related="move_line_id.move_id", string="Invoice", store=True, index=True)
+    partner_id = fields.Many2one(
+        related="move_id.commercial_partner_id",
+        string="Organization",
+        store=True,
+        index=True,
+        help="The invoiced organization (of the invoice, or of the credit note).",
+    )
     reversed_line_id = fields.Many2one(
         "account.move.line",
         string="Reversed Invoice Line",
@@ -181,8 +189,20 @@ class SupportInvoiceCredit(models.Model):
             (move_line, sale_line)
             for move_line, sale_line in self._pairs(invoice_lines.sudo(), "out_invoice")
             if move_line.move_id.payment_state in ("paid", "in_payment")
-            and sale_line.state == "sale"
-            and not sale_line.support_withdrawn
+        ]
+        if not pairs:
+            return self
+        # Two transactions granting for one order line at once (two payments,
+        # the paid hook called twice): the second waits here until the first
+        # commits. The first has written the line (its paid quantity), so the
+        # second fails to serialize and Odoo runs it again; the retry finds the
+        # grant made and grants nothing. Without the lock, the second would
+        # run into the one-grant-per-invoice-line index and fail the payment.
+        lock_rows(self.env["sale.order.line"].union(*(sale_line for _move_line, sale_line in pairs)))
+        pairs = [
+            (move_line, sale_line)
+            for move_line, sale_line in pairs
+            if sale_line.state == "sale" and not sale_line.support_withdrawn
         ]
         if not pairs:
             return self
@@ -268,7 +288,8 @@ class SupportInvoiceCredit(models.Model):
         for plan in plans:
             paid[plan["sale_line"]] += plan["units"]
         for sale_line, units in paid.items():
-            # also what makes two payments of one line at once serialize
+            # the write that makes a second grant waiting on the lock above
+            # (two payments of one line at once) fail to serialize and retry
             sale_line.support_paid_qty += units
         records._notify_granted()
         return records
@@ -480,6 +501,7 @@ class SupportInvoiceCredit(models.Model):
                         "sale_line_id": sale_line.id,
                         "company_id": card.company_id.id,
                     }])
+                    card.replaced_by_id = replacement
                     grant.card_ids = [Command.link(replacement.id)]
         state["owed_before"][grant] += owed
         return {

@@ -39,3 +39,6 @@ from . import test_planner
 from . import test_grant_on_payment
 from . import test_demo_data
 from . import test_flow_tours
+from . import test_card_reinstate
+from . import test_payment_concurrency
+from . import test_invoice_credit_views
