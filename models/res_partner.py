@@ -48,9 +48,10 @@ class ResPartner(models.Model):
         # number of partners.
         organizations = self.commercial_partner_id._origin
         Deployment = self.env["support.deployment"]
-        deployments = dict(Deployment._read_group(
-            Deployment._held_by(organizations), ["organization_ids"], ["__count"]
-        ))
+        deployments = {}
+        for deployment in Deployment.search_fetch(Deployment._held_by(organizations), ["partner_id", "coowner_ids"]):
+            for org in deployment.organization_ids & organizations:
+                deployments[org] = deployments.get(org, 0) + 1
         contracts = dict(self.env["support.contract"]._read_group(
             [("partner_id", "in", organizations.ids)], ["partner_id"], ["__count"]
         ))

@@ -70,15 +70,12 @@ class SupportDeployment(models.Model):
     )
     organization_ids = fields.Many2many(
         "res.partner",
-        "support_deployment_organization_rel",
-        "deployment_id",
-        "partner_id",
         string="Organizations",
         compute="_compute_organization_ids",
-        store=True,
+        search="_search_organization_ids",
         help="The organizations that hold this deployment: its owner and its co-owners. "
         "The one place that says who holds a deployment (doc/rules.md, \"Words\"): "
-        "tickets, the portal's rules and the partner's counters search this field.",
+        "tickets, the picker, the portal's rules and the partner's counters use this field.",
     )
     company_id = fields.Many2one(
         "res.company",
@@ -138,6 +135,12 @@ class SupportDeployment(models.Model):
             deployment.organization_ids = (
                 deployment.partner_id.commercial_partner_id | deployment.coowner_ids.commercial_partner_id
             )
+
+    def _search_organization_ids(self, operator, value):
+        if operator != "in":
+            return NotImplemented
+        ids = [value] if isinstance(value, int) else list(value)
+        return Domain("partner_id", "in", ids) | Domain("coowner_ids", "in", ids)
 
     @api.model
     def _held_by(self, organizations):

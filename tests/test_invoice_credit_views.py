@@ -147,3 +147,19 @@ class TestInvoiceCreditViews(SupportSaleCase):
         # the button is on the invoice form for those who read the credits
         arch = self.env["account.move"].with_user(self.accountant).get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertIn("action_view_support_invoice_credits", arch)
+
+    def test_accountants_reach_the_renewals_from_invoicing(self):
+        """An accountant who does not use the Support app follows renewals
+        (due, quoted, invoiced, paid, lapsed) from Invoicing > Customers, and
+        reads them there."""
+        menu = self.env.ref("support_contract.menu_support_renewal_accounting")
+        self.assertTrue(self._reachable(menu, self.accountant))
+        self.assertFalse(self._reachable(self.env.ref("support_contract.menu_support_root"), self.accountant))
+        action = self.env["ir.actions.act_window"].with_user(self.accountant)._for_xml_id(
+            "support_contract.support_contract_renewal_action"
+        )
+        Renewal = self.env["support.contract.renewal"].with_user(self.accountant)
+        Renewal.search([])  # allowed
+        for view_type in ("list", "form", "search"):
+            Renewal.get_view(view_type=view_type)
+        self.assertEqual(action["res_model"], "support.contract.renewal")
