@@ -8,6 +8,7 @@ Usage (normally through the Makefile):
     python3 tools/devenv.py test    # setup, fresh database, run every test
     python3 tools/devenv.py bench   # setup, the run database, run benchmarks/*.py
     python3 tools/devenv.py load    # setup, the portal load benchmark (benchmarks/load_portal.py)
+    python3 tools/devenv.py wheel   # setup, the addon's wheel (tools/build_wheel.py)
 
 Every step is idempotent and leaves a stamp only once it has completed, so a
 second run skips what is done and an interrupted run redoes only the step it
@@ -717,20 +718,27 @@ def cmd_test(pypath, odoo_addons):
     sys.exit(rc)
 
 
+def cmd_wheel(pypath, odoo_addons):
+    os.execv(str(VENV_PY), [str(VENV_PY), str(ROOT / "tools" / "build_wheel.py"),
+                            "--outdir", str(LOCAL / "dist")])
+
+
 def main(argv):
     command = argv[1] if len(argv) > 1 else "setup"
     if command.startswith("_"):  # second stage, inside the virtual environment
         state = json.loads(argv[2])
         pypath, addons = Path(state["pypath"]), [Path(a) for a in state["addons"]]
         {"_run": cmd_run, "_test": cmd_test, "_bench": cmd_bench, "_load": cmd_load,
+         "_wheel": cmd_wheel,
          "_setup": lambda *a: None}[command](pypath, addons)
         if command == "_setup":
             with setup_lock():
                 write_config(ensure_postgres(), addons)
             log(f"ready: {LOCAL / 'odoo.conf'}")
         return
-    if command not in ("setup", "run", "test", "bench", "load"):
-        die(f"unknown command {command!r}: use setup, run, test, bench or load")
+    if command not in ("setup", "run", "test", "bench", "load", "wheel"):
+        die(f"unknown command {command!r}: "
+            "use setup, run, test, bench, load or wheel")
     pypath, addons = setup()
     in_venv(command, pypath, addons)
 
