@@ -1,7 +1,7 @@
 # The two commands of this project. Everything they build lives in .local/.
 PYTHON ?= python3
 
-.PHONY: run test setup bench load wheel clean
+.PHONY: run test setup bench load lint wheel clean
 
 run:    ## set up what is missing, create/update the database, serve Odoo on :8069
 	@$(PYTHON) tools/devenv.py run
@@ -14,6 +14,9 @@ bench:  ## run benchmarks/*.py on the `make run` database (prints figures, chang
 
 load:   ## portal load benchmark on a database of its own (dropped afterwards; KEEP=1 keeps it)
 	@$(PYTHON) tools/devenv.py load
+
+lint:   ## OCA's lint (ruff, pylint-odoo, OCA's module checks), checking only; fails on findings
+	@$(PYTHON) tools/devenv.py lint
 
 wheel:  ## build the addon's wheel (odoo-addon-support_contract, with whool) into .local/dist/
 	@$(PYTHON) tools/devenv.py wheel

@@ -8,6 +8,7 @@ Usage (normally through the Makefile):
     python3 tools/devenv.py test    # setup, fresh database, run every test
     python3 tools/devenv.py bench   # setup, the run database, run benchmarks/*.py
     python3 tools/devenv.py load    # setup, the portal load benchmark (benchmarks/load_portal.py)
+    python3 tools/devenv.py lint    # setup, OCA's lint, checking only (tools/lint.py)
     python3 tools/devenv.py wheel   # setup, the addon's wheel (tools/build_wheel.py)
 
 Every step is idempotent and leaves a stamp only once it has completed, so a
@@ -516,11 +517,29 @@ def write_config(pg, odoo_addons):
     return LOCAL / "odoo.conf"
 
 
+def ensure_lint_hooks():
+    """pre-commit's environment for OCA's module checks, the one lint tool
+    not in the virtual environment (its polib pin clashes with Odoo's)."""
+    config = ROOT / ".pre-commit-config.yaml"
+    if not config.exists() or not (ROOT / ".git").exists():
+        return  # not a git checkout: lint cannot run anyway
+    home = LOCAL / "pre-commit"
+    stamp = home / ".complete"
+    want = digest(config.read_text(), (ROOT / "tools" / "requirements.txt").read_text())
+    if stamp_ok(stamp, want):
+        return
+    log("installing the environment of OCA's module checks (pre-commit install-hooks)")
+    run([VENV / "bin" / "pre-commit", "install-hooks"], cwd=ROOT,
+        env=dict(os.environ, PRE_COMMIT_HOME=str(home)))
+    write_atomic(stamp, want)
+
+
 def setup():
     with setup_lock():
         ensure_debs()
         pypath, odoo_addons = ensure_odoo()
         ensure_venv(pypath)
+        ensure_lint_hooks()
     return pypath, odoo_addons
 
 
@@ -718,6 +737,10 @@ def cmd_test(pypath, odoo_addons):
     sys.exit(rc)
 
 
+def cmd_lint(pypath, odoo_addons):
+    os.execv(str(VENV_PY), [str(VENV_PY), str(ROOT / "tools" / "lint.py")])
+
+
 def cmd_wheel(pypath, odoo_addons):
     os.execv(str(VENV_PY), [str(VENV_PY), str(ROOT / "tools" / "build_wheel.py"),
                             "--outdir", str(LOCAL / "dist")])
@@ -729,16 +752,16 @@ def main(argv):
         state = json.loads(argv[2])
         pypath, addons = Path(state["pypath"]), [Path(a) for a in state["addons"]]
         {"_run": cmd_run, "_test": cmd_test, "_bench": cmd_bench, "_load": cmd_load,
-         "_wheel": cmd_wheel,
+         "_lint": cmd_lint, "_wheel": cmd_wheel,
          "_setup": lambda *a: None}[command](pypath, addons)
         if command == "_setup":
             with setup_lock():
                 write_config(ensure_postgres(), addons)
             log(f"ready: {LOCAL / 'odoo.conf'}")
         return
-    if command not in ("setup", "run", "test", "bench", "load", "wheel"):
+    if command not in ("setup", "run", "test", "bench", "load", "lint", "wheel"):
         die(f"unknown command {command!r}: "
-            "use setup, run, test, bench, load or wheel")
+            "use setup, run, test, bench, load, lint or wheel")
     pypath, addons = setup()
     in_venv(command, pypath, addons)
 
