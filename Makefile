@@ -6,7 +6,7 @@ PYTHON ?= python3
 run:    ## set up what is missing, create/update the database, serve Odoo on :8069
 	@$(PYTHON) tools/devenv.py run
 
-test:   ## set up what is missing, run every test of the addon on a fresh database
+test:   ## set up what is missing, lint first (SUPPORT_LINT), run every test of the addon on a fresh database
 	@$(PYTHON) tools/devenv.py test
 
 bench:  ## run benchmarks/*.py on the `make run` database (prints figures, changes nothing)

@@ -32,6 +32,10 @@ Environment variables (all optional):
     ODOO_DEB_MIRROR the Debian archive to fetch odoo-19 from (default: the one in
                     this machine's apt sources)
     KEEP_TEST_DB=1  keep the test database after `test`
+    SUPPORT_LINT    what `test` does with lint, which it runs first: `warn` reports
+                    the findings and lets the tests decide the result, `enforce`
+                    fails the run on a finding too, `off` skips lint (default:
+                    LINT_DEFAULT below)
 """
 
 import contextlib
@@ -52,6 +56,11 @@ LOCAL = ROOT / ".local"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "support_contract"
 CLONE_ID = hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]
 ADDON = "support_contract"
+# What `test` does with lint findings (SUPPORT_LINT overrides it). `warn` until
+# the findings that predate the lint setup are fixed; then `enforce`, so that
+# `make test`, and CI with it, fails on a lint finding.
+LINT_DEFAULT = "warn"
+LINT_MODES = ("enforce", "warn", "off")
 
 # Debian packages the runtime needs from the machine's own suite. The
 # JavaScript and font packages are the targets of odoo-19's symlinks.
@@ -718,17 +727,47 @@ def cmd_load(pypath, odoo_addons):
     sys.exit(run([VENV_PY, ROOT / "benchmarks" / "load_portal.py"], check=False).returncode)
 
 
+def lint_step():
+    """Run lint before the tests: its closing line, and whether it fails the run."""
+    mode = os.environ.get("SUPPORT_LINT", LINT_DEFAULT)
+    if mode not in LINT_MODES:
+        die(f"SUPPORT_LINT={mode!r}: use one of {', '.join(LINT_MODES)}")
+    if mode == "off":
+        return "lint: not run (SUPPORT_LINT=off)", False
+    log(f"lint first (SUPPORT_LINT={mode}); `make lint` lists every finding")
+    summary = LOCAL / f"lint-{os.getpid()}.txt"
+    try:
+        # The optional pylint checks never fail: leave out their second pylint run.
+        rc = run([VENV_PY, ROOT / "tools" / "lint.py", "--brief",
+                  "--skip", "pylint_odoo-optional", "--summary-file", summary],
+                 check=False).returncode
+        verdict = (summary.read_text().strip() if summary.exists()
+                   else f"lint: could not run (status {rc})")
+    finally:
+        summary.unlink(missing_ok=True)
+    if rc == 0:
+        return verdict, False
+    if mode == "warn":
+        return f"{verdict}, not enforced (SUPPORT_LINT=warn)", False
+    return verdict, True
+
+
 def cmd_test(pypath, odoo_addons):
+    lint_result, lint_failed = lint_step()
     with setup_lock():
         pg = ensure_postgres()
         config = write_config(pg, odoo_addons)
         db = clone_template(pg, config, f"sc_test_{CLONE_ID}_{os.getpid()}")
     tags = os.environ.get("TEST_TAGS", f"/{ADDON}")
+    # odoo_test.py adds lint's result to its closing line (and fails if lint fails).
+    env = dict(os.environ, SUPPORT_LINT_RESULT=lint_result,
+               SUPPORT_LINT_FAILED="1" if lint_failed else "")
     try:
         rc = run([VENV_PY, ROOT / "tools" / "odoo_test.py", "-c", config, "-d", db,
                   "-i", ADDON, "--with-demo", "--test-enable", f"--test-tags={tags}",
                   "--stop-after-init", "--max-cron-threads=0", "--http-port", str(free_port()),
-                  "--log-level=info", "--log-handler=werkzeug:WARNING"], check=False).returncode
+                  "--log-level=info", "--log-handler=werkzeug:WARNING"],
+                 check=False, env=env).returncode
     finally:
         if os.environ.get("KEEP_TEST_DB") != "1":
             drop_db(pg, db)
