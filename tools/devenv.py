@@ -8,6 +8,8 @@ Usage (normally through the Makefile):
     python3 tools/devenv.py test    # setup, fresh database, run every test
     python3 tools/devenv.py bench   # setup, the run database, run benchmarks/*.py
     python3 tools/devenv.py load    # setup, the portal load benchmark (benchmarks/load_portal.py)
+    python3 tools/devenv.py lint    # setup, OCA's lint, checking only (tools/lint.py)
+    python3 tools/devenv.py wheel   # setup, the addon's wheel (tools/build_wheel.py)
 
 Every step is idempotent and leaves a stamp only once it has completed, so a
 second run skips what is done and an interrupted run redoes only the step it
@@ -30,6 +32,10 @@ Environment variables (all optional):
     ODOO_DEB_MIRROR the Debian archive to fetch odoo-19 from (default: the one in
                     this machine's apt sources)
     KEEP_TEST_DB=1  keep the test database after `test`
+    SUPPORT_LINT    what `test` does with lint, which it runs first: `warn` reports
+                    the findings and lets the tests decide the result, `enforce`
+                    fails the run on a finding too, `off` skips lint (default:
+                    LINT_DEFAULT below)
 """
 
 import contextlib
@@ -50,6 +56,11 @@ LOCAL = ROOT / ".local"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "support_contract"
 CLONE_ID = hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]
 ADDON = "support_contract"
+# What `test` does with lint findings (SUPPORT_LINT overrides it). `warn` until
+# the findings that predate the lint setup are fixed; then `enforce`, so that
+# `make test`, and CI with it, fails on a lint finding.
+LINT_DEFAULT = "warn"
+LINT_MODES = ("enforce", "warn", "off")
 
 # Debian packages the runtime needs from the machine's own suite. The
 # JavaScript and font packages are the targets of odoo-19's symlinks.
@@ -515,11 +526,29 @@ def write_config(pg, odoo_addons):
     return LOCAL / "odoo.conf"
 
 
+def ensure_lint_hooks():
+    """pre-commit's environment for OCA's module checks, the one lint tool
+    not in the virtual environment (its polib pin clashes with Odoo's)."""
+    config = ROOT / ".pre-commit-config.yaml"
+    if not config.exists() or not (ROOT / ".git").exists():
+        return  # not a git checkout: lint cannot run anyway
+    home = LOCAL / "pre-commit"
+    stamp = home / ".complete"
+    want = digest(config.read_text(), (ROOT / "tools" / "requirements.txt").read_text())
+    if stamp_ok(stamp, want):
+        return
+    log("installing the environment of OCA's module checks (pre-commit install-hooks)")
+    run([VENV / "bin" / "pre-commit", "install-hooks"], cwd=ROOT,
+        env=dict(os.environ, PRE_COMMIT_HOME=str(home)))
+    write_atomic(stamp, want)
+
+
 def setup():
     with setup_lock():
         ensure_debs()
         pypath, odoo_addons = ensure_odoo()
         ensure_venv(pypath)
+        ensure_lint_hooks()
     return pypath, odoo_addons
 
 
@@ -698,17 +727,47 @@ def cmd_load(pypath, odoo_addons):
     sys.exit(run([VENV_PY, ROOT / "benchmarks" / "load_portal.py"], check=False).returncode)
 
 
+def lint_step():
+    """Run lint before the tests: its closing line, and whether it fails the run."""
+    mode = os.environ.get("SUPPORT_LINT", LINT_DEFAULT)
+    if mode not in LINT_MODES:
+        die(f"SUPPORT_LINT={mode!r}: use one of {', '.join(LINT_MODES)}")
+    if mode == "off":
+        return "lint: not run (SUPPORT_LINT=off)", False
+    log(f"lint first (SUPPORT_LINT={mode}); `make lint` lists every finding")
+    summary = LOCAL / f"lint-{os.getpid()}.txt"
+    try:
+        # The optional pylint checks never fail: leave out their second pylint run.
+        rc = run([VENV_PY, ROOT / "tools" / "lint.py", "--brief",
+                  "--skip", "pylint_odoo-optional", "--summary-file", summary],
+                 check=False).returncode
+        verdict = (summary.read_text().strip() if summary.exists()
+                   else f"lint: could not run (status {rc})")
+    finally:
+        summary.unlink(missing_ok=True)
+    if rc == 0:
+        return verdict, False
+    if mode == "warn":
+        return f"{verdict}, not enforced (SUPPORT_LINT=warn)", False
+    return verdict, True
+
+
 def cmd_test(pypath, odoo_addons):
+    lint_result, lint_failed = lint_step()
     with setup_lock():
         pg = ensure_postgres()
         config = write_config(pg, odoo_addons)
         db = clone_template(pg, config, f"sc_test_{CLONE_ID}_{os.getpid()}")
     tags = os.environ.get("TEST_TAGS", f"/{ADDON}")
+    # odoo_test.py adds lint's result to its closing line (and fails if lint fails).
+    env = dict(os.environ, SUPPORT_LINT_RESULT=lint_result,
+               SUPPORT_LINT_FAILED="1" if lint_failed else "")
     try:
         rc = run([VENV_PY, ROOT / "tools" / "odoo_test.py", "-c", config, "-d", db,
                   "-i", ADDON, "--with-demo", "--test-enable", f"--test-tags={tags}",
                   "--stop-after-init", "--max-cron-threads=0", "--http-port", str(free_port()),
-                  "--log-level=info", "--log-handler=werkzeug:WARNING"], check=False).returncode
+                  "--log-level=info", "--log-handler=werkzeug:WARNING"],
+                 check=False, env=env).returncode
     finally:
         if os.environ.get("KEEP_TEST_DB") != "1":
             drop_db(pg, db)
@@ -717,20 +776,31 @@ def cmd_test(pypath, odoo_addons):
     sys.exit(rc)
 
 
+def cmd_lint(pypath, odoo_addons):
+    os.execv(str(VENV_PY), [str(VENV_PY), str(ROOT / "tools" / "lint.py")])
+
+
+def cmd_wheel(pypath, odoo_addons):
+    os.execv(str(VENV_PY), [str(VENV_PY), str(ROOT / "tools" / "build_wheel.py"),
+                            "--outdir", str(LOCAL / "dist")])
+
+
 def main(argv):
     command = argv[1] if len(argv) > 1 else "setup"
     if command.startswith("_"):  # second stage, inside the virtual environment
         state = json.loads(argv[2])
         pypath, addons = Path(state["pypath"]), [Path(a) for a in state["addons"]]
         {"_run": cmd_run, "_test": cmd_test, "_bench": cmd_bench, "_load": cmd_load,
+         "_lint": cmd_lint, "_wheel": cmd_wheel,
          "_setup": lambda *a: None}[command](pypath, addons)
         if command == "_setup":
             with setup_lock():
                 write_config(ensure_postgres(), addons)
             log(f"ready: {LOCAL / 'odoo.conf'}")
         return
-    if command not in ("setup", "run", "test", "bench", "load"):
-        die(f"unknown command {command!r}: use setup, run, test, bench or load")
+    if command not in ("setup", "run", "test", "bench", "load", "lint", "wheel"):
+        die(f"unknown command {command!r}: "
+            "use setup, run, test, bench, load, lint or wheel")
     pypath, addons = setup()
     in_venv(command, pypath, addons)
 

@@ -9,8 +9,14 @@ The run fails when any test fails or errors, when Odoo's own run fails (a
 module that does not install, an error logged during the tests), when no test
 ran at all, and when any test was skipped: Odoo quietly skips browser tests
 when Chromium or websocket-client is missing, and that must not pass for green.
+
+`tools/devenv.py test` runs lint before the tests and passes its closing line
+in SUPPORT_LINT_RESULT; it goes at the end of the closing line here. When
+SUPPORT_LINT_FAILED is set (SUPPORT_LINT=enforce and lint found something),
+the run fails.
 """
 
+import os
 import sys
 
 import odoo.cli.server
@@ -57,9 +63,13 @@ def main():
         problems.append("no test ran")
     for skip in skips:
         problems.append(f"skipped: {skip}")
+    lint = os.environ.get("SUPPORT_LINT_RESULT")
+    if os.environ.get("SUPPORT_LINT_FAILED"):
+        problems.append(f"{lint} (SUPPORT_LINT=enforce; `make lint` lists them)")
     for problem in problems:
         print(f"FAILED: {problem}", flush=True)
-    print(f"{passed} passed, {failed} failed, {totals['skipped']} skipped", flush=True)
+    closing = f"{passed} passed, {failed} failed, {totals['skipped']} skipped"
+    print(f"{closing}; {lint}" if lint else closing, flush=True)
     sys.exit(1 if (failed or problems) else 0)
 
 
