@@ -35,7 +35,8 @@ Settings (environment variables, all optional):
     LOAD_SESSIONS   concurrent portal sessions (default 50, one per portal user;
                     more sessions share the users)
     LOAD_ENGINEERS  engineer threads logging time (default 2)
-    LOAD_WORKERS    Odoo HTTP workers (default 4)
+    LOAD_WORKERS    Odoo HTTP workers (default 8: a PDF download holds its worker
+                    while wkhtmltopdf renders, so more workers than cores)
     LOAD_THINK      seconds a person reads a page before the next request: each
                     pause is drawn between 0.5 and 1.5 times it (default 2; 0
                     sends every next request at once, which no person does:
@@ -105,7 +106,7 @@ VENV_PY = LOCAL / "venv" / "bin" / "python"
 DURATION = float(os.environ.get("LOAD_DURATION", "60"))
 SESSIONS = int(os.environ.get("LOAD_SESSIONS", "50"))
 ENGINEERS = int(os.environ.get("LOAD_ENGINEERS", "2"))
-WORKERS = int(os.environ.get("LOAD_WORKERS", "4"))
+WORKERS = int(os.environ.get("LOAD_WORKERS", "8"))
 THINK = float(os.environ.get("LOAD_THINK", "2"))
 ENGINEER_THINK = float(os.environ.get("LOAD_ENGINEER_THINK", "1"))
 LOGINS_AT_ONCE = int(os.environ.get("LOAD_LOGINS_AT_ONCE", "4"))
@@ -302,7 +303,8 @@ def start_server(port, gevent_port, logfile):
     HTTP worker while holding one (see README, "Reports under load")."""
     cmd = [str(VENV_PY), "-m", "odoo", "server", "-c", str(CONFIG), "-d", DB, f"--db-filter=^{DB}$",
            "--http-interface=127.0.0.1", f"--http-port={port}", f"--gevent-port={gevent_port}",
-           f"--workers={WORKERS}", "--max-cron-threads=0", "--log-level=warn",
+           f"--workers={WORKERS}", "--max-cron-threads=0",
+           f"--log-level={os.environ.get('LOAD_LOG_LEVEL', 'warn')}",
            f"--logfile={logfile}"]
     log(f"serving {DB} on http://127.0.0.1:{port} with {WORKERS} workers (log: {logfile})")
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL,
