@@ -251,14 +251,23 @@ class ResPartner(models.Model):
             if organization.support_low_balance_notified:
                 continue
             contacts = (organization | organization.child_ids).filtered("email")
-            organization.message_post(
-                body=self.env._(
-                    "Your support credits run low: %(balance)s credits left%(expiring)s. "
+            # written for the customer: in the organization's language
+            customer_env = self.with_context(lang=organization.lang or self.env.lang).env
+            if organization in expiring:
+                body = customer_env._(
+                    "Your support credits run low: %(balance)s credits left, some expiring within 30 days. "
                     "Buy a credit pack or renew your contract to keep your tickets covered.",
                     balance=balance,
-                    expiring=self.env._(", some expiring within 30 days") if organization in expiring else "",
-                ),
-                subject=self.env._("Your support credits run low"),
+                )
+            else:
+                body = customer_env._(
+                    "Your support credits run low: %(balance)s credits left. "
+                    "Buy a credit pack or renew your contract to keep your tickets covered.",
+                    balance=balance,
+                )
+            organization.message_post(
+                body=body,
+                subject=customer_env._("Your support credits run low"),
                 partner_ids=contacts.ids,
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",

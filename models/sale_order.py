@@ -104,20 +104,24 @@ class SaleOrder(models.Model):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Support Contracts"),
             "res_model": "support.contract",
             "view_mode": "list,form",
             "domain": [("id", "in", self.support_contract_ids.ids)],
+            # last: Odoo's term extractor reads a "(" after a translated
+            # string as another call to _() (the domain's tuple here)
+            "name": self.env._("Support Contracts"),
         }
 
     def action_view_support_cards(self):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Support Credit Cards"),
             "res_model": "support.credit.card",
             "view_mode": "list,form",
             "domain": [("sale_line_id.order_id", "=", self.id)],
+            # last: Odoo's term extractor reads a "(" after a translated
+            # string as another call to _() (the domain's tuple here)
+            "name": self.env._("Support Credit Cards"),
         }
 
     # ------------------------------------------------------------------
@@ -164,7 +168,14 @@ class SaleOrder(models.Model):
                     line=line._support_line_label(),
                     withdrawn=amounts[0],
                     consumed=amounts[1],
-                    deployment=line.support_deployment_id.display_name or self.env._("anything"),
+                    deployment=line.support_deployment_id.display_name,
+                )
+                if line.support_deployment_id else self.env._(
+                    "%(line)s: %(withdrawn)s credits withdrawn, %(consumed)s already consumed "
+                    "(not withdrawn).",
+                    line=line._support_line_label(),
+                    withdrawn=amounts[0],
+                    consumed=amounts[1],
                 )
                 for line, amounts in withdrawn.items()
                 if line.order_id == order

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
+from odoo.tools import format_date
 
 from .protected_fields import check_protected_write
 
@@ -63,8 +64,8 @@ class SupportContractTerm(models.Model):
             if term.date_start and term.date_end:
                 term.display_name = self.env._(
                     "%(start)s to %(end)s",
-                    start=fields.Date.to_string(term.date_start),
-                    end=fields.Date.to_string(term.date_end),
+                    start=format_date(self.env, term.date_start),
+                    end=format_date(self.env, term.date_end),
                 )
             else:
                 term.display_name = self.env._("New term")
