@@ -147,6 +147,15 @@ class SupportContractRenewal(models.Model):
                 end=format_date(self.env, renewal.date_end),
             )
 
+    def _portal_summary(self):
+        """The renewal as the portal's overview lists it."""
+        self.ensure_one()
+        return self.env._(
+            "%(deployment)s: renews on %(date)s",
+            deployment=self.deployment_id.name,
+            date=format_date(self.env, self.date_expiry),
+        )
+
     @api.depends("date_start")
     def _compute_date_expiry(self):
         for renewal in self:

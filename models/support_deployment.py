@@ -166,6 +166,14 @@ class SupportDeployment(models.Model):
         }
         return Domain.OR(conditions[state] for state in value if state in conditions)
 
+    def _portal_owner_only_sentence(self):
+        """Said to a co-owner, who sees the deployment's renewal but cannot change it."""
+        self.ensure_one()
+        return self.env._(
+            "Only %(owner)s, the owner, can change its auto-renewal.",
+            owner=self.sudo().partner_id.display_name,
+        )
+
     def _support_current_contracts(self):
         """``{deployment id: contract}``: each deployment's current contract,
         its active contract ending last (there is at most one per deployment
