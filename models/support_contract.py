@@ -243,6 +243,7 @@ class SupportContract(models.Model):
         return super().write(vals)
 
     @api.depends("name", "deployment_id.name", "plan_id.name")
+    @api.depends_context("lang")
     def _compute_display_name(self):
         for contract in self:
             if contract.deployment_id and contract.plan_id:

@@ -138,6 +138,7 @@ class SupportContractRenewal(models.Model):
     # Computes
     # ------------------------------------------------------------------
     @api.depends("contract_id.name", "date_start", "date_end")
+    @api.depends_context("lang")
     def _compute_display_name(self):
         for renewal in self:
             renewal.display_name = self.env._(

@@ -59,6 +59,7 @@ class SupportContractTerm(models.Model):
         return super().write(vals)
 
     @api.depends("date_start", "date_end")
+    @api.depends_context("lang")
     def _compute_display_name(self):
         for term in self:
             if term.date_start and term.date_end:

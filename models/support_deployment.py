@@ -105,7 +105,7 @@ class SupportDeployment(models.Model):
     # Computes
     # ------------------------------------------------------------------
     @api.depends("name", "partner_id", "coverage_end")
-    @api.depends_context("formatted_display_name")
+    @api.depends_context("formatted_display_name", "lang")
     def _compute_display_name(self):
         """The reference; in a picker (``formatted_display_name``), also the
         owner and the coverage end, so that a sales rep picks the right one."""
