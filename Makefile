@@ -1,7 +1,7 @@
 # The two commands of this project. Everything they build lives in .local/.
 PYTHON ?= python3
 
-.PHONY: run test setup bench load clean
+.PHONY: run test setup bench load pot clean
 
 run:    ## set up what is missing, create/update the database, serve Odoo on :8069
 	@$(PYTHON) tools/devenv.py run
@@ -14,6 +14,9 @@ bench:  ## run benchmarks/*.py on the `make run` database (prints figures, chang
 
 load:   ## portal load benchmark on a database of its own (dropped afterwards; KEEP=1 keeps it)
 	@$(PYTHON) tools/devenv.py load
+
+pot:    ## export i18n/support_contract.pot from a fresh database and merge it into i18n/*.po (see i18n/README.md)
+	@$(PYTHON) tools/i18n.py
 
 setup:  ## only set up (Debian packages, Odoo, virtual environment, PostgreSQL, config)
 	@$(PYTHON) tools/devenv.py setup
