@@ -34,3 +34,4 @@ from . import test_sale_rep_flow
 from . import test_engineer_ticket
 from . import test_planner
 from . import test_grant_on_payment
+from . import test_i18n
