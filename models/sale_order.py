@@ -241,7 +241,8 @@ class SaleOrder(models.Model):
                     "partner_id": partner.id,
                     "company_id": company.id,
                     "support_uncovered": True,
-                    "origin": self.env._("Uncovered support time"),
+                    # the customer reads it on the order: in their language
+                    "origin": self.with_context(lang=partner.lang or self.env.lang).env._("Uncovered support time"),
                     "order_line": [Command.create(line_vals)],
                 }
             )
