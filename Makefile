@@ -1,7 +1,7 @@
 # The two commands of this project. Everything they build lives in .local/.
 PYTHON ?= python3
 
-.PHONY: run test setup bench load lint wheel clean
+.PHONY: run test setup bench load lint wheel pot clean
 
 run:    ## set up what is missing, create/update the database, serve Odoo on :8069
 	@$(PYTHON) tools/devenv.py run
@@ -20,6 +20,9 @@ lint:   ## OCA's lint (ruff, pylint-odoo, OCA's module checks), checking only; f
 
 wheel:  ## build the addon's wheel (odoo-addon-support_contract, with whool) into .local/dist/
 	@$(PYTHON) tools/devenv.py wheel
+
+pot:    ## export i18n/support_contract.pot from a fresh database and merge it into i18n/*.po (see i18n/README.md)
+	@$(PYTHON) tools/i18n.py
 
 setup:  ## only set up (Debian packages, Odoo, virtual environment, PostgreSQL, config)
 	@$(PYTHON) tools/devenv.py setup

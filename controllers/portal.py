@@ -1,5 +1,7 @@
 # Copyright 2026 support_contract authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from markupsafe import Markup
+
 from odoo import http
 from odoo.exceptions import AccessError, MissingError
 from odoo.fields import Domain
@@ -124,11 +126,20 @@ class SupportCardPortal(CustomerPortal):
         return request.render("support_contract.portal_support_card_claim", values)
 
     def _prepare_claim_values(self, result=None):
+        organization = request.env.user.partner_id.commercial_partner_id
         values = self._prepare_portal_layout_values()
         values.update({
             "page_name": "support_card_claim",
             "result": result,
             "code": "",
-            "organization": request.env.user.partner_id.commercial_partner_id,
+            "organization": organization,
+            "intro": request.env._(
+                "Enter the code of the card: its credits become credits of %(organization)s.",
+                organization=Markup("<strong>%s</strong>") % organization.display_name,
+            ),
+            "balance_sentence": request.env._(
+                "Your organization's credit balance is now %(credits)s credits.",
+                credits=Markup('<strong class="o_support_balance">%s</strong>') % result.balance,
+            ) if result and result.success else "",
         })
         return values

@@ -1,6 +1,7 @@
 # Copyright 2026 support_contract authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import fields, http
 from odoo.http import request
@@ -59,13 +60,18 @@ class SupportCreditPortal(CustomerPortal):
             organization, company, offset=pager["offset"], limit=self._items_per_page,
         )
         default_from, default_to = self._support_statement_default_dates()
+        balance = organization._support_credit_balance_in(company)
         values = self._prepare_portal_layout_values()
         values.update({
             "page_name": "support_credits",
             "default_url": "/my/support/credits",
             "pager": pager,
             "organization": organization,
-            "balance": organization._support_credit_balance_in(company),
+            "balance": balance,
+            "balance_sentence": request.env._(
+                "Balance: %(credits)s credits",
+                credits=Markup('<strong class="o_support_credit_balance">%s</strong>') % balance,
+            ),
             "lots": Move._support_open_lots(organization, company),
             "lines": list(zip(moves, balances)),
             "visible_orders": self._support_visible(moves, "sale.order"),
@@ -126,8 +132,12 @@ class SupportCreditPortal(CustomerPortal):
         )
         # test mode renders reports as HTML
         content_type = "application/pdf" if report_type == "pdf" else "text/html; charset=utf-8"
-        filename = "Credit Statement %s %s - %s.%s" % (
-            organization.name, data["date_from"], data["date_to"], "pdf" if report_type == "pdf" else "html",
+        filename = "%s.%s" % (
+            request.env._(
+                "Credit Statement %(organization)s %(start)s - %(end)s",
+                organization=organization.name, start=data["date_from"], end=data["date_to"],
+            ),
+            "pdf" if report_type == "pdf" else "html",
         )
         return request.make_response(content, headers=[
             ("Content-Type", content_type),

@@ -60,6 +60,7 @@ class SupportAccountPortal(CustomerPortal):
         values.update({
             "page_name": "support_overview",
             "organization": organization,
+            "support_title": request.env._("Support account of %(organization)s", organization=organization.name),
             "credits": organization._support_credit_summary(),
             "deployments": Deployment.search([], order="coverage_end, id", limit=10) if Deployment.has_access("read") else Deployment,
             "deployment_count": Deployment.search_count([]) if Deployment.has_access("read") else 0,

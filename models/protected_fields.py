@@ -28,6 +28,6 @@ def check_protected_write(records, vals, names):
                 fields=", ".join(
                     records._fields[name]._description_string(records.env) for name in written
                 ),
-                model=records._description,
+                model=records.env["ir.model"].sudo()._get(records._name).name or records._description,
             )
         )

@@ -252,22 +252,24 @@ class ResPartner(models.Model):
             if organization.support_low_balance_notified:
                 continue
             contacts = (organization | organization.child_ids).filtered("email")
+            # written for the customer: in the organization's language
+            customer_env = self.with_context(lang=organization.lang or self.env.lang).env
             if organization in expiring:
-                body = self.env._(
+                body = customer_env._(
                     "Your support credits run low: %(balance)s credits left, some expiring within "
                     "%(days)s days. Buy a credit pack or renew your contract to keep your tickets covered.",
                     balance=balance,
                     days=EXPIRING_SOON_DAYS,
                 )
             else:
-                body = self.env._(
+                body = customer_env._(
                     "Your support credits run low: %(balance)s credits left. "
                     "Buy a credit pack or renew your contract to keep your tickets covered.",
                     balance=balance,
                 )
             organization.message_post(
                 body=body,
-                subject=self.env._("Your support credits run low"),
+                subject=customer_env._("Your support credits run low"),
                 partner_ids=contacts.ids,
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",

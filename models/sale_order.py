@@ -104,20 +104,24 @@ class SaleOrder(models.Model):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Support Contracts"),
             "res_model": "support.contract",
             "view_mode": "list,form",
             "domain": [("id", "in", self.support_contract_ids.ids)],
+            # last: Odoo's term extractor reads a "(" after a translated
+            # string as another call to _() (the domain's tuple here)
+            "name": self.env._("Support Contracts"),
         }
 
     def action_view_support_cards(self):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Support Credit Cards"),
             "res_model": "support.credit.card",
             "view_mode": "list,form",
             "domain": [("sale_line_id.order_id", "=", self.id)],
+            # last: Odoo's term extractor reads a "(" after a translated
+            # string as another call to _() (the domain's tuple here)
+            "name": self.env._("Support Credit Cards"),
         }
 
     # ------------------------------------------------------------------
@@ -200,7 +204,14 @@ class SaleOrder(models.Model):
                     line=line._support_line_label(),
                     withdrawn=amounts[0],
                     consumed=amounts[1],
-                    deployment=line.support_deployment_id.display_name or self.env._("anything"),
+                    deployment=line.support_deployment_id.display_name,
+                )
+                if line.support_deployment_id else self.env._(
+                    "%(line)s: %(withdrawn)s credits withdrawn, %(consumed)s already consumed "
+                    "(not withdrawn).",
+                    line=line._support_line_label(),
+                    withdrawn=amounts[0],
+                    consumed=amounts[1],
                 )
                 for line, amounts in withdrawn.items()
                 if line.order_id == order
@@ -242,7 +253,8 @@ class SaleOrder(models.Model):
                     "partner_id": partner.id,
                     "company_id": company.id,
                     "support_uncovered": True,
-                    "origin": self.env._("Uncovered support time"),
+                    # the customer reads it on the order: in their language
+                    "origin": self.with_context(lang=partner.lang or self.env.lang).env._("Uncovered support time"),
                     "order_line": [Command.create(line_vals)],
                 }
             )

@@ -5,7 +5,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command, Domain
-from odoo.tools import format_date
+from odoo.tools import format_amount, format_date
 
 from .support_contract_renewal import OPEN_STATES, renewal_period
 
@@ -282,6 +282,7 @@ class SupportContract(models.Model):
         return super().write(vals)
 
     @api.depends("name", "deployment_id.name", "plan_id.name")
+    @api.depends_context("lang")
     def _compute_display_name(self):
         for contract in self:
             if contract.deployment_id and contract.plan_id:
@@ -404,6 +405,36 @@ class SupportContract(models.Model):
         if on:
             return contracts.action_turn_auto_renew_on()
         return contracts.action_turn_auto_renew_off(reason=reason)
+
+    def _portal_renewal_sentence(self, renewal, is_owner):
+        """The renewal box of the portal's deployment page: one whole
+        sentence per case (translators see it whole), its date and amount in
+        bold, formatted in the reader's language."""
+        self.ensure_one()
+        env = self.env
+        expiry = Markup("<strong>%s</strong>") % format_date(env, self.date_end)
+        if self.auto_renew and renewal and renewal.state in OPEN_STATES and is_owner:
+            return env._(
+                "Renews on %(date)s for %(amount)s.",
+                date=Markup("<strong>%s</strong>") % format_date(env, renewal.date_expiry),
+                amount=Markup("<strong>%s</strong>") % format_amount(env, renewal.amount, renewal.currency_id),
+            )
+        if self.auto_renew and self.state == "active":
+            return env._("Renews on %(date)s (auto-renewal on).", date=expiry)
+        if self.auto_renew:
+            return env._(
+                "Expired on %(date)s: renewing now needs the terms that bring it past today.", date=expiry,
+            )
+        return env._("Expires on %(date)s (auto-renewal off).", date=expiry)
+
+    def _portal_turn_off_warning(self):
+        """What turning auto-renewal off means, said before the customer confirms."""
+        self.ensure_one()
+        return self.env._(
+            "The current term runs to its end on %(date)s, and nothing is refunded. "
+            "The renewal quotation, if any, is cancelled.",
+            date=Markup("<strong>%s</strong>") % format_date(self.env, self.date_end),
+        )
 
     def _open_renewal(self):
         """The renewal of the next term, if any (for display)."""

@@ -138,6 +138,7 @@ class SupportContractRenewal(models.Model):
     # Computes
     # ------------------------------------------------------------------
     @api.depends("contract_id.name", "date_start", "date_end")
+    @api.depends_context("lang")
     def _compute_display_name(self):
         for renewal in self:
             renewal.display_name = self.env._(
@@ -146,6 +147,15 @@ class SupportContractRenewal(models.Model):
                 start=format_date(self.env, renewal.date_start),
                 end=format_date(self.env, renewal.date_end),
             )
+
+    def _portal_summary(self):
+        """The renewal as the portal's overview lists it."""
+        self.ensure_one()
+        return self.env._(
+            "%(deployment)s: renews on %(date)s",
+            deployment=self.deployment_id.name,
+            date=format_date(self.env, self.date_expiry),
+        )
 
     @api.depends("date_start")
     def _compute_date_expiry(self):
@@ -242,7 +252,7 @@ class SupportContractRenewal(models.Model):
                     self.env._(
                         "Renewal %(renewal)s is %(state)s: only a due or quoted renewal can be sent.",
                         renewal=renewal.display_name,
-                        state=dict(RENEWAL_STATES)[renewal.state],
+                        state=dict(self._fields["state"]._description_selection(self.env))[renewal.state],
                     )
                 )
         to_quote = self.filtered(lambda r: not r.order_id)
@@ -314,13 +324,15 @@ class SupportContractRenewal(models.Model):
                     contract=contract.name,
                 )
             )
-        description = self.env._(
+        # the line's description is the customer's to read: in their language
+        customer_env = self.with_context(lang=partner.lang or self.env.lang).env
+        description = customer_env._(
             "%(product)s\nRenewal of %(contract)s for %(deployment)s, from %(start)s to %(end)s",
-            product=product.display_name,
+            product=product.with_env(customer_env).display_name,
             contract=contract.name,
             deployment=contract.deployment_id.name,
-            start=format_date(self.env, self.date_start),
-            end=format_date(self.env, self.date_end),
+            start=format_date(customer_env, self.date_start),
+            end=format_date(customer_env, self.date_end),
         )
         vals = {
             "partner_id": partner.id,

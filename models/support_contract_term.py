@@ -73,13 +73,14 @@ class SupportContractTerm(models.Model):
         return super().write(vals)
 
     @api.depends("date_start", "date_end")
+    @api.depends_context("lang")
     def _compute_display_name(self):
         for term in self:
             if term.date_start and term.date_end:
                 term.display_name = self.env._(
                     "%(start)s to %(end)s",
-                    start=fields.Date.to_string(term.date_start),
-                    end=fields.Date.to_string(term.date_end),
+                    start=format_date(self.env, term.date_start),
+                    end=format_date(self.env, term.date_end),
                 )
             else:
                 term.display_name = self.env._("New term")

@@ -114,7 +114,7 @@ class SupportDeployment(models.Model):
     # Computes
     # ------------------------------------------------------------------
     @api.depends("name", "partner_id", "coverage_end")
-    @api.depends_context("formatted_display_name")
+    @api.depends_context("formatted_display_name", "lang")
     def _compute_display_name(self):
         """The reference; in a picker (``formatted_display_name``), also the
         owner and the coverage end, so that a sales rep picks the right one."""
@@ -192,6 +192,14 @@ class SupportDeployment(models.Model):
             "lapsed": Domain("coverage_end", "<", today),
         }
         return Domain.OR(conditions[state] for state in value if state in conditions)
+
+    def _portal_owner_only_sentence(self):
+        """Said to a co-owner, who sees the deployment's renewal but cannot change it."""
+        self.ensure_one()
+        return self.env._(
+            "Only %(owner)s, the owner, can change its auto-renewal.",
+            owner=self.sudo().partner_id.display_name,
+        )
 
     def _support_current_contracts(self):
         """``{deployment id: contract}``: each deployment's current contract,

@@ -1,4 +1,7 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 # The ticket priorities of helpdesk_mgmt (helpdesk.ticket.priority).
 TICKET_PRIORITIES = [
@@ -10,13 +13,15 @@ TICKET_PRIORITIES = [
 
 
 # What each priority means, in writing (seed: Kolmisoft's ticket priorities).
-# A plan's SLA line may word them its own way (name, definition).
+# A plan's SLA line may word them its own way (name, definition). Lazy
+# translations: read them through ``support.plan.sla._default_level`` (or
+# ``env._(text)``), which gives them in the reader's language.
 DEFAULT_PRIORITY_DEFINITIONS = {
-    "3": ("Blocker", "The system is down or severely degraded, or business operations are critically impacted."),
-    "2": ("High", "The system is degraded."),
-    "1": ("Medium", "The system operation is impaired, yet generally functional."),
-    "0": ("Low", "Configuration or planning assistance is requested to optimize the system, "
-          "including web interface usage and the like."),
+    "3": (_lt("Blocker"), _lt("The system is down or severely degraded, or business operations are critically impacted.")),
+    "2": (_lt("High"), _lt("The system is degraded.")),
+    "1": (_lt("Medium"), _lt("The system operation is impaired, yet generally functional.")),
+    "0": (_lt("Low"), _lt("Configuration or planning assistance is requested to optimize the system, "
+                          "including web interface usage and the like.")),
 }
 
 
@@ -54,10 +59,18 @@ class SupportPlanSla(models.Model):
     company_id = fields.Many2one(related="plan_id.company_id", store=True)
 
     def _level(self):
-        """``(name, definition)`` of this priority as customers read it."""
+        """``(name, definition)`` of this priority as customers read it, in
+        the language of the environment."""
         self.ensure_one()
-        default_name, default_definition = DEFAULT_PRIORITY_DEFINITIONS[self.priority]
+        default_name, default_definition = self._default_level(self.priority)
         return self.name or default_name, self.definition or default_definition
+
+    @api.model
+    def _default_level(self, priority):
+        """``(name, definition)`` of the standard wording of ``priority``, in
+        the language of the environment."""
+        name, definition = DEFAULT_PRIORITY_DEFINITIONS[priority]
+        return self.env._(name), self.env._(definition)
 
     _unique_plan_priority = models.Constraint(
         "UNIQUE(plan_id, priority)",
