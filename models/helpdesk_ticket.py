@@ -3,10 +3,11 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
+from odoo.tools import format_date
 
 from ..lib.business_hours import add_working_hours
 from .protected_fields import check_protected_write
-from .support_plan_sla import DEFAULT_PRIORITY_DEFINITIONS, TICKET_PRIORITIES
+from .support_plan_sla import TICKET_PRIORITIES
 
 # Share of the response window after which a ticket is "at risk".
 AT_RISK_SHARE = 0.2
@@ -221,6 +222,7 @@ class HelpdeskTicket(models.Model):
     # Computes
     # ------------------------------------------------------------------
     @api.depends("number", "name")
+    @api.depends_context("lang")
     def _compute_display_name(self):
         """A new ticket reads "New Ticket" (helpdesk_mgmt shows "/ - False")."""
         super()._compute_display_name()
@@ -403,16 +405,20 @@ class HelpdeskTicket(models.Model):
         for ticket in self.filtered("support_deployment_id"):
             deployment = ticket.support_deployment_id.sudo()
             organization = ticket.commercial_partner_id
-            if not organization or organization not in deployment.organization_ids:
-                raise ValidationError(
-                    self.env._(
-                        "Ticket %(ticket)s: deployment %(deployment)s belongs to another "
-                        "organization. Choose one that %(customer)s owns or co-owns.",
-                        ticket=ticket.display_name,
-                        deployment=deployment.name,
-                        customer=organization.display_name or self.env._("the customer"),
-                    )
-                )
+            if not organization:
+                raise ValidationError(self.env._(
+                    "Ticket %(ticket)s: choose the customer before the deployment %(deployment)s.",
+                    ticket=ticket.display_name,
+                    deployment=deployment.name,
+                ))
+            if organization not in deployment.organization_ids:
+                raise ValidationError(self.env._(
+                    "Ticket %(ticket)s: deployment %(deployment)s belongs to another "
+                    "organization. Choose one that %(customer)s owns or co-owns.",
+                    ticket=ticket.display_name,
+                    deployment=deployment.name,
+                    customer=organization.display_name,
+                ))
 
     # ------------------------------------------------------------------
     # CRUD
@@ -659,7 +665,7 @@ class HelpdeskTicket(models.Model):
                         "Ticket %(ticket)s was closed on %(date)s, more than 90 days ago: it cannot "
                         "be reopened. Please open a new ticket (one issue per ticket).",
                         ticket=ticket.display_name,
-                        date=ticket.closed_date.date(),
+                        date=format_date(self.env, ticket.closed_date),
                     )
                 )
 
@@ -672,7 +678,7 @@ class HelpdeskTicket(models.Model):
         lines = plan.sudo().sla_line_ids
         by_priority = {line.priority: line._level() for line in lines}
         return [
-            (key, *by_priority.get(key, DEFAULT_PRIORITY_DEFINITIONS[key]))
+            (key, *(by_priority.get(key) or self.env["support.plan.sla"]._default_level(key)))
             for key, _label in sorted(TICKET_PRIORITIES, reverse=True)
         ]
 

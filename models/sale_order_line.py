@@ -6,7 +6,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.tools import float_compare, format_date
+from odoo.tools import float_compare, format_date, formatLang
 
 from .protected_fields import check_protected_write
 
@@ -301,7 +301,7 @@ class SaleOrderLine(models.Model):
                     "%(line)s: the coverage of %(deployment)s lapsed on %(end)s; at least "
                     "%(needed)s terms are needed to bring it past today.",
                     line=label, deployment=line.support_deployment_id.display_name,
-                    end=plan.extends_from, needed=plan.catch_up))
+                    end=format_date(self.env, plan.extends_from), needed=plan.catch_up))
         if errors:
             raise UserError("\n".join(errors))
 
@@ -517,7 +517,7 @@ class SaleOrderLine(models.Model):
         if line.support_uncovered:
             texts.append(self.env._(
                 "Support time no credits covered: %(hours)s hours delivered",
-                hours=f"{line.qty_delivered:.2f}",
+                hours=formatLang(self.env, line.qty_delivered, digits=2),
             ))
             return texts
         if not line.support_kind:

@@ -169,6 +169,7 @@ class SupportCreditCard(models.Model):
         return Domain("code", "=" if operator == "=" else "ilike", normalized)
 
     @api.depends("code")
+    @api.depends_context("lang")
     def _compute_display_name(self):
         # Names end up in logs and in the chatter of other records: they show
         # only the last group of the code, never the secret itself.
@@ -364,7 +365,7 @@ class SupportCreditCard(models.Model):
         """
         if missing := [vals for vals in vals_list if not vals.get("credits")]:
             raise ValidationError(self.env._(
-                "%(count)s Support Credit Card(s) to issue without credits: every "
+                "Support Credit Cards to issue without credits: %(count)s. Every "
                 "card must carry a positive number of credits.",
                 count=len(missing),
             ))

@@ -78,7 +78,7 @@ class SupportCreditCard(models.Model):
                 "attempts are refused for %(minutes)s minute(s): try again after "
                 "%(time)s (%(tz)s).",
                 minutes=minutes,
-                time=format_datetime(self.env, retry_at, tz=tz, dt_format="yyyy-MM-dd HH:mm"),
+                time=format_datetime(self.env, retry_at, tz=tz, dt_format="short"),
                 tz=tz,
             )
         if reason == "expired":

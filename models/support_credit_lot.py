@@ -6,7 +6,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from ..lib import fifo
 from ..lib.quantity import is_whole
@@ -170,7 +170,7 @@ class SupportCreditLot(models.Model):
                 self.env._(
                     "The %(fields)s of a credit lot cannot be changed: credits never move "
                     "to another organization, and a correction is a new move (an adjustment).",
-                    fields=", ".join(self._fields[name].string for name in frozen),
+                    fields=", ".join(self._fields[name]._description_string(self.env) for name in frozen),
                 )
             )
         return super().write(vals)
@@ -266,7 +266,7 @@ class SupportCreditLot(models.Model):
                 raise UserError(
                     self.env._(
                         "Credits expiring on %(date)s cannot be granted: that date is past.",
-                        date=expiry_date,
+                        date=format_date(self.env, expiry_date),
                     )
                 )
             lot_origin, move_origin = self._split_origin(vals)
@@ -614,7 +614,7 @@ class SupportCreditLot(models.Model):
                 self.env._(
                     "The lot %(lot)s expired on %(date)s and cannot be adjusted: grant a new lot instead.",
                     lot=self.display_name,
-                    date=self.expiry_date,
+                    date=format_date(self.env, self.expiry_date),
                 )
             )
         self._lock_rows()

@@ -134,6 +134,7 @@ class SupportCreditMove(models.Model):
     # Computes
     # ------------------------------------------------------------------
     @api.depends("move_type", "quantity", "lot_id")
+    @api.depends_context("lang")
     def _compute_display_name(self):
         type_names = dict(self._fields["move_type"]._description_selection(self.env))
         for move in self:
@@ -161,7 +162,7 @@ class SupportCreditMove(models.Model):
                     "The credit ledger is written through its own operations only (grant, "
                     "consume, refund, expire, adjust): %(model)s records cannot be created "
                     "directly. Managers adjust credits with the Adjust Credits wizard.",
-                    model=self._description,
+                    model=self.env["ir.model"]._get(self._name).name,
                 )
             )
 

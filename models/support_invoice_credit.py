@@ -8,7 +8,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command, Domain
-from odoo.tools import float_is_zero, float_round, format_date
+from odoo.tools import float_is_zero, float_round, format_date, formatLang
 
 from .row_lock import lock_rows
 from .sale_order_line import PURCHASED_CREDITS_VALIDITY_MONTHS
@@ -532,7 +532,7 @@ class SupportInvoiceCredit(models.Model):
         if not self.grant_id:
             return [self.env._(
                 "%(line)s: %(quantity)s reversed before any payment; no credits had been granted for it.",
-                line=label, quantity=self.quantity,
+                line=label, quantity=formatLang(self.env, self.quantity),
             )]
         texts = [self.env._(
             "%(line)s: %(credits)s credits withdrawn.", line=label, credits=self.credits,

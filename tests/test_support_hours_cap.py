@@ -135,4 +135,4 @@ class TestPortalSupportHoursCap(HttpCase):
         self.assertEqual(page.status_code, 200)
         self.assertIn("Support hours", page.text)
         self.assertIn("10:00", page.text)
-        self.assertIn("left", page.text)
+        self.assertIn("Left:", page.text)
