@@ -410,6 +410,8 @@ class PortalSession(threading.Thread):
     def run(self):
         try:
             self.log_in()
+            if self.logged_in:
+                self.warm_up()
         finally:
             # everyone starts together, logged in or not
             self.start_barrier.wait()
@@ -424,6 +426,16 @@ class PortalSession(threading.Thread):
                 step()
                 if THINK:
                     time.sleep(random.uniform(0.5 * THINK, 1.5 * THINK))
+
+    def warm_up(self):
+        """Before the clock: the pages once each, unmeasured, so that every
+        worker has compiled their templates (a running server has; the
+        figures are the steady state, not the first requests after a start)."""
+        for path in ("/my/support", "/my/support/credits"):
+            try:
+                self.http.get(f"{self.base}{path}", timeout=REQUEST_TIMEOUT)
+            except requests.RequestException:
+                pass
 
     def visit(self):
         """One visit of the support account: the overview and the history,

@@ -1,5 +1,5 @@
 """The order of terms on one order: several lines of one deployment extend
-one after another (rules 1 and 2), without Odoo.
+one after another (doc/rules.md, "Selling per deployment" and "Continuity and catch-up"), without Odoo.
 
 One planner serves the line's proposal (catch-up terms, new expiry), the
 apply-to-all wizard, the confirmation check and the confirmation itself.

@@ -17,7 +17,7 @@ class HelpdeskTicket(models.Model):
     _inherit = "helpdesk.ticket"
 
     # Computed from the ticket's organization and deployment, or copied from
-    # the plan when the ticket opened: nobody writes them (rule 11, metering).
+    # the plan when the ticket opened: nobody writes them (doc/rules.md, "SLA", metering).
     _SUPPORT_COMPUTED_FIELDS = (
         "support_contract_id",
         "support_plan_id",
@@ -265,7 +265,7 @@ class HelpdeskTicket(models.Model):
     def _compute_support_contract_id(self):
         """The deployment's active contract (the one ending last) in the
         ticket's own company, read once: the contract's later end does not
-        change the ticket (rule 11)."""
+        change the ticket (doc/rules.md, "SLA")."""
         current = self.support_deployment_id._support_current_contracts()
         for ticket in self:
             contract = current.get(ticket.support_deployment_id.id)
@@ -274,7 +274,7 @@ class HelpdeskTicket(models.Model):
 
     @api.depends("support_contract_id")
     def _compute_support_plan(self):
-        """Copy the plan and its targets when the contract is set (rule 11):
+        """Copy the plan and its targets when the contract is set (doc/rules.md, "SLA"):
         the dependency is on the contract only, never on the plan's fields."""
         for ticket in self:
             plan = ticket.support_contract_id.sudo().plan_id
@@ -462,7 +462,7 @@ class HelpdeskTicket(models.Model):
             # are its incident points charged
             self.filtered(lambda t: t.support_metering == "incident")._support_charge_incident()
         if vals.get("support_resolution") == "bug":
-            # however the resolution is set (button or field), rule 8 applies, once
+            # however the resolution is set (button or field), doc/rules.md, "Bug refund" applies, once
             self.sudo()._support_refund_consumption()
         return res
 
@@ -489,7 +489,7 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------------
 
     def action_resolve_as_bug(self):
-        """Resolve as a product bug escalated to R&D (rule 8): set the resolution
+        """Resolve as a product bug escalated to R&D (doc/rules.md, "Bug refund"): set the resolution
         and refund every credit the tickets consumed, once; say so on the
         chatter (and to the customer), and move the ticket to its team's
         closing stage. Allowed to Support Managers and to the engineer
@@ -608,7 +608,7 @@ class HelpdeskTicket(models.Model):
         return product or self.env.ref("support_contract.product_hourly_support", raise_if_not_found=False)
 
     def _support_charge_incident(self):
-        """Per-incident plans (rule 10): opening the ticket deducts the plan's
+        """Per-incident plans (doc/rules.md, "Incident points"): opening the ticket deducts the plan's
         points (copied on the ticket) from the paying organization; refused,
         saying how many points are missing, when it does not hold enough."""
         Lot = self.env["support.credit.lot"].sudo()
@@ -656,7 +656,7 @@ class HelpdeskTicket(models.Model):
 
     def _support_check_reopen(self):
         """A closed ticket may be reopened at no charge within 90 days of its
-        closing; after that the customer is asked to open a new ticket (rule 10)."""
+        closing; after that the customer is asked to open a new ticket (doc/rules.md, "Incident points")."""
         limit = fields.Datetime.now() - timedelta(days=90)
         for ticket in self:
             if ticket.closed and ticket.closed_date and ticket.closed_date < limit:

@@ -179,7 +179,7 @@ class SaleOrder(models.Model):
         }
 
     def _action_cancel(self):
-        """Cancelling an order cancels its unclaimed cards (DOMAIN.md rule 13).
+        """Cancelling an order cancels its unclaimed cards (doc/rules.md, "Cards").
 
         A claimed card stays claimed: its credits belong to the organization
         that claimed it. The order's chatter says which cards were cancelled

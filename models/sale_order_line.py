@@ -10,7 +10,7 @@ from odoo.tools import float_compare, format_date, formatLang
 
 from .protected_fields import check_protected_write
 
-# Credit packs and cards expire this many months after purchase (rule 5).
+# Credit packs and cards expire this many months after purchase (doc/rules.md, "Lots and expiry").
 PURCHASED_CREDITS_VALIDITY_MONTHS = 12
 
 
@@ -206,7 +206,7 @@ class SaleOrderLine(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
-    # Written by the confirmation and the cancellation alone (rule 4).
+    # Written by the confirmation and the cancellation alone (doc/rules.md, "What confirmation does").
     _SUPPORT_STATE_FIELDS = (
         "support_processed", "support_withdrawn", "support_uncovered",
         "support_grant_on_payment", "support_paid_qty", "support_credits_owed",
@@ -274,7 +274,7 @@ class SaleOrderLine(models.Model):
         )
 
     def _support_check_confirmation(self):
-        """Refuse confirmation for lines that break rules 1 and 2, naming each line."""
+        """Refuse confirmation for lines that break doc/rules.md, "Selling per deployment" and "Continuity and catch-up", naming each line."""
         errors = []
         plans = self.order_id._support_plan()
         for line in self._support_lines_to_process():
@@ -306,7 +306,7 @@ class SaleOrderLine(models.Model):
             raise UserError("\n".join(errors))
 
     def _support_apply_confirmation(self):
-        """Rule 4: extend (or create) contracts and grant credits, once per line.
+        """doc/rules.md, "What confirmation does": extend (or create) contracts and grant credits, once per line.
 
         Runs as superuser: whoever may confirm the order (a salesperson) causes
         contracts, terms, lots and cards to exist without managing them.

@@ -6,7 +6,7 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL, hmac
 
-# Throttle (DOMAIN.md rule 13): this many failed attempts within the window,
+# Throttle (doc/rules.md, "Cards"): this many failed attempts within the window,
 # by one user or from one address, refuse further attempts until the window
 # has passed for the oldest of them.
 THROTTLE_MAX_FAILURES = 5

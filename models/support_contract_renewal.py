@@ -29,7 +29,7 @@ RENEWED_STATES = ("confirmed", "invoiced", "paid")
 
 
 class SupportContractRenewal(models.Model):
-    """The offer of a contract's next term (DOMAIN rule 12): one per contract
+    """The offer of a contract's next term (doc/rules.md, "Renewals"): one per contract
     and term, created by the daily renewal job a few days before expiry, with
     the sale order that renews it.
 

@@ -78,7 +78,7 @@ class SupportCreditCard(models.Model):
                 "attempts are refused for %(minutes)s minute(s): try again after "
                 "%(time)s (%(tz)s).",
                 minutes=minutes,
-                time=format_datetime(self.env, retry_at, tz=tz, dt_format="short"),
+                time=format_datetime(self.env, retry_at, tz=tz, dt_format="yyyy-MM-dd HH:mm"),
                 tz=tz,
             )
         if reason == "expired":
@@ -206,7 +206,7 @@ class SupportCreditCard(models.Model):
                     "%(card)s (%(credits)s credits) was claimed by %(organization)s on %(date)s.",
                     card=card.display_name, credits=card.credits,
                     organization=card.claimed_partner_id.display_name,
-                    date=format_datetime(card.env, card.claim_date, tz=buyer.tz or False, dt_format="short"),
+                    date=format_datetime(card.env, card.claim_date, tz=buyer.tz or False, dt_format="yyyy-MM-dd HH:mm"),
                 ),
                 partner_ids=recipients.ids,
                 message_type="comment",

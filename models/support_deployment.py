@@ -413,7 +413,7 @@ class SupportDeployment(models.Model):
 
     def _get_renewal_periods(self, order_date, term_months=12, terms=None):
         """Return the ``(date_start, date_end)`` of the terms an order placed on
-        ``order_date`` buys for this deployment (rule 2): ``terms`` terms, or by
+        ``order_date`` buys for this deployment (doc/rules.md, "Continuity and catch-up"): ``terms`` terms, or by
         default the catch-up number that brings the expiry past ``order_date``.
         """
         self.ensure_one()

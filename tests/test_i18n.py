@@ -188,7 +188,10 @@ class TestSpanishCustomer(SpanishCase, HttpCase):
         ])
         mail = self.env["mail.mail"].sudo().search([("model", "=", "support.credit.card"), ("res_id", "=", card.id)])
         self.assertEqual(len(mail), 1)
-        self.assertEqual(mail.subject, f"{card.company_id.name}: su Tarjeta de Créditos de Soporte ({card.display_name})")
+        self.assertEqual(
+            mail.subject,
+            f"{card.company_id.name}: su Tarjeta de Créditos de Soporte ({card.with_context(lang='es_ES').display_name})",
+        )
         for text in ("Aquí tiene su Tarjeta de Créditos de Soporte", "Cómo canjearla",
                      "se puede canjear hasta el <strong>10/03/2027</strong>", card.code_display):
             self.assertIn(text, mail.body_html)
