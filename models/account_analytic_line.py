@@ -303,8 +303,8 @@ class AccountAnalyticLine(models.Model):
         by_line = Move.search(
             [("timesheet_id", "in", lines.ids), ("move_type", "=", "consume"), ("refund_ids", "=", False)]
         ).grouped("timesheet_id")
-        reason = self.env._("Timesheet time reduced or deleted")
         for line, credits in requests:
+            reason = line.ticket_id.support_paying_partner_id._support_env()._("Timesheet time reduced or deleted")
             line_moves = by_line.get(line, Move).sorted(
                 lambda move: (move.lot_id.expiry_date, move.id), reverse=True
             )
@@ -337,7 +337,11 @@ class AccountAnalyticLine(models.Model):
             ledger read of the organizations' credits left, for the
             low-balance notice (``support.credit.lot._consume_batch``)
         """
-        reason = self.env._("Time logged on a ticket")
+        reasons = {}  # per paying organization: in its language
+        for line, _quantity in requests:
+            partner = line.ticket_id.support_paying_partner_id
+            if partner not in reasons:
+                reasons[partner] = partner._support_env()._("Time logged on a ticket")
         _moves, uncovered, outlooks = self.env["support.credit.lot"].sudo()._consume_batch([
             {
                 "partner": line.ticket_id.support_paying_partner_id,
@@ -345,7 +349,7 @@ class AccountAnalyticLine(models.Model):
                 "quantity": quantity,
                 "move_vals": {
                     "date": fields.Datetime.to_datetime(line.date) if line.date else fields.Datetime.now(),
-                    "reason": reason,
+                    "reason": reasons[line.ticket_id.support_paying_partner_id],
                     "timesheet_id": line.id,
                     "ticket_id": line.ticket_id.id,
                     "origin": line.ticket_id.number,

@@ -629,7 +629,7 @@ class HelpdeskTicket(models.Model):
             _moves, missing = Lot.with_company(ticket.company_id)._consume(
                 partner,
                 points,
-                self.env._("Incident opened: %(ticket)s", ticket=ticket.number),
+                partner._support_env()._("Incident opened: %(ticket)s", ticket=ticket.number),
                 ticket_id=ticket.id,
                 origin=ticket.number,
             )

@@ -107,6 +107,13 @@ class ResPartner(models.Model):
             "next_expiry": min((day for day, _total in rows), default=False),
         }
 
+    def _support_env(self):
+        """An environment in the language of this organization, for what is
+        written for it and kept: ledger reasons, lot names, notices. A reason
+        is stored text, so it is written once, in its reader's language."""
+        lang = self[:1].commercial_partner_id.lang
+        return self.with_context(lang=lang).env if lang and lang != self.env.lang else self.env
+
     def _support_deployments(self):
         """The deployments these organizations own or co-own."""
         Deployment = self.env["support.deployment"]

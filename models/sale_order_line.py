@@ -432,7 +432,7 @@ class SaleOrderLine(models.Model):
         withdrawn = defaultdict(int)
         for lot in lots:
             for move in lot._withdraw(
-                self.env._("Order %(order)s cancelled", order=lot.sale_line_id.order_id.name),
+                lot.partner_id._support_env()._("Order %(order)s cancelled", order=lot.sale_line_id.order_id.name),
                 sale_line_id=lot.sale_line_id.id,
                 origin=lot.sale_line_id.order_id.name,
             ):
@@ -474,7 +474,7 @@ class SaleOrderLine(models.Model):
             if quantity < 0 and lot.expiry_date >= today:
                 lot._adjust(
                     -quantity,
-                    self.env._("Order %(order)s confirmed again", order=lot.sale_line_id.order_id.name),
+                    lot.partner_id._support_env()._("Order %(order)s confirmed again", order=lot.sale_line_id.order_id.name),
                     sale_line_id=lot.sale_line_id.id,
                     origin=lot.sale_line_id.order_id.name,
                 )
@@ -574,11 +574,12 @@ class SaleOrderLine(models.Model):
 
     def _support_lot_vals(self, credits, expiry_date, term=None):
         self.ensure_one()
+        organization = self._support_organization()
         vals = {
-            "partner_id": self._support_organization().id,
+            "partner_id": organization.id,
             "quantity": credits,
             "expiry_date": expiry_date,
-            "reason": self.env._("Sold on %(order)s", order=self.order_id.name),
+            "reason": organization._support_env()._("Sold on %(order)s", order=self.order_id.name),
             "sale_line_id": self.id,
             "company_id": self.company_id.id,
         }

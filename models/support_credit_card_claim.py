@@ -183,7 +183,7 @@ class SupportCreditCard(models.Model):
         self._mark_claimed(organization, user)
         lot = self.env["support.credit.lot"].sudo()._grant(
             organization, self.credits, self.expiry_date,
-            self.env._("Claimed %(card)s", card=self.display_name),
+            organization._support_env()._("Claimed %(card)s", card=self.display_name),
             card_id=self.id, company_id=self.company_id.id, origin=self.display_name,
         )
         self._notify_claimed()

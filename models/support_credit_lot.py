@@ -573,7 +573,6 @@ class SupportCreditLot(models.Model):
         self = self.sudo()
         today = fields.Date.context_today(self)
         domain = [("expiry_date", "<", today), ("remaining", ">", 0)]
-        reason = self.env._("Expired")
         while True:
             lots = self.search(domain, order="expiry_date, id", limit=batch_size)
             if not lots:
@@ -586,7 +585,8 @@ class SupportCreditLot(models.Model):
             lots = lots.filtered(lambda lot: lot.remaining > 0)
             lots._post_moves(
                 [
-                    {"lot_id": lot.id, "move_type": "expire", "quantity": -lot.remaining, "reason": reason}
+                    {"lot_id": lot.id, "move_type": "expire", "quantity": -lot.remaining,
+                     "reason": lot.partner_id._support_env()._("Expired")}
                     for lot in lots
                 ],
                 {lot.id: lot.remaining for lot in lots},

@@ -241,7 +241,9 @@ class SupportInvoiceCredit(models.Model):
                 if credits > 0:
                     grants.append((credits, pack_expiry, None))
             invoice, order = move_line.move_id, sale_line.order_id
-            reason = self.env._("Invoice %(invoice)s paid (order %(order)s)", invoice=invoice.name, order=order.name)
+            reason = sale_line._support_organization()._support_env()._(
+                "Invoice %(invoice)s paid (order %(order)s)", invoice=invoice.name, order=order.name,
+            )
             plan = {
                 "move_line": move_line, "sale_line": sale_line, "units": units, "terms": terms,
                 "credits": sum(credits for credits, _expiry, _term in grants), "lots": [], "card": None,
@@ -407,7 +409,7 @@ class SupportInvoiceCredit(models.Model):
                 }
                 grant = grants.get(invoice_line)
                 if grant:
-                    reason = self.env._(
+                    reason = grant.sale_line_id._support_organization()._support_env()._(
                         "Credit note %(credit_note)s reverses invoice %(invoice)s (order %(order)s)",
                         credit_note=credit_note.name, invoice=invoice_line.move_id.name, order=order.name,
                     )

@@ -204,3 +204,23 @@ class TestSpanishCustomer(SpanishCase, HttpCase):
         printout = self.url_open(card._get_portal_url() + "?report_type=html").content.decode()
         self.assertIn("Cómo canjear esta tarjeta", printout)
         self.assertIn("10/03/2027", printout)
+
+    def test_ledger_reasons_are_written_in_the_organizations_language(self):
+        """A reason is stored text: it is written in its reader's language, so
+        the Spanish customer's history and statement read Spanish."""
+        engineer = new_test_user(
+            self.env, login="engineer_en", name="English Engineer", lang="en_US",
+            groups="base.group_user,helpdesk_mgmt.group_helpdesk_user,support_contract.group_support_user,"
+            "hr_timesheet.group_hr_timesheet_user",
+        )
+        employee = self.env["hr.employee"].create({"name": engineer.name, "user_id": engineer.id})
+        ticket = self.env["helpdesk.ticket"].create({
+            "name": "Llamadas cortadas", "description": "x", "partner_id": self.user.partner_id.id,
+            "support_deployment_id": self.deployment.id,
+        })
+        self.env["account.analytic.line"].with_user(engineer).create({
+            "ticket_id": ticket.id, "unit_amount": 0.5, "name": "Work", "employee_id": employee.id,
+        })
+        move = self.env["support.credit.move"].search([("ticket_id", "=", ticket.id), ("move_type", "=", "consume")])
+        self.assertEqual(move.reason, "Tiempo registrado en un ticket")
+        self.assertIn("Tiempo registrado en un ticket", self._page("/my/support/credits"))
