@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tests.form import Form
 
 from odoo.addons.support_contract.lib import card_code
@@ -65,3 +65,30 @@ class TestCardClaimWizard(CardClaimCommon, TransactionCase):
                 self.env["support.credit.card.claim.wizard"].with_user(user).create({
                     "code": "x", "partner_id": self.third.id,
                 })
+
+
+@tagged("post_install", "-at_install")
+class TestCardClaimWizardOverHttp(CardClaimCommon, HttpCase):
+    """The wizard, run from the web client as a Support Manager: throttled per
+    user, never per address (that limit is for portal users behind one
+    office address)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_card_claim(cls.env)
+
+    def test_staff_attempts_carry_no_address(self):
+        self.authenticate(self.manager.login, self.manager.login)
+        wizard_id = self.make_jsonrpc_request("/web/dataset/call_kw", {
+            "model": "support.credit.card.claim.wizard", "method": "create",
+            "args": [{"code": "ABCD-EFGH-JKMN-PQRS-TUVW-XYZ2", "partner_id": self.third.id}], "kwargs": {},
+        })
+        self.make_jsonrpc_request("/web/dataset/call_button/support.credit.card.claim.wizard/action_claim", {
+            "model": "support.credit.card.claim.wizard", "method": "action_claim",
+            "args": [wizard_id if isinstance(wizard_id, list) else [wizard_id]], "kwargs": {},
+        })
+        attempt = self.env["support.card.claim.attempt"].sudo().search([("user_id", "=", self.manager.id)])
+        self.assertEqual(len(attempt), 1)
+        self.assertEqual(attempt.reason, "unknown")
+        self.assertFalse(attempt.remote_addr)

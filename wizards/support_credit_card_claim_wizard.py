@@ -1,14 +1,15 @@
 # Copyright 2026 support_contract authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import fields, models
-from odoo.http import request
 
 
 class SupportCreditCardClaimWizard(models.TransientModel):
     """Support Managers claim a card for a chosen organization.
 
     Same rules as the portal (``support.credit.card._claim_code``), throttle
-    included. A failure does not raise (that would roll back the attempt
+    included: per user. The per-address limit is for portal users, who may
+    share an office address; a staff member is throttled by name, and the
+    wizard knows nothing of HTTP. A failure does not raise (that would roll back the attempt
     record the throttle counts): the wizard stays open with the message.
     """
 
@@ -34,10 +35,7 @@ class SupportCreditCardClaimWizard(models.TransientModel):
 
     def action_claim(self):
         self.ensure_one()
-        remote_addr = request.httprequest.remote_addr if request else None
-        result = self.env["support.credit.card"]._claim_code(
-            self.code, self.partner_id, remote_addr=remote_addr,
-        )
+        result = self.env["support.credit.card"]._claim_code(self.code, self.partner_id)
         self.write({
             "state": "done" if result.success else "failed",
             "result_message": result.message,
