@@ -253,13 +253,10 @@ class HelpdeskTicket(models.Model):
     @api.depends("support_contract_id", "support_max_minutes")
     def _compute_support_cap_left(self):
         capped = self.filtered(lambda ticket: ticket.support_max_minutes and ticket.support_contract_id)
-        terms = capped.support_contract_id.sudo()._support_current_terms()
-        used = terms._support_used_minutes()
+        usage = capped.support_contract_id.sudo()._support_current_usage()
         for ticket in self:
-            term = terms.filtered(lambda t, ticket=ticket: t.contract_id == ticket.support_contract_id)[:1]
-            ticket.support_cap_left_minutes = (
-                max(ticket.support_max_minutes - used.get(term.id, 0), 0) if ticket in capped and term else 0
-            )
+            term, minutes = usage.get(ticket.support_contract_id.id, (None, 0)) if ticket in capped else (None, 0)
+            ticket.support_cap_left_minutes = max(ticket.support_max_minutes - minutes, 0) if term else 0
 
     @api.depends("support_deployment_id", "company_id")
     def _compute_support_contract_id(self):

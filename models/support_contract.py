@@ -199,15 +199,24 @@ class SupportContract(models.Model):
 
     @api.depends("term_ids.date_start", "term_ids.date_end", "term_ids.cancelled", "plan_id.max_support_hours")
     def _compute_support_hours(self):
-        terms = self._support_current_terms()
-        used = terms._support_used_minutes()
+        usage = self._support_current_usage()
         for contract in self:
-            term = terms.filtered(lambda t, contract=contract: t.contract_id == contract)[:1]
-            minutes = used.get(term.id, 0)
+            term, minutes = usage.get(contract.id, (None, 0))
             contract.support_hours_used = minutes / 60
             contract.support_hours_left = (
                 max(contract.max_support_hours - minutes / 60, 0) if contract.max_support_hours and term else 0
             )
+
+    def _support_current_usage(self):
+        """``{contract id: (current term, covered minutes in it)}`` for these
+        contracts, in two queries; a contract without a current term is
+        absent."""
+        terms = self._support_current_terms()
+        used = terms._support_used_minutes()
+        usage = {}
+        for term in terms:
+            usage.setdefault(term.contract_id.id, (term, used.get(term.id, 0)))
+        return usage
 
     def _support_current_terms(self, day=None):
         """The terms of these contracts that cover ``day`` (default: today),
