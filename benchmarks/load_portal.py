@@ -118,16 +118,21 @@ KEEP = os.environ.get("KEEP") == "1"
 
 ORGANIZATIONS = 10
 USERS_PER_ORGANIZATION = 5
-CARDS = 8            # cards issued; the first RACED_CARDS are raced at the start
+CARDS = 8  # cards issued; the first RACED_CARDS are raced at the start
 RACED_CARDS = 5
 CARD_CREDITS = 30
-GRANTS = [(300, 20), (900, 300)]   # (credits, days to expiry) granted to each organization
+GRANTS = [
+    (300, 20),
+    (900, 300),
+]  # (credits, days to expiry) granted to each organization
 MAX_LOOPS = 100_000  # a bound on every loop, beside the time
 REQUEST_TIMEOUT = 120
 OVERVIEW_P95_TARGET_MS = 300
 
 DB = f"sc_load_{os.getpid()}"
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # card codes' alphabet (lib/card_code.py)
+CODE_ALPHABET = (
+    "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # card codes' alphabet (lib/card_code.py)
+)
 CSRF_RE = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
 
 
@@ -143,7 +148,9 @@ def free_port():
 
 def odoo(command, *args, **kw):
     """Run an Odoo command (`server`, `shell`) with the configuration of `make run`."""
-    return subprocess.run([str(VENV_PY), "-m", "odoo", command, "-c", str(CONFIG), *args], **kw)
+    return subprocess.run(
+        [str(VENV_PY), "-m", "odoo", command, "-c", str(CONFIG), *args], **kw
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -153,7 +160,11 @@ def pg_params():
     conf = configparser.ConfigParser()
     conf.read(CONFIG)
     opts = conf["options"]
-    params = {"host": opts.get("db_host"), "port": opts.get("db_port"), "user": opts.get("db_user")}
+    params = {
+        "host": opts.get("db_host"),
+        "port": opts.get("db_port"),
+        "user": opts.get("db_user"),
+    }
     if opts.get("db_password"):
         params["password"] = opts.get("db_password")
     return params
@@ -177,14 +188,27 @@ def drop_database():
 # 1. Database and fixtures
 # ---------------------------------------------------------------------------
 def create_database():
-    log(f"installing support_contract with its demo data in a new database {DB} "
-        "(a few minutes)")
+    log(
+        f"installing support_contract with its demo data in a new database {DB} "
+        "(a few minutes)"
+    )
     t0 = time.time()
     install_log = LOCAL / f"{DB}-install.log"  # Odoo's deprecation warnings are noisy
     with open(install_log, "w") as out:
-        rc = odoo("server", "-d", DB, "-i", "support_contract", "--with-demo", "--stop-after-init",
-                  "--max-cron-threads=0", "--no-http", "--log-level=warn",
-                  stdout=out, stderr=subprocess.STDOUT).returncode
+        rc = odoo(
+            "server",
+            "-d",
+            DB,
+            "-i",
+            "support_contract",
+            "--with-demo",
+            "--stop-after-init",
+            "--max-cron-threads=0",
+            "--no-http",
+            "--log-level=warn",
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        ).returncode
     if rc:
         sys.exit(f"the install failed (exit code {rc}); see {install_log}")
     install_log.unlink()
@@ -193,7 +217,7 @@ def create_database():
 
 # Run inside `odoo shell` (as superuser, `env` given); parameters come in the
 # environment variable LOAD_PARAMS, the result goes out as one JSON line.
-FIXTURES = r'''
+FIXTURES = r"""
 import json, os
 from datetime import timedelta
 from odoo import Command, fields
@@ -261,7 +285,7 @@ print("LOAD_FIXTURES=" + json.dumps({
     "engineer": {"login": engineer.login, "employee_id": employee.id},
     "company_id": company.id,
 }), flush=True)
-'''
+"""
 
 
 def create_fixtures(base_url, report_url):
@@ -277,9 +301,20 @@ def create_fixtures(base_url, report_url):
         "portal_password": "load-portal-Pa55word",
         "engineer_password": "load-engineer-Pa55word",
     }
-    out = odoo("shell", "-d", DB, "--no-http", "--log-level=error", input=FIXTURES, text=True,
-               capture_output=True, env=dict(os.environ, LOAD_PARAMS=json.dumps(params)))
-    line = next((l for l in out.stdout.splitlines() if l.startswith("LOAD_FIXTURES=")), None)
+    out = odoo(
+        "shell",
+        "-d",
+        DB,
+        "--no-http",
+        "--log-level=error",
+        input=FIXTURES,
+        text=True,
+        capture_output=True,
+        env=dict(os.environ, LOAD_PARAMS=json.dumps(params)),
+    )
+    line = next(
+        (l for l in out.stdout.splitlines() if l.startswith("LOAD_FIXTURES=")), None
+    )
     if out.returncode or not line:
         sys.exit(f"fixtures failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
     fixtures = json.loads(line.split("=", 1)[1])
@@ -301,20 +336,44 @@ def start_server(port, gevent_port, logfile):
     is the `report.url` of the database: wkhtmltopdf fetches a report's
     stylesheets there, so that a PDF being rendered never waits for a free
     HTTP worker while holding one (see README, "Reports under load")."""
-    cmd = [str(VENV_PY), "-m", "odoo", "server", "-c", str(CONFIG), "-d", DB, f"--db-filter=^{DB}$",
-           "--http-interface=127.0.0.1", f"--http-port={port}", f"--gevent-port={gevent_port}",
-           f"--workers={WORKERS}", "--max-cron-threads=0",
-           f"--log-level={os.environ.get('LOAD_LOG_LEVEL', 'warn')}",
-           f"--logfile={logfile}"]
-    log(f"serving {DB} on http://127.0.0.1:{port} with {WORKERS} workers (log: {logfile})")
-    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    cmd = [
+        str(VENV_PY),
+        "-m",
+        "odoo",
+        "server",
+        "-c",
+        str(CONFIG),
+        "-d",
+        DB,
+        f"--db-filter=^{DB}$",
+        "--http-interface=127.0.0.1",
+        f"--http-port={port}",
+        f"--gevent-port={gevent_port}",
+        f"--workers={WORKERS}",
+        "--max-cron-threads=0",
+        f"--log-level={os.environ.get('LOAD_LOG_LEVEL', 'warn')}",
+        f"--logfile={logfile}",
+    ]
+    log(
+        f"serving {DB} on http://127.0.0.1:{port} with {WORKERS} workers (log: {logfile})"
+    )
+    proc = subprocess.Popen(
+        cmd,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 120
     while time.time() < deadline:
         if proc.poll() is not None:
             sys.exit(f"the server exited with code {proc.returncode}; see {logfile}")
         try:
-            if requests.get(f"http://127.0.0.1:{port}/web/login", timeout=5).status_code == 200:
+            if (
+                requests.get(
+                    f"http://127.0.0.1:{port}/web/login", timeout=5
+                ).status_code
+                == 200
+            ):
                 return proc
         except requests.RequestException:
             pass
@@ -343,13 +402,17 @@ class Stats:
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.latencies = defaultdict(list)            # route -> [seconds]
+        self.latencies = defaultdict(list)  # route -> [seconds]
         self.errors = defaultdict(lambda: defaultdict(int))  # route -> kind -> count
-        self.claims = defaultdict(int)                # outcome -> count
-        self.claimed_codes = set()                    # codes the server said we claimed
-        self.timesheet_ids = []                       # lines the server created
-        self.statement_slots = threading.Semaphore(STATEMENT_SLOTS) if STATEMENT_SLOTS else None
-        self.login_slots = threading.Semaphore(LOGINS_AT_ONCE) if LOGINS_AT_ONCE else None
+        self.claims = defaultdict(int)  # outcome -> count
+        self.claimed_codes = set()  # codes the server said we claimed
+        self.timesheet_ids = []  # lines the server created
+        self.statement_slots = (
+            threading.Semaphore(STATEMENT_SLOTS) if STATEMENT_SLOTS else None
+        )
+        self.login_slots = (
+            threading.Semaphore(LOGINS_AT_ONCE) if LOGINS_AT_ONCE else None
+        )
 
     def record(self, route, seconds, error=None):
         with self.lock:
@@ -364,10 +427,16 @@ def timed(stats, route, session, method, url, **kw):
     try:
         resp = session.request(method, url, timeout=REQUEST_TIMEOUT, **kw)
     except requests.RequestException as exc:
-        stats.record(route, time.perf_counter() - t0, f"exception {type(exc).__name__}: {str(exc)[-60:]}")
+        stats.record(
+            route,
+            time.perf_counter() - t0,
+            f"exception {type(exc).__name__}: {str(exc)[-60:]}",
+        )
         return None
     elapsed = time.perf_counter() - t0
-    stats.record(route, elapsed, f"HTTP {resp.status_code}" if resp.status_code >= 400 else None)
+    stats.record(
+        route, elapsed, f"HTTP {resp.status_code}" if resp.status_code >= 400 else None
+    )
     return resp
 
 
@@ -397,10 +466,16 @@ def random_code():
 class PortalSession(threading.Thread):
     """One customer: log in, then loop over the four routes until the deadline."""
 
-    def __init__(self, base, login, password, stats, start_barrier, race_code, real_codes):
+    def __init__(
+        self, base, login, password, stats, start_barrier, race_code, real_codes
+    ):
         super().__init__(daemon=True)
         self.base, self.login, self.password, self.stats = base, login, password, stats
-        self.start_barrier, self.race_code, self.real_codes = start_barrier, race_code, real_codes
+        self.start_barrier, self.race_code, self.real_codes = (
+            start_barrier,
+            race_code,
+            real_codes,
+        )
         self.deadline = 0  # set when the barrier opens
         self.http = requests.Session()
         self.http.headers["Connection"] = "close"
@@ -454,17 +529,28 @@ class PortalSession(threading.Thread):
         return self._log_in()
 
     def _log_in(self):
-        resp = timed(self.stats, "login page", self.http, "GET", f"{self.base}/web/login")
+        resp = timed(
+            self.stats, "login page", self.http, "GET", f"{self.base}/web/login"
+        )
         if resp is None:
             return  # the exception is counted
         token = csrf_of(resp.text)
         if not token:
             self.stats.record("login", 0, "no CSRF token on the login page")
             return
-        resp = timed(self.stats, "login", self.http, "POST", f"{self.base}/web/login", data={
-            "login": self.login, "password": self.password, "csrf_token": token,
-            "redirect": "/my/support/cards/claim",
-        })
+        resp = timed(
+            self.stats,
+            "login",
+            self.http,
+            "POST",
+            f"{self.base}/web/login",
+            data={
+                "login": self.login,
+                "password": self.password,
+                "csrf_token": token,
+                "redirect": "/my/support/cards/claim",
+            },
+        )
         if resp is None:
             return
         if "/web/login" in resp.url:
@@ -474,10 +560,18 @@ class PortalSession(threading.Thread):
         self.logged_in = bool(self.csrf)
 
     def overview(self):
-        timed(self.stats, "GET /my/support", self.http, "GET", f"{self.base}/my/support")
+        timed(
+            self.stats, "GET /my/support", self.http, "GET", f"{self.base}/my/support"
+        )
 
     def history(self):
-        timed(self.stats, "GET /my/support/credits", self.http, "GET", f"{self.base}/my/support/credits")
+        timed(
+            self.stats,
+            "GET /my/support/credits",
+            self.http,
+            "GET",
+            f"{self.base}/my/support/credits",
+        )
 
     def statement(self):
         slots = self.stats.statement_slots
@@ -491,10 +585,21 @@ class PortalSession(threading.Thread):
                 slots.release()
 
     def _statement(self):
-        resp = timed(self.stats, "GET /my/support/credits/statement", self.http, "GET",
-                     f"{self.base}/my/support/credits/statement")
-        if resp is not None and resp.status_code == 200 and not resp.content.startswith(b"%PDF"):
-            self.stats.record("statement not a PDF", 0, resp.headers.get("Content-Type", "?"))
+        resp = timed(
+            self.stats,
+            "GET /my/support/credits/statement",
+            self.http,
+            "GET",
+            f"{self.base}/my/support/credits/statement",
+        )
+        if (
+            resp is not None
+            and resp.status_code == 200
+            and not resp.content.startswith(b"%PDF")
+        ):
+            self.stats.record(
+                "statement not a PDF", 0, resp.headers.get("Content-Type", "?")
+            )
 
     def loop_claim(self):
         unclaimed = [c for c in self.real_codes if c not in self.stats.claimed_codes]
@@ -504,9 +609,14 @@ class PortalSession(threading.Thread):
             self.claim(random_code())
 
     def claim(self, code):
-        resp = timed(self.stats, "POST /my/support/cards/claim", self.http, "POST",
-                     f"{self.base}/my/support/cards/claim",
-                     data={"code": code, "csrf_token": self.csrf})
+        resp = timed(
+            self.stats,
+            "POST /my/support/cards/claim",
+            self.http,
+            "POST",
+            f"{self.base}/my/support/cards/claim",
+            data={"code": code, "csrf_token": self.csrf},
+        )
         if resp is None or resp.status_code != 200:
             return
         outcome = classify_claim(resp.text)
@@ -524,20 +634,30 @@ class JsonRpc:
         self.base = base
         self.http = requests.Session()
         self.http.headers["Connection"] = "close"
-        self.call("/web/session/authenticate", {"db": DB, "login": login, "password": password})
+        self.call(
+            "/web/session/authenticate",
+            {"db": DB, "login": login, "password": password},
+        )
 
     def call(self, path, params):
-        resp = self.http.post(f"{self.base}{path}", timeout=REQUEST_TIMEOUT,
-                              json={"jsonrpc": "2.0", "method": "call", "id": 1, "params": params})
+        resp = self.http.post(
+            f"{self.base}{path}",
+            timeout=REQUEST_TIMEOUT,
+            json={"jsonrpc": "2.0", "method": "call", "id": 1, "params": params},
+        )
         resp.raise_for_status()
         body = resp.json()
         if body.get("error"):
-            raise RuntimeError(body["error"].get("data", {}).get("message") or body["error"])
+            raise RuntimeError(
+                body["error"].get("data", {}).get("message") or body["error"]
+            )
         return body["result"]
 
     def call_kw(self, model, method, args, **kwargs):
-        return self.call(f"/web/dataset/call_kw/{model}/{method}",
-                         {"model": model, "method": method, "args": args, "kwargs": kwargs})
+        return self.call(
+            f"/web/dataset/call_kw/{model}/{method}",
+            {"model": model, "method": method, "args": args, "kwargs": kwargs},
+        )
 
 
 class Engineer(threading.Thread):
@@ -563,18 +683,27 @@ class Engineer(threading.Thread):
         for n in range(MAX_LOOPS):
             if time.time() >= self.deadline:
                 return
-            vals = {"ticket_id": random.choice(tickets), "unit_amount": random.choice([0.1, 0.25, 0.5]),
-                    "employee_id": eng["employee_id"], "name": f"Load work {n}"}
+            vals = {
+                "ticket_id": random.choice(tickets),
+                "unit_amount": random.choice([0.1, 0.25, 0.5]),
+                "employee_id": eng["employee_id"],
+                "name": f"Load work {n}",
+            }
             t0 = time.perf_counter()
             try:
                 line_id = rpc.call_kw("account.analytic.line", "create", [vals])
             except Exception as exc:  # noqa: BLE001 - every failure is a figure
-                self.stats.record("RPC timesheet create", time.perf_counter() - t0,
-                                  f"{type(exc).__name__}: {str(exc)[:80]}")
+                self.stats.record(
+                    "RPC timesheet create",
+                    time.perf_counter() - t0,
+                    f"{type(exc).__name__}: {str(exc)[:80]}",
+                )
                 continue
             self.stats.record("RPC timesheet create", time.perf_counter() - t0)
             with self.stats.lock:
-                self.stats.timesheet_ids.append(line_id if isinstance(line_id, int) else line_id[0])
+                self.stats.timesheet_ids.append(
+                    line_id if isinstance(line_id, int) else line_id[0]
+                )
             if ENGINEER_THINK:
                 time.sleep(random.uniform(0.5 * ENGINEER_THINK, 1.5 * ENGINEER_THINK))
 
@@ -583,8 +712,15 @@ def baseline(base, fixtures, count=20):
     """The overview's latency for one session alone, before the load: what a
     request costs, apart from the queueing under load."""
     stats = Stats()
-    session = PortalSession(base, fixtures["orgs"][0]["users"][0], fixtures["portal_password"],
-                            stats, threading.Barrier(1), None, [])
+    session = PortalSession(
+        base,
+        fixtures["orgs"][0]["users"][0],
+        fixtures["portal_password"],
+        stats,
+        threading.Barrier(1),
+        None,
+        [],
+    )
     session.log_in()
     if not session.logged_in:
         return None
@@ -617,15 +753,26 @@ def run_load(base, fixtures):
         clock["start"] = time.time()
         for t in threads:
             t.deadline = clock["start"] + DURATION
-        log(f"all logged in after {clock['start'] - logins_start:.0f} s; load for {DURATION:.0f} s")
+        log(
+            f"all logged in after {clock['start'] - logins_start:.0f} s; load for {DURATION:.0f} s"
+        )
 
     barrier = threading.Barrier(SESSIONS + ENGINEERS, action=start_clock, timeout=900)
     for k in range(SESSIONS):
         login = users[k % len(users)]
         # only a user's first session races (the second one of the same user
         # would share the first one's throttle, nothing more)
-        threads.append(PortalSession(base, login, fixtures["portal_password"], stats, barrier,
-                                     race.get(login) if k < len(users) else None, all_codes))
+        threads.append(
+            PortalSession(
+                base,
+                login,
+                fixtures["portal_password"],
+                stats,
+                barrier,
+                race.get(login) if k < len(users) else None,
+                all_codes,
+            )
+        )
     threads += [Engineer(base, fixtures, stats, barrier) for _ in range(ENGINEERS)]
 
     log(f"logging in {SESSIONS} portal sessions and {ENGINEERS} engineer thread(s)")
@@ -638,7 +785,11 @@ def run_load(base, fixtures):
     stuck = [t for t in threads if t.is_alive()]
     if stuck:
         log(f"WARNING: {len(stuck)} thread(s) still running after the time limit")
-    return stats, load_seconds, sum(1 for t in threads if isinstance(t, PortalSession) and t.logged_in)
+    return (
+        stats,
+        load_seconds,
+        sum(1 for t in threads if isinstance(t, PortalSession) and t.logged_in),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -652,56 +803,86 @@ def percentile(values, pct):
     return values[index]
 
 
-LOAD_ROUTES = ["GET /my/support", "GET /my/support/credits", "GET /my/support/credits/statement",
-               "POST /my/support/cards/claim", "RPC timesheet create"]
+LOAD_ROUTES = [
+    "GET /my/support",
+    "GET /my/support/credits",
+    "GET /my/support/credits/statement",
+    "POST /my/support/cards/claim",
+    "RPC timesheet create",
+]
 
 
 def print_figures(stats, load_seconds, logged_in):
     print()
-    print(f"== Load: {logged_in}/{SESSIONS} portal sessions logged in, {ENGINEERS} engineer thread(s), "
-          f"{WORKERS} workers, think time {THINK:g} s, statements in {STATEMENT_SHARE:.0%} and claims in "
-          f"{CLAIM_SHARE:.0%} of the visits, statement slots {STATEMENT_SLOTS or 'unlimited'}")
-    print(f"   load window {DURATION:.0f} s; the last answer came {load_seconds:.0f} s after its start "
-          "(requests sent before the deadline are waited for)")
+    print(
+        f"== Load: {logged_in}/{SESSIONS} portal sessions logged in, {ENGINEERS} engineer thread(s), "
+        f"{WORKERS} workers, think time {THINK:g} s, statements in {STATEMENT_SHARE:.0%} and claims in "
+        f"{CLAIM_SHARE:.0%} of the visits, statement slots {STATEMENT_SLOTS or 'unlimited'}"
+    )
+    print(
+        f"   load window {DURATION:.0f} s; the last answer came {load_seconds:.0f} s after its start "
+        "(requests sent before the deadline are waited for)"
+    )
     total = sum(len(stats.latencies[r]) for r in LOAD_ROUTES)
     portal = sum(len(stats.latencies[r]) for r in LOAD_ROUTES[:4])
-    print(f"   requests: {total} in {load_seconds:.1f} s = {total / load_seconds:.1f} req/s overall "
-          f"({portal / load_seconds:.1f} req/s portal, logins not counted)")
-    print(f"   {'route':36} {'count':>6} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}  errors")
+    print(
+        f"   requests: {total} in {load_seconds:.1f} s = {total / load_seconds:.1f} req/s overall "
+        f"({portal / load_seconds:.1f} req/s portal, logins not counted)"
+    )
+    print(
+        f"   {'route':36} {'count':>6} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}  errors"
+    )
     for route in ["login page", "login", *LOAD_ROUTES]:
         lat = stats.latencies.get(route, [])
         errors = dict(stats.errors.get(route, {}))
         if not lat and not errors:
             continue
-        print(f"   {route:36} {len(lat):6d} {percentile(lat, 50) * 1000:10.0f} "
-              f"{percentile(lat, 95) * 1000:8.0f} {max(lat) * 1000 if lat else 0:8.0f}  "
-              f"{sum(errors.values())} {errors if errors else ''}")
+        print(
+            f"   {route:36} {len(lat):6d} {percentile(lat, 50) * 1000:10.0f} "
+            f"{percentile(lat, 95) * 1000:8.0f} {max(lat) * 1000 if lat else 0:8.0f}  "
+            f"{sum(errors.values())} {errors if errors else ''}"
+        )
     for route in sorted(set(stats.latencies) | set(stats.errors)):
         if route not in ["login page", "login", *LOAD_ROUTES]:
             errors = dict(stats.errors.get(route, {}))
-            print(f"   {route}: {len(stats.latencies.get(route, []))} {errors if errors else ''}")
+            print(
+                f"   {route}: {len(stats.latencies.get(route, []))} {errors if errors else ''}"
+            )
     print(f"   claims: {dict(sorted(stats.claims.items()))}")
     throttled = stats.claims.get("throttled", 0)
     claims = sum(stats.claims.values())
     if claims:
-        print(f"   {throttled} of {claims} claims ({100 * throttled / claims:.0f}%) were throttled: all "
-              "sessions come from 127.0.0.1; the throttle blocks a user after 5 failed claims in 15 "
-              "minutes and an address after the company's limit (default 30)")
+        print(
+            f"   {throttled} of {claims} claims ({100 * throttled / claims:.0f}%) were throttled: all "
+            "sessions come from 127.0.0.1; the throttle blocks a user after 5 failed claims in 15 "
+            "minutes and an address after the company's limit (default 30)"
+        )
 
 
-BALANCES = r'''
+BALANCES = r"""
 import json, os
 ids = json.loads(os.environ["LOAD_ORG_IDS"])
 partners = env["res.partner"].browse(ids)
 print("LOAD_BALANCES=" + json.dumps({p.id: p.support_credit_balance for p in partners}), flush=True)
-'''
+"""
 
 
 def orm_balances(org_ids):
     """Each organization's balance as the ORM computes it (res.partner.support_credit_balance)."""
-    out = odoo("shell", "-d", DB, "--no-http", "--log-level=error", input=BALANCES, text=True,
-               capture_output=True, env=dict(os.environ, LOAD_ORG_IDS=json.dumps(org_ids)))
-    line = next((l for l in out.stdout.splitlines() if l.startswith("LOAD_BALANCES=")), None)
+    out = odoo(
+        "shell",
+        "-d",
+        DB,
+        "--no-http",
+        "--log-level=error",
+        input=BALANCES,
+        text=True,
+        capture_output=True,
+        env=dict(os.environ, LOAD_ORG_IDS=json.dumps(org_ids)),
+    )
+    line = next(
+        (l for l in out.stdout.splitlines() if l.startswith("LOAD_BALANCES=")), None
+    )
     if not line:
         log(f"could not read the balances:\n{out.stderr[-2000:]}")
         return {}
@@ -725,8 +906,10 @@ def ledger_checks(fixtures, stats):
     """)
     bad_lots = cr.fetchall()
     cr.execute("SELECT count(*) FROM support_credit_lot")
-    print(f"\n== Ledger: {cr.fetchone()[0]} lots, {len(bad_lots)} whose remaining differs from "
-          f"the sum of their moves (or is negative)")
+    print(
+        f"\n== Ledger: {cr.fetchone()[0]} lots, {len(bad_lots)} whose remaining differs from "
+        f"the sum of their moves (or is negative)"
+    )
     if bad_lots:
         problems.append(f"lots not equal to their moves: {bad_lots[:10]}")
 
@@ -734,7 +917,8 @@ def ledger_checks(fixtures, stats):
     #    (SQL) = sum of the moves of those lots = granted + claimed cards -
     #    consumed by the timesheet lines of its ticket
     orm = orm_balances(org_ids)
-    cr.execute("""
+    cr.execute(
+        """
         SELECT l.partner_id, SUM(l.remaining),
                (SELECT COALESCE(SUM(m.quantity), 0) FROM support_credit_move m
                   JOIN support_credit_lot l2 ON l2.id = m.lot_id
@@ -743,32 +927,46 @@ def ledger_checks(fixtures, stats):
           FROM support_credit_lot l
          WHERE l.partner_id = ANY(%s) AND l.company_id = %s AND l.expiry_date >= CURRENT_DATE
          GROUP BY l.partner_id
-    """, [company_id, org_ids, company_id])
+    """,
+        [company_id, org_ids, company_id],
+    )
     sql = {row[0]: (row[1], row[2]) for row in cr.fetchall()}
-    cr.execute("""
+    cr.execute(
+        """
         SELECT c.claimed_partner_id, SUM(c.credits) FROM support_credit_card c
          WHERE c.state = 'claimed' AND c.claimed_partner_id = ANY(%s) GROUP BY 1
-    """, [org_ids])
+    """,
+        [org_ids],
+    )
     claimed = dict(cr.fetchall())
-    cr.execute("""
+    cr.execute(
+        """
         SELECT t.support_paying_partner_id, SUM(a.support_covered_minutes), COUNT(*)
           FROM account_analytic_line a JOIN helpdesk_ticket t ON t.id = a.ticket_id
          WHERE t.support_paying_partner_id = ANY(%s) GROUP BY 1
-    """, [org_ids])
+    """,
+        [org_ids],
+    )
     consumed = {row[0]: row[1] for row in cr.fetchall()}
     granted = sum(q for q, _days in GRANTS)
-    print(f"   {'organization':14} {'balance':>8} {'lots':>6} {'moves':>6} {'expected':>8} "
-          f"{'granted':>8} {'cards':>6} {'consumed':>8}")
+    print(
+        f"   {'organization':14} {'balance':>8} {'lots':>6} {'moves':>6} {'expected':>8} "
+        f"{'granted':>8} {'cards':>6} {'consumed':>8}"
+    )
     for org in fixtures["orgs"]:
         oid = org["id"]
         lots, moves = sql.get(oid, (0, 0))
         expected = granted + claimed.get(oid, 0) - consumed.get(oid, 0)
         ok = orm.get(oid) == lots == moves == expected
-        print(f"   {org['name']:14} {orm.get(oid)!s:>8} {lots:6d} {moves:6d} {expected:8d} "
-              f"{granted:8d} {claimed.get(oid, 0):6d} {consumed.get(oid, 0):8d}  {'ok' if ok else 'MISMATCH'}")
+        print(
+            f"   {org['name']:14} {orm.get(oid)!s:>8} {lots:6d} {moves:6d} {expected:8d} "
+            f"{granted:8d} {claimed.get(oid, 0):6d} {consumed.get(oid, 0):8d}  {'ok' if ok else 'MISMATCH'}"
+        )
         if not ok:
-            problems.append(f"{org['name']}: balance {orm.get(oid)}, lots {lots}, moves {moves}, "
-                            f"expected {expected}")
+            problems.append(
+                f"{org['name']}: balance {orm.get(oid)}, lots {lots}, moves {moves}, "
+                f"expected {expected}"
+            )
 
     # c) every timesheet line: its covered minutes = the credits its moves took
     cr.execute("""
@@ -780,11 +978,15 @@ def ledger_checks(fixtures, stats):
             OR a.support_minutes <> a.support_covered_minutes + a.support_uncovered_minutes
     """)
     bad_lines = cr.fetchall()
-    cr.execute("SELECT count(*) FROM account_analytic_line WHERE ticket_id = ANY(%s)",
-               [[org["ticket_id"] for org in fixtures["orgs"]]])
+    cr.execute(
+        "SELECT count(*) FROM account_analytic_line WHERE ticket_id = ANY(%s)",
+        [[org["ticket_id"] for org in fixtures["orgs"]]],
+    )
     lines_in_db = cr.fetchone()[0]
-    print(f"   timesheet lines: {lines_in_db} in the database, {len(stats.timesheet_ids)} created "
-          f"by the engineers; {len(bad_lines)} whose covered minutes differ from their moves")
+    print(
+        f"   timesheet lines: {lines_in_db} in the database, {len(stats.timesheet_ids)} created "
+        f"by the engineers; {len(bad_lines)} whose covered minutes differ from their moves"
+    )
     if bad_lines:
         problems.append(f"timesheet lines not equal to their moves: {bad_lines[:10]}")
     if lines_in_db != len(stats.timesheet_ids):
@@ -792,20 +994,27 @@ def ledger_checks(fixtures, stats):
         print("   note: the difference is requests that timed out on the client side")
 
     # d) cards: one lot per claimed card, never two
-    cr.execute("""
+    cr.execute(
+        """
         SELECT c.id, c.state, (SELECT count(*) FROM support_credit_lot l WHERE l.card_id = c.id)
           FROM support_credit_card c WHERE c.id = ANY(%s) ORDER BY c.id
-    """, [[c["id"] for c in fixtures["cards"]]])
+    """,
+        [[c["id"] for c in fixtures["cards"]]],
+    )
     cards = cr.fetchall()
-    cr.execute("SELECT card_id, count(*) FROM support_credit_lot WHERE card_id IS NOT NULL "
-               "GROUP BY card_id HAVING count(*) > 1")
+    cr.execute(
+        "SELECT card_id, count(*) FROM support_credit_lot WHERE card_id IS NOT NULL "
+        "GROUP BY card_id HAVING count(*) > 1"
+    )
     doubled = cr.fetchall()
     claimed_cards = [c for c in cards if c[1] == "claimed"]
     wrong = [c for c in cards if (c[1] == "claimed") != (c[2] == 1) or c[2] > 1]
-    print(f"\n== Cards: {len(cards)} issued, {len(claimed_cards)} claimed in the database, "
-          f"{len(stats.claimed_codes)} claims answered as successful; "
-          f"{len(doubled)} card(s) with more than one lot; {len(wrong)} card(s) whose lots "
-          f"do not match their state")
+    print(
+        f"\n== Cards: {len(cards)} issued, {len(claimed_cards)} claimed in the database, "
+        f"{len(stats.claimed_codes)} claims answered as successful; "
+        f"{len(doubled)} card(s) with more than one lot; {len(wrong)} card(s) whose lots "
+        f"do not match their state"
+    )
     if doubled or wrong:
         problems.append(f"cards claimed twice or inconsistent: {doubled or wrong}")
     if len(claimed_cards) != len(stats.claimed_codes):
@@ -838,7 +1047,9 @@ def server_log_errors(logfile):
 
 # ---------------------------------------------------------------------------
 def main():
-    if Path(sys.executable).resolve() != VENV_PY.resolve() and not os.environ.get("VIRTUAL_ENV"):
+    if Path(sys.executable).resolve() != VENV_PY.resolve() and not os.environ.get(
+        "VIRTUAL_ENV"
+    ):
         log(f"note: run me with {VENV_PY} (it has requests and psycopg2)")
     if not CONFIG.exists():
         sys.exit(f"{CONFIG} is missing: run `make setup` first")
@@ -852,9 +1063,11 @@ def main():
     try:
         create_database()
         fixtures = create_fixtures(base, f"http://127.0.0.1:{gevent_port}")
-        log(f"{len(fixtures['orgs'])} organizations, "
+        log(
+            f"{len(fixtures['orgs'])} organizations, "
             f"{sum(len(o['users']) for o in fixtures['orgs'])} portal users, "
-            f"{len(fixtures['cards'])} cards")
+            f"{len(fixtures['cards'])} cards"
+        )
         server = start_server(port, gevent_port, logfile)
         alone = baseline(base, fixtures)
         stats, load_seconds, logged_in = run_load(base, fixtures)
@@ -862,30 +1075,48 @@ def main():
         server = None
         print_figures(stats, load_seconds, logged_in)
         if alone:
-            print(f"   GET /my/support for one session alone, before the load: {len(alone)} requests, "
-                  f"median {percentile(alone, 50) * 1000:.0f} ms, p95 {percentile(alone, 95) * 1000:.0f} ms")
+            print(
+                f"   GET /my/support for one session alone, before the load: {len(alone)} requests, "
+                f"median {percentile(alone, 50) * 1000:.0f} ms, p95 {percentile(alone, 95) * 1000:.0f} ms"
+            )
         problems = ledger_checks(fixtures, stats)
 
-        server_errors = sum(v for r in stats.errors.values() for k, v in r.items()
-                            if k.startswith("HTTP 5") or k.startswith("exception"))
+        server_errors = sum(
+            v
+            for r in stats.errors.values()
+            for k, v in r.items()
+            if k.startswith("HTTP 5") or k.startswith("exception")
+        )
         rpc_errors = sum(stats.errors.get("RPC timesheet create", {}).values())
         log_errors = server_log_errors(logfile)
-        print(f"\n== Server log ({logfile}): "
-              f"{sum(len(v) for v in log_errors.values())} ERROR/CRITICAL line(s)")
+        print(
+            f"\n== Server log ({logfile}): "
+            f"{sum(len(v) for v in log_errors.values())} ERROR/CRITICAL line(s)"
+        )
         for kind, lines in log_errors.items():
             print(f"   {kind}: {len(lines)}")
             for line in lines[:3]:
                 print(f"      {line[:180]}")
         overview_p95 = percentile(stats.latencies.get("GET /my/support", []), 95) * 1000
         fast = overview_p95 < OVERVIEW_P95_TARGET_MS
-        log_bad = sum(len(v) for k, v in log_errors.items() if not k.startswith("serialization"))
-        ok = not server_errors and not rpc_errors and not log_bad and not problems and logged_in == SESSIONS
-        print(f"\nVERDICT: {'PASS' if ok and fast else 'FAIL'}: "
-              f"server errors (5xx/exceptions) {server_errors}, RPC errors {rpc_errors}, "
-              f"server log errors {log_bad} (retried serialization failures aside), "
-              f"{'no lost or doubled credit' if not problems else 'LEDGER/CARD PROBLEMS: ' + '; '.join(problems)}, "
-              f"overview p95 {overview_p95:.0f} ms "
-              f"({'under' if fast else 'NOT under'} {OVERVIEW_P95_TARGET_MS} ms)")
+        log_bad = sum(
+            len(v) for k, v in log_errors.items() if not k.startswith("serialization")
+        )
+        ok = (
+            not server_errors
+            and not rpc_errors
+            and not log_bad
+            and not problems
+            and logged_in == SESSIONS
+        )
+        print(
+            f"\nVERDICT: {'PASS' if ok and fast else 'FAIL'}: "
+            f"server errors (5xx/exceptions) {server_errors}, RPC errors {rpc_errors}, "
+            f"server log errors {log_bad} (retried serialization failures aside), "
+            f"{'no lost or doubled credit' if not problems else 'LEDGER/CARD PROBLEMS: ' + '; '.join(problems)}, "
+            f"overview p95 {overview_p95:.0f} ms "
+            f"({'under' if fast else 'NOT under'} {OVERVIEW_P95_TARGET_MS} ms)"
+        )
         return 0 if ok and fast else 1
     finally:
         stop_server(server)

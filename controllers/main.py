@@ -14,14 +14,30 @@ class SupportHelpdeskTicketController(HelpdeskTicketController):
         the target stage must be a portal closing stage of the ticket."""
         ticket = self._support_portal_ticket(ticket_id)
         try:
-            stage = request.env["helpdesk.ticket.stage"].sudo().browse(int(stage_id or 0)).exists()
+            stage = (
+                request.env["helpdesk.ticket.stage"]
+                .sudo()
+                .browse(int(stage_id or 0))
+                .exists()
+            )
         except ValueError:
             raise NotFound() from None
-        if stage and stage.close_from_portal and stage in ticket._support_portal_stages():
+        if (
+            stage
+            and stage.close_from_portal
+            and stage in ticket._support_portal_stages()
+        ):
             ticket.stage_id = stage
         return request.redirect(f"/my/ticket/{ticket.id}")
 
-    @http.route("/submitted/ticket", type="http", auth="user", website=True, methods=["POST"], csrf=True)
+    @http.route(
+        "/submitted/ticket",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["POST"],
+        csrf=True,
+    )
     def submit_ticket(self, **kw):
         """Create a ticket from the portal form: POST with a CSRF token only. A
         link (GET) opened by a logged-in customer must not create a ticket,
@@ -31,7 +47,12 @@ class SupportHelpdeskTicketController(HelpdeskTicketController):
     def _support_portal_ticket(self, ticket_id):
         """The ticket ``ticket_id`` (sudo) if it belongs to the user's organization."""
         try:
-            ticket = request.env["helpdesk.ticket"].sudo().browse(int(ticket_id or 0)).exists()
+            ticket = (
+                request.env["helpdesk.ticket"]
+                .sudo()
+                .browse(int(ticket_id or 0))
+                .exists()
+            )
         except ValueError:
             raise NotFound() from None
         organization = request.env.user.commercial_partner_id
@@ -51,7 +72,9 @@ class SupportHelpdeskTicketController(HelpdeskTicketController):
         values = super()._get_create_new_ticket_values(**kw)
         deployments = self._support_portal_deployments()
         values["support_deployments"] = deployments
-        values["support_priority_levels"] = request.env["helpdesk.ticket"]._support_priority_levels(
+        values["support_priority_levels"] = request.env[
+            "helpdesk.ticket"
+        ]._support_priority_levels(
             self._support_portal_plan(deployments),
         )
         return values
@@ -61,12 +84,20 @@ class SupportHelpdeskTicketController(HelpdeskTicketController):
         of every covered deployment of the organization, when they share one
         (a SuiteCRM customer reads Severity 1 to 4); else none, and the form
         shows the standard wording (the ticket page then shows its plan's)."""
-        plans = {contract.plan_id for contract in deployments._support_current_contracts().values()}
+        plans = {
+            contract.plan_id
+            for contract in deployments._support_current_contracts().values()
+        }
         return plans.pop() if len(plans) == 1 else None
 
     def _prepare_submit_ticket_vals(self, **kw):
         vals = super()._prepare_submit_ticket_vals(**kw)
-        priorities = {key for key, _name, _definition in request.env["helpdesk.ticket"]._support_priority_levels()}
+        priorities = {
+            key
+            for key, _name, _definition in request.env[
+                "helpdesk.ticket"
+            ]._support_priority_levels()
+        }
         if kw.get("priority") in priorities:
             vals["priority"] = kw["priority"]
         if kw.get("support_deployment"):
@@ -74,7 +105,9 @@ class SupportHelpdeskTicketController(HelpdeskTicketController):
                 deployment_id = int(kw["support_deployment"])
             except ValueError:
                 raise NotFound() from None
-            deployment = self._support_portal_deployments().filtered(lambda d: d.id == deployment_id)
+            deployment = self._support_portal_deployments().filtered(
+                lambda d: d.id == deployment_id
+            )
             if not deployment:
                 raise NotFound()
             vals["support_deployment_id"] = deployment.id

@@ -23,7 +23,8 @@ class SupportCardPortal(CustomerPortal):
             Card = request.env["support.credit.card"]
             values["support_card_count"] = (
                 Card.search_count(self._prepare_support_cards_domain())
-                if Card.has_access("read") else 0
+                if Card.has_access("read")
+                else 0
             )
         return values
 
@@ -36,13 +37,19 @@ class SupportCardPortal(CustomerPortal):
     def _get_support_card_searchbar_sortings(self):
         return {
             "date": {"label": request.env._("Newest"), "order": "id desc"},
-            "expiry": {"label": request.env._("Expiry"), "order": "expiry_date asc, id desc"},
+            "expiry": {
+                "label": request.env._("Expiry"),
+                "order": "expiry_date asc, id desc",
+            },
             "state": {"label": request.env._("Status"), "order": "state, id desc"},
         }
 
     @http.route(
         ["/my/support/cards", "/my/support/cards/page/<int:page>"],
-        type="http", auth="user", website=True, readonly=True,
+        type="http",
+        auth="user",
+        website=True,
+        readonly=True,
     )
     def portal_my_support_cards(self, page=1, sortby=None, **kw):
         Card = request.env["support.credit.card"]
@@ -57,33 +64,48 @@ class SupportCardPortal(CustomerPortal):
             page=page,
             step=self._items_per_page,
         )
-        cards = Card.search(
-            domain, order=sortings[sortby]["order"], limit=self._items_per_page,
-            offset=pager["offset"],
-        ) if total else Card
+        cards = (
+            Card.search(
+                domain,
+                order=sortings[sortby]["order"],
+                limit=self._items_per_page,
+                offset=pager["offset"],
+            )
+            if total
+            else Card
+        )
         organization = request.env.user.partner_id.commercial_partner_id
-        claimed = Card.search(
-            Domain("claimed_partner_id", "=", organization.id) & Domain("buyer_partner_id", "!=", organization.id),
-            order="claim_date desc, id desc",
-        ) if Card.has_access("read") else Card
+        claimed = (
+            Card.search(
+                Domain("claimed_partner_id", "=", organization.id)
+                & Domain("buyer_partner_id", "!=", organization.id),
+                order="claim_date desc, id desc",
+            )
+            if Card.has_access("read")
+            else Card
+        )
         values = self._prepare_portal_layout_values()
-        values.update({
-            # read as superuser only what the user's own search returned:
-            # the cards its organization bought (codes included)
-            "cards": cards.sudo(),
-            # the cards it claimed from another buyer: never their code
-            "claimed_cards": claimed,
-            "page_name": "support_cards",
-            "pager": pager,
-            "default_url": "/my/support/cards",
-            "searchbar_sortings": sortings,
-            "sortby": sortby,
-        })
+        values.update(
+            {
+                # read as superuser only what the user's own search returned:
+                # the cards its organization bought (codes included)
+                "cards": cards.sudo(),
+                # the cards it claimed from another buyer: never their code
+                "claimed_cards": claimed,
+                "page_name": "support_cards",
+                "pager": pager,
+                "default_url": "/my/support/cards",
+                "searchbar_sortings": sortings,
+                "sortby": sortby,
+            }
+        )
         return request.render("support_contract.portal_my_support_cards", values)
 
     @http.route(
         ["/my/support/cards/<int:card_id>"],
-        type="http", auth="user", website=True,
+        type="http",
+        auth="user",
+        website=True,
     )
     def portal_my_support_card(self, card_id, report_type=None, download=False, **kw):
         try:
@@ -91,34 +113,46 @@ class SupportCardPortal(CustomerPortal):
         except (AccessError, MissingError):
             # another organization's card does not exist, as far as this user knows
             raise request.not_found()
-        if card_sudo.buyer_partner_id != request.env.user.partner_id.commercial_partner_id:
+        if (
+            card_sudo.buyer_partner_id
+            != request.env.user.partner_id.commercial_partner_id
+        ):
             raise request.not_found()
         if report_type in ("html", "pdf", "text"):
             return self._show_report(
-                model=card_sudo, report_type=report_type,
+                model=card_sudo,
+                report_type=report_type,
                 report_ref="support_contract.action_report_support_credit_card",
                 download=download,
             )
         values = self._prepare_portal_layout_values()
-        values.update({
-            "card": card_sudo,
-            "page_name": "support_card",
-        })
+        values.update(
+            {
+                "card": card_sudo,
+                "page_name": "support_card",
+            }
+        )
         return request.render("support_contract.portal_my_support_card", values)
 
     @http.route(
         ["/my/support/cards/claim"],
-        type="http", auth="user", website=True, methods=["GET", "POST"],
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET", "POST"],
     )
     def portal_support_card_claim(self, code="", **kw):
         """GET: the claim form. POST (CSRF-checked): claim the code for the
         user's organization and show the outcome."""
         if request.httprequest.method != "POST":
             return request.render(
-                "support_contract.portal_support_card_claim", self._prepare_claim_values(),
+                "support_contract.portal_support_card_claim",
+                self._prepare_claim_values(),
             )
         result = request.env["support.credit.card"]._claim_code(
-            code, request.env.user.partner_id, remote_addr=request.httprequest.remote_addr,
+            code,
+            request.env.user.partner_id,
+            remote_addr=request.httprequest.remote_addr,
         )
         values = self._prepare_claim_values(result=result)
         if not result.success:
@@ -128,18 +162,24 @@ class SupportCardPortal(CustomerPortal):
     def _prepare_claim_values(self, result=None):
         organization = request.env.user.partner_id.commercial_partner_id
         values = self._prepare_portal_layout_values()
-        values.update({
-            "page_name": "support_card_claim",
-            "result": result,
-            "code": "",
-            "organization": organization,
-            "intro": request.env._(
-                "Enter the code of the card: its credits become credits of %(organization)s.",
-                organization=Markup("<strong>%s</strong>") % organization.display_name,
-            ),
-            "balance_sentence": request.env._(
-                "Your organization's credit balance is now %(credits)s credits.",
-                credits=Markup('<strong class="o_support_balance">%s</strong>') % result.balance,
-            ) if result and result.success else "",
-        })
+        values.update(
+            {
+                "page_name": "support_card_claim",
+                "result": result,
+                "code": "",
+                "organization": organization,
+                "intro": request.env._(
+                    "Enter the code of the card: its credits become credits of %(organization)s.",
+                    organization=Markup("<strong>%s</strong>")
+                    % organization.display_name,
+                ),
+                "balance_sentence": request.env._(
+                    "Your organization's credit balance is now %(credits)s credits.",
+                    credits=Markup('<strong class="o_support_balance">%s</strong>')
+                    % result.balance,
+                )
+                if result and result.success
+                else "",
+            }
+        )
         return values

@@ -1,4 +1,5 @@
 """Pure computations of the addon (no Odoo imports), each unit-tested on its own."""
+
 from . import quantity
 from . import card_code
 from . import terms

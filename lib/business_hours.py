@@ -57,7 +57,9 @@ def working_intervals(day, schedule, tz):
     return sorted(intervals)
 
 
-def add_working_hours(start, hours, schedule=(), holidays=(), tz="UTC", round_the_clock=False):
+def add_working_hours(
+    start, hours, schedule=(), holidays=(), tz="UTC", round_the_clock=False
+):
     """Return ``start`` plus ``hours`` working hours (naive UTC datetimes).
 
     :param start: naive datetime in UTC (the opening time)
@@ -75,7 +77,9 @@ def add_working_hours(start, hours, schedule=(), holidays=(), tz="UTC", round_th
     schedule = [tuple(item) for item in schedule]
     if not any(hour_to > hour_from for _weekday, hour_from, hour_to in schedule):
         raise ValueError("the schedule has no working time")
-    holidays = sorted((h_start, h_end) for h_start, h_end in holidays if h_end > h_start)
+    holidays = sorted(
+        (h_start, h_end) for h_start, h_end in holidays if h_end > h_start
+    )
     remaining = timedelta(hours=hours)
     zone = ZoneInfo(tz or "UTC")
     # The local day of ``start``, and the day before (an interval of the previous

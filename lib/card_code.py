@@ -37,7 +37,9 @@ def format_code(raw):
     A last group shorter than four is kept as it is; an empty code gives "".
     """
     raw = raw or ""
-    return SEPARATOR.join(raw[i:i + GROUP_SIZE] for i in range(0, len(raw), GROUP_SIZE))
+    return SEPARATOR.join(
+        raw[i : i + GROUP_SIZE] for i in range(0, len(raw), GROUP_SIZE)
+    )
 
 
 def normalize_code(text):

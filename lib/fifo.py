@@ -4,6 +4,7 @@ Pure functions, no Odoo import: the ledger (``support.credit.lot._consume``)
 locks and reads the lots, this module only decides how much to take from each,
 and what the lots read say about the balance left (``Outlook``).
 """
+
 from typing import NamedTuple
 
 
@@ -70,7 +71,9 @@ class Outlook(NamedTuple):
         lots = list(lots)
         return cls(
             balance=sum(remaining for remaining, _expiry in lots),
-            next_expiry=next((expiry for remaining, expiry in lots if remaining > 0), None),
+            next_expiry=next(
+                (expiry for remaining, expiry in lots if remaining > 0), None
+            ),
             horizon=lots[-1][1] if lots else None,
             complete=complete,
         )

@@ -4,6 +4,7 @@ one after another (doc/rules.md, "Selling per deployment" and "Continuity and ca
 One planner serves the line's proposal (catch-up terms, new expiry), the
 apply-to-all wizard, the confirmation check and the confirmation itself.
 """
+
 from collections import namedtuple
 
 from . import terms as term_math
@@ -36,7 +37,11 @@ def plan_lines(requests, order_date):
     for deployment, current_end, terms, term_months in requests:
         end = ends.get(deployment, current_end)
         catch_up = term_math.catch_up_terms(end, order_date, term_months)
-        periods = term_math.term_periods(end, order_date, terms, term_months) if terms > 0 else []
+        periods = (
+            term_math.term_periods(end, order_date, terms, term_months)
+            if terms > 0
+            else []
+        )
         new_expiry = periods[-1][1] if periods else None
         if periods:
             ends[deployment] = new_expiry

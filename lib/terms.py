@@ -44,7 +44,11 @@ def catch_up_terms(coverage_end, order_date, term_months=12):
     if coverage_end is None:
         return 1
     _check_date(coverage_end, "coverage_end")
-    months = (order_date.year - coverage_end.year) * 12 + order_date.month - coverage_end.month
+    months = (
+        (order_date.year - coverage_end.year) * 12
+        + order_date.month
+        - coverage_end.month
+    )
     # Every k below this start ends in a month before the order's month, so it
     # is too short: start there and step up (at most two steps).
     terms = max(1, months // term_months - 1)
@@ -71,7 +75,11 @@ def term_periods(coverage_end, order_date, terms, term_months=12):
         anchor, shift, start = order_date, -ONE_DAY, order_date
     else:
         _check_date(coverage_end, "coverage_end")
-        anchor, shift, start = coverage_end, datetime.timedelta(0), coverage_end + ONE_DAY
+        anchor, shift, start = (
+            coverage_end,
+            datetime.timedelta(0),
+            coverage_end + ONE_DAY,
+        )
     periods = []
     for k in range(1, terms + 1):
         end = anchor + relativedelta(months=k * term_months) + shift

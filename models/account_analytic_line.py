@@ -65,11 +65,17 @@ class AccountAnalyticLine(models.Model):
         """What a bug resolution gave back of this line's consumptions (the
         refunds of its consume moves made for the ticket; a shorter time shows
         in the line's minutes instead), in one search."""
-        refunds = self.env["support.credit.move"].sudo().search([
-            ("refund_of_id.timesheet_id", "in", self._origin.ids),
-            ("move_type", "=", "refund"),
-            ("timesheet_id", "=", False),
-        ])
+        refunds = (
+            self.env["support.credit.move"]
+            .sudo()
+            .search(
+                [
+                    ("refund_of_id.timesheet_id", "in", self._origin.ids),
+                    ("move_type", "=", "refund"),
+                    ("timesheet_id", "=", False),
+                ]
+            )
+        )
         refunded = defaultdict(int)
         for refund in refunds:
             refunded[refund.refund_of_id.timesheet_id.id] += refund.quantity
@@ -105,8 +111,13 @@ class AccountAnalyticLine(models.Model):
         check_protected_write(self, vals, METERING_FIELDS)
         moved = self.browse()
         if "ticket_id" in vals:
-            self.env["helpdesk.ticket"].browse(vals["ticket_id"])._support_check_timesheet_access()
-            moved = self.filtered(lambda line: line.ticket_id.id != vals["ticket_id"] and line.support_minutes)
+            self.env["helpdesk.ticket"].browse(
+                vals["ticket_id"]
+            )._support_check_timesheet_access()
+            moved = self.filtered(
+                lambda line: line.ticket_id.id != vals["ticket_id"]
+                and line.support_minutes
+            )
             if moved:
                 # the old ticket's organization gets its credits back first;
                 # the line is then metered on its new ticket
@@ -191,7 +202,11 @@ class AccountAnalyticLine(models.Model):
                 if reduce:
                     covered -= reduce
                     refunds.append((line, reduce))
-            new_values[line] = {"support_minutes": target, "support_covered_minutes": covered, "support_uncovered_minutes": uncovered}
+            new_values[line] = {
+                "support_minutes": target,
+                "support_covered_minutes": covered,
+                "support_uncovered_minutes": uncovered,
+            }
             if reverse:
                 # unbilled: a line moved to another ticket is billed anew there
                 new_values[line]["support_sale_line_id"] = False
@@ -200,7 +215,9 @@ class AccountAnalyticLine(models.Model):
         outlooks = {}
         capped_terms = self.env["support.contract.term"]
         if consume_requests:
-            consume_requests, beyond_cap, capped_terms = self._support_apply_term_caps(consume_requests)
+            consume_requests, beyond_cap, capped_terms = self._support_apply_term_caps(
+                consume_requests
+            )
             for line, minutes in beyond_cap.items():
                 new_values[line]["support_uncovered_minutes"] += minutes
         if consume_requests:
@@ -216,7 +233,10 @@ class AccountAnalyticLine(models.Model):
         for line, values in new_values.items():
             line.write(values)
         if not reverse:
-            to_bill = lines.filtered(lambda line: line.support_uncovered_minutes and not line.support_sale_line_id)
+            to_bill = lines.filtered(
+                lambda line: line.support_uncovered_minutes
+                and not line.support_sale_line_id
+            )
             if to_bill:
                 to_bill._support_assign_sale_lines()
             sale_lines |= lines.support_sale_line_id
@@ -224,16 +244,21 @@ class AccountAnalyticLine(models.Model):
         if capped_terms:
             used = capped_terms._support_used_minutes()
             for term in capped_terms:
-                term._support_warn_cap(self._support_term_cap(term, lines), used.get(term.id, 0))
+                term._support_warn_cap(
+                    self._support_term_cap(term, lines), used.get(term.id, 0)
+                )
         for company, company_lines in lines.ticket_id.grouped("company_id").items():
             if paying := company_lines.support_paying_partner_id:
                 # what the consumption read of the payers' lots spares the
                 # notice from summing them
-                paying._support_notify_low_balance(company, outlooks={
-                    partner_id: outlook
-                    for (partner_id, company_id), outlook in outlooks.items()
-                    if company_id == company.id
-                })
+                paying._support_notify_low_balance(
+                    company,
+                    outlooks={
+                        partner_id: outlook
+                        for (partner_id, company_id), outlook in outlooks.items()
+                        if company_id == company.id
+                    },
+                )
 
     def _support_apply_term_caps(self, requests):
         """Hold back what would pass the maximum support hours of a contract
@@ -249,18 +274,28 @@ class AccountAnalyticLine(models.Model):
             capped terms concerned
         """
         Term = self.env["support.contract.term"].sudo()
-        capped = [line for line, _minutes in requests if line.ticket_id.support_max_minutes]
+        capped = [
+            line for line, _minutes in requests if line.ticket_id.support_max_minutes
+        ]
         if not capped:
             return requests, {}, Term
-        contracts = self.env["support.contract"].browse({line.ticket_id.support_contract_id.id for line in capped})
-        terms = Term.search([("contract_id", "in", contracts.ids), ("cancelled", "=", False)])
+        contracts = self.env["support.contract"].browse(
+            {line.ticket_id.support_contract_id.id for line in capped}
+        )
+        terms = Term.search(
+            [("contract_id", "in", contracts.ids), ("cancelled", "=", False)]
+        )
         line_term = {}
         for line in capped:
-            line_term[line] = next((
-                term for term in terms
-                if term.contract_id == line.ticket_id.support_contract_id
-                and term.date_start <= line.date <= term.date_end
-            ), Term)
+            line_term[line] = next(
+                (
+                    term
+                    for term in terms
+                    if term.contract_id == line.ticket_id.support_contract_id
+                    and term.date_start <= line.date <= term.date_end
+                ),
+                Term,
+            )
         concerned = Term.union(*line_term.values())
         concerned._support_lock()
         used = concerned._support_used_minutes()
@@ -283,10 +318,14 @@ class AccountAnalyticLine(models.Model):
     def _support_term_cap(term, lines):
         """The cap (minutes) the metered lines applied to ``term``: the one
         their tickets copied from the plan."""
-        return max((
-            line.ticket_id.support_max_minutes for line in lines
-            if line.ticket_id.support_contract_id == term.contract_id
-        ), default=0)
+        return max(
+            (
+                line.ticket_id.support_max_minutes
+                for line in lines
+                if line.ticket_id.support_contract_id == term.contract_id
+            ),
+            default=0,
+        )
 
     def _support_give_back(self, requests):
         """Give credits back to the lots the lines consumed from, last drawn
@@ -301,10 +340,16 @@ class AccountAnalyticLine(models.Model):
         Move = self.env["support.credit.move"].sudo()
         lines = self.browse([line.id for line, _credits in requests]).sudo()
         by_line = Move.search(
-            [("timesheet_id", "in", lines.ids), ("move_type", "=", "consume"), ("refund_ids", "=", False)]
+            [
+                ("timesheet_id", "in", lines.ids),
+                ("move_type", "=", "consume"),
+                ("refund_ids", "=", False),
+            ]
         ).grouped("timesheet_id")
         for line, credits in requests:
-            reason = line.ticket_id.support_paying_partner_id._support_env()._("Timesheet time reduced or deleted")
+            reason = line.ticket_id.support_paying_partner_id._support_env()._(
+                "Timesheet time reduced or deleted"
+            )
             line_moves = by_line.get(line, Move).sorted(
                 lambda move: (move.lot_id.expiry_date, move.id), reverse=True
             )
@@ -342,22 +387,33 @@ class AccountAnalyticLine(models.Model):
             partner = line.ticket_id.support_paying_partner_id
             if partner not in reasons:
                 reasons[partner] = partner._support_env()._("Time logged on a ticket")
-        _moves, uncovered, outlooks = self.env["support.credit.lot"].sudo()._consume_batch([
-            {
-                "partner": line.ticket_id.support_paying_partner_id,
-                "company": line.ticket_id.company_id,
-                "quantity": quantity,
-                "move_vals": {
-                    "date": fields.Datetime.to_datetime(line.date) if line.date else fields.Datetime.now(),
-                    "reason": reasons[line.ticket_id.support_paying_partner_id],
-                    "timesheet_id": line.id,
-                    "ticket_id": line.ticket_id.id,
-                    "origin": line.ticket_id.number,
-                },
-            }
-            for line, quantity in requests
-        ])
-        return {line.id: rest for (line, _quantity), rest in zip(requests, uncovered)}, outlooks
+        _moves, uncovered, outlooks = (
+            self.env["support.credit.lot"]
+            .sudo()
+            ._consume_batch(
+                [
+                    {
+                        "partner": line.ticket_id.support_paying_partner_id,
+                        "company": line.ticket_id.company_id,
+                        "quantity": quantity,
+                        "move_vals": {
+                            "date": fields.Datetime.to_datetime(line.date)
+                            if line.date
+                            else fields.Datetime.now(),
+                            "reason": reasons[line.ticket_id.support_paying_partner_id],
+                            "timesheet_id": line.id,
+                            "ticket_id": line.ticket_id.id,
+                            "origin": line.ticket_id.number,
+                        },
+                    }
+                    for line, quantity in requests
+                ]
+            )
+        )
+        return {
+            line.id: rest
+            for (line, _quantity), rest in zip(requests, uncovered, strict=False)
+        }, outlooks
 
     def _support_assign_sale_lines(self):
         """Link these lines (with uncovered minutes) to the order line billing the
@@ -370,6 +426,12 @@ class AccountAnalyticLine(models.Model):
             product = ticket._support_hourly_product()
             if not product:
                 continue
-            groups[ticket.support_paying_partner_id or ticket.commercial_partner_id, ticket.company_id, product] |= line
+            groups[
+                ticket.support_paying_partner_id or ticket.commercial_partner_id,
+                ticket.company_id,
+                product,
+            ] |= line
         for (partner, company, product), lines in groups.items():
-            lines.sudo().support_sale_line_id = SaleOrder._support_uncovered_line(partner, company, product)
+            lines.sudo().support_sale_line_id = SaleOrder._support_uncovered_line(
+                partner, company, product
+            )

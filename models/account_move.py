@@ -7,9 +7,7 @@ from odoo.fields import Domain
 
 # Who reads what invoices granted and credit notes withdrew (as the access
 # rules of support.invoice.credit say).
-INVOICE_CREDIT_READERS = (
-    "account.group_account_invoice,sales_team.group_sale_salesman,support_contract.group_support_user"
-)
+INVOICE_CREDIT_READERS = "account.group_account_invoice,sales_team.group_sale_salesman,support_contract.group_support_user"
 
 
 class AccountMove(models.Model):
@@ -24,14 +22,17 @@ class AccountMove(models.Model):
     )
 
     def _support_invoice_credit_domain(self):
-        return Domain("move_id", "in", self.ids) | Domain("reversed_line_id.move_id", "in", self.ids)
+        return Domain("move_id", "in", self.ids) | Domain(
+            "reversed_line_id.move_id", "in", self.ids
+        )
 
     def _compute_support_invoice_credit_count(self):
         moves = self._origin.filtered("id")
         counts = Counter()
         if moves:
             records = self.env["support.invoice.credit"].search_fetch(
-                moves._support_invoice_credit_domain(), ["move_id", "reversed_line_id"],
+                moves._support_invoice_credit_domain(),
+                ["move_id", "reversed_line_id"],
             )
             for record in records:
                 for move in record.move_id | record.reversed_line_id.move_id:
@@ -43,8 +44,14 @@ class AccountMove(models.Model):
         """The support credits of this invoice: what its payment granted, what
         credit notes withdrew of it (or, for a credit note, what it withdrew)."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("support_contract.action_support_invoice_credit")
-        action["domain"] = ["|", ("move_id", "=", self.id), ("reversed_line_id.move_id", "=", self.id)]
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "support_contract.action_support_invoice_credit"
+        )
+        action["domain"] = [
+            "|",
+            ("move_id", "=", self.id),
+            ("reversed_line_id.move_id", "=", self.id),
+        ]
         action["context"] = {}
         return action
 
@@ -65,5 +72,7 @@ class AccountMove(models.Model):
         posted = super()._post(soft)
         refunds = posted.filtered(lambda move: move.move_type == "out_refund")
         if refunds:
-            self.env["support.invoice.credit"]._withdraw_refunded(refunds.invoice_line_ids)
+            self.env["support.invoice.credit"]._withdraw_refunded(
+                refunds.invoice_line_ids
+            )
         return posted

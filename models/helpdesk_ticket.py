@@ -234,8 +234,13 @@ class HelpdeskTicket(models.Model):
     def _compute_support_balance(self):
         billed = {
             ticket: sale_lines.order_id[:1]
-            for ticket, sale_lines in self.env["account.analytic.line"].sudo()._read_group(
-                [("ticket_id", "in", self._origin.ids), ("support_sale_line_id", "!=", False)],
+            for ticket, sale_lines in self.env["account.analytic.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("ticket_id", "in", self._origin.ids),
+                    ("support_sale_line_id", "!=", False),
+                ],
                 ["ticket_id"],
                 ["support_sale_line_id:recordset"],
             )
@@ -244,19 +249,33 @@ class HelpdeskTicket(models.Model):
         for ticket in self:
             key = (ticket.support_paying_partner_id, ticket.company_id)
             if ticket.support_paying_partner_id and key not in summaries:
-                summaries[key] = ticket.support_paying_partner_id._support_credit_summary(ticket.company_id)
+                summaries[key] = (
+                    ticket.support_paying_partner_id._support_credit_summary(
+                        ticket.company_id
+                    )
+                )
             summary = summaries.get(key, {})
             ticket.support_balance = summary.get("balance", 0)
             ticket.support_expiring = summary.get("expiring", 0)
-            ticket.support_uncovered_order_id = billed.get(ticket._origin, self.env["sale.order"])
+            ticket.support_uncovered_order_id = billed.get(
+                ticket._origin, self.env["sale.order"]
+            )
 
     @api.depends("support_contract_id", "support_max_minutes")
     def _compute_support_cap_left(self):
-        capped = self.filtered(lambda ticket: ticket.support_max_minutes and ticket.support_contract_id)
+        capped = self.filtered(
+            lambda ticket: ticket.support_max_minutes and ticket.support_contract_id
+        )
         usage = capped.support_contract_id.sudo()._support_current_usage()
         for ticket in self:
-            term, minutes = usage.get(ticket.support_contract_id.id, (None, 0)) if ticket in capped else (None, 0)
-            ticket.support_cap_left_minutes = max(ticket.support_max_minutes - minutes, 0) if term else 0
+            term, minutes = (
+                usage.get(ticket.support_contract_id.id, (None, 0))
+                if ticket in capped
+                else (None, 0)
+            )
+            ticket.support_cap_left_minutes = (
+                max(ticket.support_max_minutes - minutes, 0) if term else 0
+            )
 
     @api.depends("support_deployment_id", "company_id")
     def _compute_support_contract_id(self):
@@ -266,7 +285,11 @@ class HelpdeskTicket(models.Model):
         current = self.support_deployment_id._support_current_contracts()
         for ticket in self:
             contract = current.get(ticket.support_deployment_id.id)
-            binds = contract and contract.state == "active" and contract.company_id == ticket.company_id
+            binds = (
+                contract
+                and contract.state == "active"
+                and contract.company_id == ticket.company_id
+            )
             ticket.support_contract_id = contract.id if binds else False
 
     @api.depends("support_contract_id")
@@ -276,9 +299,14 @@ class HelpdeskTicket(models.Model):
         for ticket in self:
             plan = ticket.support_contract_id.sudo().plan_id
             ticket.support_plan_id = plan.id
-            ticket.support_sla_targets = {
-                line.priority: [line.response_hours, line.round_the_clock] for line in plan.sla_line_ids
-            } if plan else False
+            ticket.support_sla_targets = (
+                {
+                    line.priority: [line.response_hours, line.round_the_clock]
+                    for line in plan.sla_line_ids
+                }
+                if plan
+                else False
+            )
             ticket.support_calendar_id = plan.resource_calendar_id.id
             ticket.support_metering = plan.metering or False
             ticket.support_rounding_minutes = plan.rounding_minutes or 1
@@ -291,15 +319,24 @@ class HelpdeskTicket(models.Model):
             ticket.support_paying_partner_id = ticket.commercial_partner_id
 
     @api.depends(
-        "support_open_date", "priority", "support_sla_targets", "support_calendar_id", "partner_id.tz", "commercial_partner_id.tz"
+        "support_open_date",
+        "priority",
+        "support_sla_targets",
+        "support_calendar_id",
+        "partner_id.tz",
+        "commercial_partner_id.tz",
     )
     def _compute_sla_deadline(self):
         calendars = self.support_calendar_id.sudo()
-        opened = [ticket.support_open_date for ticket in self if ticket.support_open_date]
+        opened = [
+            ticket.support_open_date for ticket in self if ticket.support_open_date
+        ]
         schedules, holidays = {}, {}
         if calendars and opened:
             schedules = calendars._support_schedules()
-            holidays = calendars._support_holidays(min(opened), max(opened) + timedelta(days=366))
+            holidays = calendars._support_holidays(
+                min(opened), max(opened) + timedelta(days=366)
+            )
         for ticket in self:
             target = (ticket.support_sla_targets or {}).get(ticket.priority or "0")
             if not target or not ticket.support_open_date:
@@ -317,26 +354,40 @@ class HelpdeskTicket(models.Model):
                         hours,
                         schedules.get(calendar.id, []),
                         holidays.get(calendar.id, []),
-                        tz=ticket.partner_id.tz or ticket.commercial_partner_id.tz or calendar.sudo().tz or "UTC",
+                        tz=ticket.partner_id.tz
+                        or ticket.commercial_partner_id.tz
+                        or calendar.sudo().tz
+                        or "UTC",
                     )
                 except ValueError:
                     deadline = False
             ticket.sla_deadline = deadline
-            ticket.sla_at_risk_date = deadline and deadline - (deadline - start) * AT_RISK_SHARE
+            ticket.sla_at_risk_date = (
+                deadline and deadline - (deadline - start) * AT_RISK_SHARE
+            )
 
     def _compute_support_credits_consumed(self):
         consumed, refunded = {}, {}
-        for ticket, move_type, quantity in self.env["support.credit.move"].sudo()._read_group(
-            [("ticket_id", "in", self._origin.ids), ("move_type", "in", ["consume", "refund"])],
-            ["ticket_id", "move_type"],
-            ["quantity:sum"],
+        for ticket, move_type, quantity in (
+            self.env["support.credit.move"]
+            .sudo()
+            ._read_group(
+                [
+                    ("ticket_id", "in", self._origin.ids),
+                    ("move_type", "in", ["consume", "refund"]),
+                ],
+                ["ticket_id", "move_type"],
+                ["quantity:sum"],
+            )
         ):
             consumed[ticket] = consumed.get(ticket, 0) + quantity
             if move_type == "refund":
                 refunded[ticket] = quantity
         timesheets = {
             ticket: (uncovered, hours)
-            for ticket, uncovered, hours in self.env["account.analytic.line"].sudo()._read_group(
+            for ticket, uncovered, hours in self.env["account.analytic.line"]
+            .sudo()
+            ._read_group(
                 [("ticket_id", "in", self._origin.ids)],
                 ["ticket_id"],
                 ["support_uncovered_minutes:sum", "unit_amount:sum"],
@@ -377,10 +428,15 @@ class HelpdeskTicket(models.Model):
         if operator != "in":
             return NotImplemented
         now = fields.Datetime.now()
-        waiting = Domain("sla_first_response_date", "=", False) & Domain("sla_deadline", "!=", False)
+        waiting = Domain("sla_first_response_date", "=", False) & Domain(
+            "sla_deadline", "!=", False
+        )
         conditions = {
-            "breached": Domain("sla_response_late", "=", True) | (waiting & Domain("sla_deadline", "<", now)),
-            "at_risk": waiting & Domain("sla_deadline", ">=", now) & Domain("sla_at_risk_date", "<=", now),
+            "breached": Domain("sla_response_late", "=", True)
+            | (waiting & Domain("sla_deadline", "<", now)),
+            "at_risk": waiting
+            & Domain("sla_deadline", ">=", now)
+            & Domain("sla_at_risk_date", "<=", now),
             "on_time": (
                 Domain("sla_first_response_date", "!=", False)
                 & Domain("sla_deadline", "!=", False)
@@ -403,19 +459,23 @@ class HelpdeskTicket(models.Model):
             deployment = ticket.support_deployment_id.sudo()
             organization = ticket.commercial_partner_id
             if not organization:
-                raise ValidationError(self.env._(
-                    "Ticket %(ticket)s: choose the customer before the deployment %(deployment)s.",
-                    ticket=ticket.display_name,
-                    deployment=deployment.name,
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "Ticket %(ticket)s: choose the customer before the deployment %(deployment)s.",
+                        ticket=ticket.display_name,
+                        deployment=deployment.name,
+                    )
+                )
             if organization not in deployment.organization_ids:
-                raise ValidationError(self.env._(
-                    "Ticket %(ticket)s: deployment %(deployment)s belongs to another "
-                    "organization. Choose one that %(customer)s owns or co-owns.",
-                    ticket=ticket.display_name,
-                    deployment=deployment.name,
-                    customer=organization.display_name,
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "Ticket %(ticket)s: deployment %(deployment)s belongs to another "
+                        "organization. Choose one that %(customer)s owns or co-owns.",
+                        ticket=ticket.display_name,
+                        deployment=deployment.name,
+                        customer=organization.display_name,
+                    )
+                )
 
     # ------------------------------------------------------------------
     # CRUD
@@ -440,11 +500,15 @@ class HelpdeskTicket(models.Model):
             if vals.get("user_id"):
                 vals["support_assigned_by_id"] = self.env.uid
         tickets = super().create(vals_list)
-        tickets.filtered(lambda t: t.support_metering == "incident")._support_charge_incident()
+        tickets.filtered(
+            lambda t: t.support_metering == "incident"
+        )._support_charge_incident()
         return tickets
 
     def write(self, vals):
-        check_protected_write(self, vals, self._SUPPORT_COMPUTED_FIELDS + ("support_open_date",))
+        check_protected_write(
+            self, vals, self._SUPPORT_COMPUTED_FIELDS + ("support_open_date",)
+        )
         if vals.get("support_resolution") == "bug" and not self.env.su:
             self._support_check_bug_rights()
         if "user_id" in vals:
@@ -457,7 +521,9 @@ class HelpdeskTicket(models.Model):
         if vals.get("support_deployment_id"):
             # a deployment set after opening: the plan is copied now, and so
             # are its incident points charged
-            self.filtered(lambda t: t.support_metering == "incident")._support_charge_incident()
+            self.filtered(
+                lambda t: t.support_metering == "incident"
+            )._support_charge_incident()
         if vals.get("support_resolution") == "bug":
             # however the resolution is set (button or field), doc/rules.md, "Bug refund" applies, once
             self.sudo()._support_refund_consumption()
@@ -468,7 +534,9 @@ class HelpdeskTicket(models.Model):
         res = super()._message_post_after_hook(message, msg_values)
         waiting = self.filtered(lambda t: not t.sla_first_response_date)
         if waiting and self._support_is_staff_reply(message, msg_values):
-            waiting.sudo().sla_first_response_date = message.date or fields.Datetime.now()
+            waiting.sudo().sla_first_response_date = (
+                message.date or fields.Datetime.now()
+            )
         return res
 
     @api.model
@@ -494,15 +562,22 @@ class HelpdeskTicket(models.Model):
         self._support_check_bug_rights()
         if not self.ids:
             raise UserError(self.env._("Save the ticket before resolving it as a bug."))
-        refunds = self.env["support.credit.move"].sudo().search(
-            [("ticket_id", "in", self.ids), ("move_type", "=", "refund")]
+        refunds = (
+            self.env["support.credit.move"]
+            .sudo()
+            .search([("ticket_id", "in", self.ids), ("move_type", "=", "refund")])
         )
         self.sudo().write({"support_resolution": "bug"})
-        new_refunds = self.env["support.credit.move"].sudo().search(
-            [("ticket_id", "in", self.ids), ("move_type", "=", "refund")]
-        ) - refunds
+        new_refunds = (
+            self.env["support.credit.move"]
+            .sudo()
+            .search([("ticket_id", "in", self.ids), ("move_type", "=", "refund")])
+            - refunds
+        )
         for ticket in self:
-            ticket._support_announce_bug_refund(new_refunds.filtered(lambda m, t=ticket: m.ticket_id == t))
+            ticket._support_announce_bug_refund(
+                new_refunds.filtered(lambda m, t=ticket: m.ticket_id == t)
+            )
         return True
 
     def _support_announce_bug_refund(self, refunds):
@@ -519,8 +594,12 @@ class HelpdeskTicket(models.Model):
                 organization=organization.display_name,
             )
         else:
-            note = self.env._("Resolved as a product bug escalated to R&D: no credit had been consumed.")
-        self.message_post(body=note, message_type="comment", subtype_xmlid="mail.mt_note")
+            note = self.env._(
+                "Resolved as a product bug escalated to R&D: no credit had been consumed."
+            )
+        self.message_post(
+            body=note, message_type="comment", subtype_xmlid="mail.mt_note"
+        )
         self.sudo().message_post(
             body=self.env._(
                 "This issue is a product bug, escalated to our R&D team: the support time it took is "
@@ -538,7 +617,9 @@ class HelpdeskTicket(models.Model):
     def action_view_support_moves(self):
         """Credits Used: the ledger moves of this ticket."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("support_contract.action_support_credit_move")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "support_contract.action_support_credit_move"
+        )
         action["domain"] = [("ticket_id", "=", self.id)]
         action["context"] = {}
         return action
@@ -551,7 +632,9 @@ class HelpdeskTicket(models.Model):
             return
         if opening:
             raise UserError(
-                self.env._("Only a Support Manager can open a ticket already resolved as a bug.")
+                self.env._(
+                    "Only a Support Manager can open a ticket already resolved as a bug."
+                )
             )
         for ticket in self:
             assigned = (
@@ -578,7 +661,9 @@ class HelpdeskTicket(models.Model):
         (validity: the company's setting). A move is never refunded twice."""
         Lot = self.env["support.credit.lot"].sudo()
         Move = self.env["support.credit.move"].sudo()
-        by_ticket = Move.search([("ticket_id", "in", self.ids), ("move_type", "=", "consume")]).grouped("ticket_id")
+        by_ticket = Move.search(
+            [("ticket_id", "in", self.ids), ("move_type", "=", "consume")]
+        ).grouped("ticket_id")
         refunds = Move
         for ticket in self:
             if ticket not in by_ticket:
@@ -586,7 +671,9 @@ class HelpdeskTicket(models.Model):
             # the ledger gives each lot's credits back in the lot's company
             refunds |= Lot._refund(
                 by_ticket[ticket],
-                self.env._("Ticket %(ticket)s resolved as a product bug", ticket=ticket.number),
+                self.env._(
+                    "Ticket %(ticket)s resolved as a product bug", ticket=ticket.number
+                ),
                 ticket_id=ticket.id,
                 origin=ticket.number,
             )
@@ -602,7 +689,9 @@ class HelpdeskTicket(models.Model):
             deployment = self.support_deployment_id
             contract = deployment._support_current_contracts().get(deployment.id)
             product = contract.plan_id.hourly_product_id if contract else product
-        return product or self.env.ref("support_contract.product_hourly_support", raise_if_not_found=False)
+        return product or self.env.ref(
+            "support_contract.product_hourly_support", raise_if_not_found=False
+        )
 
     def _support_charge_incident(self):
         """Per-incident plans (doc/rules.md, "Incident points"): opening the ticket deducts the plan's
@@ -611,8 +700,14 @@ class HelpdeskTicket(models.Model):
         Lot = self.env["support.credit.lot"].sudo()
         charged = {
             ticket
-            for ticket, in self.env["support.credit.move"].sudo()._read_group(
-                [("ticket_id", "in", self.ids), ("move_type", "=", "consume"), ("timesheet_id", "=", False)],
+            for (ticket,) in self.env["support.credit.move"]
+            .sudo()
+            ._read_group(
+                [
+                    ("ticket_id", "in", self.ids),
+                    ("move_type", "=", "consume"),
+                    ("timesheet_id", "=", False),
+                ],
                 ["ticket_id"],
             )
         }
@@ -626,7 +721,9 @@ class HelpdeskTicket(models.Model):
             _moves, missing = Lot.with_company(ticket.company_id)._consume(
                 partner,
                 points,
-                partner._support_env()._("Incident opened: %(ticket)s", ticket=ticket.number),
+                partner._support_env()._(
+                    "Incident opened: %(ticket)s", ticket=ticket.number
+                ),
                 ticket_id=ticket.id,
                 origin=ticket.number,
             )
@@ -675,7 +772,13 @@ class HelpdeskTicket(models.Model):
         lines = plan.sudo().sla_line_ids
         by_priority = {line.priority: line._level() for line in lines}
         return [
-            (key, *(by_priority.get(key) or self.env["support.plan.sla"]._default_level(key)))
+            (
+                key,
+                *(
+                    by_priority.get(key)
+                    or self.env["support.plan.sla"]._default_level(key)
+                ),
+            )
             for key, _label in sorted(TICKET_PRIORITIES, reverse=True)
         ]
 
@@ -683,7 +786,11 @@ class HelpdeskTicket(models.Model):
         """``(name, definition)`` of this ticket's priority."""
         self.ensure_one()
         return next(
-            ((name, definition) for key, name, definition in self._support_priority_levels() if key == self.priority),
+            (
+                (name, definition)
+                for key, name, definition in self._support_priority_levels()
+                if key == self.priority
+            ),
             ("", ""),
         )
 
@@ -693,6 +800,11 @@ class HelpdeskTicket(models.Model):
         self.ensure_one()
         if self.team_id:
             return self.team_id._get_applicable_stages()
-        return self.env["helpdesk.ticket.stage"].sudo().search(
-            Domain("company_id", "in", [False, self.company_id.id]) & Domain("team_ids", "=", False)
+        return (
+            self.env["helpdesk.ticket.stage"]
+            .sudo()
+            .search(
+                Domain("company_id", "in", [False, self.company_id.id])
+                & Domain("team_ids", "=", False)
+            )
         )

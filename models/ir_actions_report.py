@@ -27,7 +27,7 @@ class IrActionsReport(models.Model):
         delay = report[:1].support_print_delay if report else 0
         if delay:
             self = self.with_context(support_print_delay=delay)
-        return super(IrActionsReport, self)._run_wkhtmltopdf(bodies, report_ref=report_ref, **kwargs)
+        return super()._run_wkhtmltopdf(bodies, report_ref=report_ref, **kwargs)
 
     @api.model
     def _build_wkhtmltopdf_args(self, *args, **kwargs):

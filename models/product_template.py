@@ -30,19 +30,29 @@ class ProductTemplate(models.Model):
         "credits). 1 credit = 1 minute by default.",
     )
 
-    @api.constrains("support_kind", "support_plan_id", "support_term_months", "support_credits", "type")
+    @api.constrains(
+        "support_kind",
+        "support_plan_id",
+        "support_term_months",
+        "support_credits",
+        "type",
+    )
     def _check_support_product(self):
         for product in self:
             if product.support_credits < 0:
                 raise ValidationError(
-                    self.env._("The credits of product %(product)s cannot be negative.", product=product.display_name)
+                    self.env._(
+                        "The credits of product %(product)s cannot be negative.",
+                        product=product.display_name,
+                    )
                 )
             if not product.support_kind:
                 continue
             if product.type != "service":
                 raise ValidationError(
                     self.env._(
-                        "The support product %(product)s must be a service.", product=product.display_name
+                        "The support product %(product)s must be a service.",
+                        product=product.display_name,
                     )
                 )
             if product.support_kind == "contract":

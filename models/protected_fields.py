@@ -7,6 +7,7 @@ user writes them: not from a form, not over RPC, not by an import. The
 addon's own code writes them as superuser (``sudo()``), after its own checks;
 a request from outside never runs as superuser, whatever its context.
 """
+
 from odoo.exceptions import AccessError
 
 
@@ -26,8 +27,10 @@ def check_protected_write(records, vals, names):
                 "%(fields)s of %(model)s are set by the support rules themselves and "
                 "cannot be written.",
                 fields=", ".join(
-                    records._fields[name]._description_string(records.env) for name in written
+                    records._fields[name]._description_string(records.env)
+                    for name in written
                 ),
-                model=records.env["ir.model"].sudo()._get(records._name).name or records._description,
+                model=records.env["ir.model"].sudo()._get(records._name).name
+                or records._description,
             )
         )

@@ -23,7 +23,10 @@ class ResCompany(models.Model):
     )
 
     support_credit_grant = fields.Selection(
-        [("confirm", "When the order is confirmed"), ("paid", "When the invoice is paid")],
+        [
+            ("confirm", "When the order is confirmed"),
+            ("paid", "When the invoice is paid"),
+        ],
         string="Grant Credits",
         required=True,
         default="confirm",
@@ -70,7 +73,9 @@ class ResCompany(models.Model):
         self.ensure_one()
         text = (self.support_renewal_reminder_days or "").replace(";", ",")
         try:
-            days = sorted({int(part) for part in text.split(",") if part.strip()}, reverse=True)
+            days = sorted(
+                {int(part) for part in text.split(",") if part.strip()}, reverse=True
+            )
         except ValueError:
             days = None
         if days is None or any(day <= 0 for day in days):
@@ -88,5 +93,7 @@ class ResCompany(models.Model):
         # without env.ref's query to check that the record still exists (a
         # deleted project takes its xmlid with it).
         return self.support_project_id or self.env["project.project"].browse(
-            self.env["ir.model.data"]._xmlid_to_res_id("support_contract.project_support", raise_if_not_found=False)
+            self.env["ir.model.data"]._xmlid_to_res_id(
+                "support_contract.project_support", raise_if_not_found=False
+            )
         )

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.fields import Domain
 
 # "Expiring soon" for an organization's credits: the portal, the ticket's banner,
 # the low-balance notice and the statement (doc/rules.md, "Lots and expiry").
@@ -49,12 +48,16 @@ class ResPartner(models.Model):
         organizations = self.commercial_partner_id._origin
         Deployment = self.env["support.deployment"]
         deployments = {}
-        for deployment in Deployment.search_fetch(Deployment._held_by(organizations), ["partner_id", "coowner_ids"]):
+        for deployment in Deployment.search_fetch(
+            Deployment._held_by(organizations), ["partner_id", "coowner_ids"]
+        ):
             for org in deployment.organization_ids & organizations:
                 deployments[org] = deployments.get(org, 0) + 1
-        contracts = dict(self.env["support.contract"]._read_group(
-            [("partner_id", "in", organizations.ids)], ["partner_id"], ["__count"]
-        ))
+        contracts = dict(
+            self.env["support.contract"]._read_group(
+                [("partner_id", "in", organizations.ids)], ["partner_id"], ["__count"]
+            )
+        )
         for partner in self:
             org = partner.commercial_partner_id._origin
             partner.support_deployment_count = deployments.get(org, 0)
@@ -73,7 +76,9 @@ class ResPartner(models.Model):
             )
         )
         for partner in self:
-            partner.support_credit_balance = balances.get(partner.commercial_partner_id._origin, 0)
+            partner.support_credit_balance = balances.get(
+                partner.commercial_partner_id._origin, 0
+            )
 
     def _support_credit_balance_in(self, company):
         """The organization's balance in ``company`` alone: what remains in
@@ -91,15 +96,19 @@ class ResPartner(models.Model):
         company = company or self.env.company
         today = fields.Date.context_today(self)
         soon = today + timedelta(days=EXPIRING_SOON_DAYS)
-        rows = self.env["support.credit.lot"].sudo()._read_group(
-            [
-                ("partner_id", "=", self.commercial_partner_id.id),
-                ("company_id", "=", company.id),
-                ("expiry_date", ">=", today),
-                ("remaining", ">", 0),
-            ],
-            ["expiry_date:day"],
-            ["remaining:sum"],
+        rows = (
+            self.env["support.credit.lot"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "=", self.commercial_partner_id.id),
+                    ("company_id", "=", company.id),
+                    ("expiry_date", ">=", today),
+                    ("remaining", ">", 0),
+                ],
+                ["expiry_date:day"],
+                ["remaining:sum"],
+            )
         )
         return {
             "balance": sum(total for _day, total in rows),
@@ -112,7 +121,11 @@ class ResPartner(models.Model):
         written for it and kept: ledger reasons, lot names, notices. A reason
         is stored text, so it is written once, in its reader's language."""
         lang = self[:1].commercial_partner_id.lang
-        return self.with_context(lang=lang).env if lang and lang != self.env.lang else self.env
+        return (
+            self.with_context(lang=lang).env
+            if lang and lang != self.env.lang
+            else self.env
+        )
 
     def _support_deployments(self):
         """The deployments these organizations own or co-own."""
@@ -181,14 +194,18 @@ class ResPartner(models.Model):
         when nothing is consumed (consumption checks the balance itself), in
         each company where they do."""
         today = fields.Date.context_today(self)
-        expiring = self.env["support.credit.lot"].sudo()._read_group(
-            [
-                ("expiry_date", ">=", today),
-                ("expiry_date", "<=", today + timedelta(days=EXPIRING_SOON_DAYS)),
-                ("remaining", ">", 0),
-            ],
-            ["company_id"],
-            ["partner_id:recordset"],
+        expiring = (
+            self.env["support.credit.lot"]
+            .sudo()
+            ._read_group(
+                [
+                    ("expiry_date", ">=", today),
+                    ("expiry_date", "<=", today + timedelta(days=EXPIRING_SOON_DAYS)),
+                    ("remaining", ">", 0),
+                ],
+                ["company_id"],
+                ["partner_id:recordset"],
+            )
         )
         for company, partners in expiring:
             partners.with_company(company)._support_notify_low_balance(company)
@@ -219,7 +236,9 @@ class ResPartner(models.Model):
             for organization in organizations:
                 outlook = outlooks.get(organization.id)
                 low = outlook.is_low(threshold, soon) if outlook else None
-                if low is None or (low and not organization.support_low_balance_notified):
+                if low is None or (
+                    low and not organization.support_low_balance_notified
+                ):
                     undecided |= organization  # to sum, or to word the notice
                 elif not low and organization.support_low_balance_notified:
                     organization.support_low_balance_notified = False
@@ -227,17 +246,22 @@ class ResPartner(models.Model):
             if not organizations:
                 return
         Lot = self.env["support.credit.lot"].sudo()
-        in_company = [("partner_id", "in", organizations.ids), ("company_id", "=", company.id)]
+        in_company = [
+            ("partner_id", "in", organizations.ids),
+            ("company_id", "=", company.id),
+        ]
         lots = Lot._read_group(
             [*in_company, ("expiry_date", ">=", today)],
             ["partner_id"],
             ["remaining:sum"],
         )
         balances = dict(lots)
-        with_lots = {partner for partner, in Lot._read_group(in_company, ["partner_id"])}
+        with_lots = {
+            partner for (partner,) in Lot._read_group(in_company, ["partner_id"])
+        }
         expiring = {
             partner
-            for partner, in Lot._read_group(
+            for (partner,) in Lot._read_group(
                 [
                     *in_company,
                     ("expiry_date", ">=", today),
@@ -260,7 +284,9 @@ class ResPartner(models.Model):
                 continue
             contacts = (organization | organization.child_ids).filtered("email")
             # written for the customer: in the organization's language
-            customer_env = self.with_context(lang=organization.lang or self.env.lang).env
+            customer_env = self.with_context(
+                lang=organization.lang or self.env.lang
+            ).env
             if organization in expiring:
                 body = customer_env._(
                     "Your support credits run low: %(balance)s credits left, some expiring within "

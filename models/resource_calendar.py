@@ -12,11 +12,15 @@ class ResourceCalendar(models.Model):
         intervals of these calendars (breaks and section lines aside), read in
         one query. Two-week calendars use both weeks' lines."""
         schedules = defaultdict(list)
-        attendances = self.env["resource.calendar.attendance"].sudo().search_fetch(
-            Domain("calendar_id", "in", self.ids)
-            & Domain("display_type", "=", False)
-            & Domain("day_period", "!=", "lunch"),
-            ["calendar_id", "dayofweek", "hour_from", "hour_to"],
+        attendances = (
+            self.env["resource.calendar.attendance"]
+            .sudo()
+            .search_fetch(
+                Domain("calendar_id", "in", self.ids)
+                & Domain("display_type", "=", False)
+                & Domain("day_period", "!=", "lunch"),
+                ["calendar_id", "dayofweek", "hour_from", "hour_to"],
+            )
         )
         for attendance in attendances:
             schedules[attendance.calendar_id.id].append(
@@ -28,13 +32,17 @@ class ResourceCalendar(models.Model):
         """{calendar id: [(start, end)]}: the public holidays (leaves without a
         resource, of the calendar or of every calendar) between two naive UTC
         datetimes, in one query."""
-        leaves = self.env["resource.calendar.leaves"].sudo().search_fetch(
-            Domain("resource_id", "=", False)
-            & Domain("time_type", "=", "leave")
-            & Domain("calendar_id", "in", [False, *self.ids])
-            & Domain("date_to", ">=", date_from)
-            & Domain("date_from", "<=", date_to),
-            ["calendar_id", "date_from", "date_to"],
+        leaves = (
+            self.env["resource.calendar.leaves"]
+            .sudo()
+            .search_fetch(
+                Domain("resource_id", "=", False)
+                & Domain("time_type", "=", "leave")
+                & Domain("calendar_id", "in", [False, *self.ids])
+                & Domain("date_to", ">=", date_from)
+                & Domain("date_from", "<=", date_to),
+                ["calendar_id", "date_from", "date_to"],
+            )
         )
         holidays = {calendar.id: [] for calendar in self}
         for leave in leaves:

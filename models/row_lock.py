@@ -8,6 +8,7 @@ transaction holds and raises; the addon's rules (a card claimed once, a credit
 spent once, a payment granting once) must *wait* for the holder instead, and
 then see what it committed.
 """
+
 from odoo.tools import SQL
 
 
@@ -32,10 +33,12 @@ def lock_rows(records, fnames=None):
     """
     ids = sorted({id_ for id_ in records._ids if isinstance(id_, int)})
     if ids:
-        records.env.cr.execute(SQL(
-            "SELECT id FROM %s WHERE id IN %s ORDER BY id FOR UPDATE",
-            SQL.identifier(records._table),
-            tuple(ids),
-        ))
+        records.env.cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE id IN %s ORDER BY id FOR UPDATE",
+                SQL.identifier(records._table),
+                tuple(ids),
+            )
+        )
     records.invalidate_recordset(fnames)
     return records

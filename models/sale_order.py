@@ -76,7 +76,7 @@ class SaleOrder(models.Model):
                 )
                 for line in lines
             ]
-            plans.update(zip(lines, planner.plan_lines(requests, today)))
+            plans.update(zip(lines, planner.plan_lines(requests, today), strict=False))
         return plans
 
     def action_confirm(self):
@@ -129,21 +129,31 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
 
     def _support_cards(self):
-        return self.env["support.credit.card"].sudo().search(
-            Domain("sale_order_id", "in", self.ids), order="id",
+        return (
+            self.env["support.credit.card"]
+            .sudo()
+            .search(
+                Domain("sale_order_id", "in", self.ids),
+                order="id",
+            )
         )
 
     def action_print_support_cards(self):
         """Print the Support Credit Cards of the order (support staff)."""
         cards = self.env["support.credit.card"].search(
-            Domain("sale_order_id", "in", self.ids), order="id",
+            Domain("sale_order_id", "in", self.ids),
+            order="id",
         )
         if not cards:
-            raise UserError(self.env._("This order has no Support Credit Card to print."))
-        return self.env.ref("support_contract.action_report_support_credit_card").report_action(cards)
+            raise UserError(
+                self.env._("This order has no Support Credit Card to print.")
+            )
+        return self.env.ref(
+            "support_contract.action_report_support_credit_card"
+        ).report_action(cards)
 
     def _support_describe_claimed(self, cards):
-        """"CARD (claimed by ORGANIZATION on DATE)" for each claimed card."""
+        """ "CARD (claimed by ORGANIZATION on DATE)" for each claimed card."""
         return [
             self.env._(
                 "%(card)s (claimed by %(organization)s on %(date)s)",
@@ -206,7 +216,8 @@ class SaleOrder(models.Model):
                     consumed=amounts[1],
                     deployment=line.support_deployment_id.display_name,
                 )
-                if line.support_deployment_id else self.env._(
+                if line.support_deployment_id
+                else self.env._(
                     "%(line)s: %(withdrawn)s credits withdrawn, %(consumed)s already consumed "
                     "(not withdrawn).",
                     line=line._support_line_label(),
@@ -217,16 +228,20 @@ class SaleOrder(models.Model):
                 if line.order_id == order
             ]
             if cancelled:
-                lines.append(self.env._(
-                    "Support Credit Cards cancelled with the order: %(cards)s.",
-                    cards=", ".join(cancelled.mapped("display_name")),
-                ))
+                lines.append(
+                    self.env._(
+                        "Support Credit Cards cancelled with the order: %(cards)s.",
+                        cards=", ".join(cancelled.mapped("display_name")),
+                    )
+                )
             if claimed:
                 described = self._support_describe_claimed(claimed)
-                lines.append(self.env._(
-                    "Already claimed, these cards stay claimed: %(cards)s.",
-                    cards=", ".join(described),
-                ))
+                lines.append(
+                    self.env._(
+                        "Already claimed, these cards stay claimed: %(cards)s.",
+                        cards=", ".join(described),
+                    )
+                )
             if lines:
                 order.message_post(body=Markup("<br/>").join(lines))
         return result
@@ -246,20 +261,36 @@ class SaleOrder(models.Model):
             order="id desc",
             limit=1,
         )
-        line_vals = {"product_id": product.id, "product_uom_qty": 0, "support_uncovered": True}
+        line_vals = {
+            "product_id": product.id,
+            "product_uom_qty": 0,
+            "support_uncovered": True,
+        }
         if not order:
-            order = self.sudo().with_company(company).create(
-                {
-                    "partner_id": partner.id,
-                    "company_id": company.id,
-                    "support_uncovered": True,
-                    # the customer reads it on the order: in their language
-                    "origin": self.with_context(lang=partner.lang or self.env.lang).env._("Uncovered support time"),
-                    "order_line": [Command.create(line_vals)],
-                }
+            order = (
+                self.sudo()
+                .with_company(company)
+                .create(
+                    {
+                        "partner_id": partner.id,
+                        "company_id": company.id,
+                        "support_uncovered": True,
+                        # the customer reads it on the order: in their language
+                        "origin": self.with_context(
+                            lang=partner.lang or self.env.lang
+                        ).env._("Uncovered support time"),
+                        "order_line": [Command.create(line_vals)],
+                    }
+                )
             )
             order.action_confirm()
-        line = order.order_line.filtered(lambda sol: sol.support_uncovered and sol.product_id == product)[:1]
+        line = order.order_line.filtered(
+            lambda sol: sol.support_uncovered and sol.product_id == product
+        )[:1]
         if not line:
-            line = self.env["sale.order.line"].sudo().create({**line_vals, "order_id": order.id})
+            line = (
+                self.env["sale.order.line"]
+                .sudo()
+                .create({**line_vals, "order_id": order.id})
+            )
         return line

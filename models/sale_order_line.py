@@ -5,7 +5,6 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-
 from odoo.tools import float_compare, format_date, formatLang
 
 from .protected_fields import check_protected_write
@@ -106,10 +105,17 @@ class SaleOrderLine(models.Model):
         "its quantity is paid. Withdrawn: the order was cancelled.",
     )
     support_invoice_credit_ids = fields.One2many(
-        "support.invoice.credit", "sale_line_id", string="Credits by Invoice", readonly=True
+        "support.invoice.credit",
+        "sale_line_id",
+        string="Credits by Invoice",
+        readonly=True,
     )
-    support_term_ids = fields.One2many("support.contract.term", "sale_line_id", string="Contract Terms")
-    support_card_ids = fields.One2many("support.credit.card", "sale_line_id", string="Credit Cards")
+    support_term_ids = fields.One2many(
+        "support.contract.term", "sale_line_id", string="Contract Terms"
+    )
+    support_card_ids = fields.One2many(
+        "support.credit.card", "sale_line_id", string="Credit Cards"
+    )
 
     support_uncovered = fields.Boolean(
         string="Uncovered Support Time",
@@ -119,7 +125,10 @@ class SaleOrderLine(models.Model):
         "quantity is the uncovered time of its timesheet lines, in hours.",
     )
     support_timesheet_ids = fields.One2many(
-        "account.analytic.line", "support_sale_line_id", string="Uncovered Timesheets", readonly=True
+        "account.analytic.line",
+        "support_sale_line_id",
+        string="Uncovered Timesheets",
+        readonly=True,
     )
 
     # ------------------------------------------------------------------
@@ -155,11 +164,16 @@ class SaleOrderLine(models.Model):
                     date=format_date(self.env, plan.extends_from),
                     terms=plan.catch_up,
                 )
-                if plan and plan.extends_from and plan.extends_from < today and not line.support_processed
+                if plan
+                and plan.extends_from
+                and plan.extends_from < today
+                and not line.support_processed
                 else False
             )
             if line.support_processed:
-                ends = line.support_term_ids.filtered(lambda term: not term.cancelled).mapped("date_end")
+                ends = line.support_term_ids.filtered(
+                    lambda term: not term.cancelled
+                ).mapped("date_end")
                 line.support_catch_up_terms = 0
                 line.support_new_expiry = max(ends) if ends else False
             elif plan:
@@ -186,9 +200,18 @@ class SaleOrderLine(models.Model):
                 line.support_credit_state = "withdrawn"
             elif not line.support_grant_on_payment:
                 line.support_credit_state = "granted"
-            elif float_compare(line.support_paid_qty, line.product_uom_qty, precision_rounding=rounding) >= 0:
+            elif (
+                float_compare(
+                    line.support_paid_qty,
+                    line.product_uom_qty,
+                    precision_rounding=rounding,
+                )
+                >= 0
+            ):
                 line.support_credit_state = "granted"
-            elif float_compare(line.support_paid_qty, 0, precision_rounding=rounding) > 0:
+            elif (
+                float_compare(line.support_paid_qty, 0, precision_rounding=rounding) > 0
+            ):
                 line.support_credit_state = "partial"
             else:
                 line.support_credit_state = "awaiting"
@@ -200,7 +223,10 @@ class SaleOrderLine(models.Model):
     def _onchange_support_deployment_id(self):
         """Propose the catch-up quantity: enough terms to bring the coverage current."""
         for line in self:
-            if line.support_kind == "contract" and line.support_catch_up_terms > line.product_uom_qty:
+            if (
+                line.support_kind == "contract"
+                and line.support_catch_up_terms > line.product_uom_qty
+            ):
                 line.product_uom_qty = line.support_catch_up_terms
 
     # ------------------------------------------------------------------
@@ -208,8 +234,12 @@ class SaleOrderLine(models.Model):
     # ------------------------------------------------------------------
     # Written by the confirmation and the cancellation alone (doc/rules.md, "What confirmation does").
     _SUPPORT_STATE_FIELDS = (
-        "support_processed", "support_withdrawn", "support_uncovered",
-        "support_grant_on_payment", "support_paid_qty", "support_credits_owed",
+        "support_processed",
+        "support_withdrawn",
+        "support_uncovered",
+        "support_grant_on_payment",
+        "support_paid_qty",
+        "support_credits_owed",
     )
 
     @api.model_create_multi
@@ -226,10 +256,14 @@ class SaleOrderLine(models.Model):
                 and line.support_deployment_id.id != vals["support_deployment_id"]
             )
             if locked:
-                raise UserError(self.env._(
-                    "The deployment of a confirmed support line can no longer change: %(lines)s",
-                    lines=", ".join(locked.mapped(lambda line: line._support_line_label())),
-                ))
+                raise UserError(
+                    self.env._(
+                        "The deployment of a confirmed support line can no longer change: %(lines)s",
+                        lines=", ".join(
+                            locked.mapped(lambda line: line._support_line_label())
+                        ),
+                    )
+                )
         return super().write(vals)
 
     # ------------------------------------------------------------------
@@ -240,7 +274,9 @@ class SaleOrderLine(models.Model):
         return self.env._(
             "%(order)s, line %(position)s (%(product)s)",
             order=self.order_id.name,
-            position=self.order_id.order_line.ids.index(self.id) + 1 if self.id in self.order_id.order_line.ids else "?",
+            position=self.order_id.order_line.ids.index(self.id) + 1
+            if self.id in self.order_id.order_line.ids
+            else "?",
             product=self.product_id.display_name,
         )
 
@@ -270,7 +306,9 @@ class SaleOrderLine(models.Model):
 
     def _support_lines_to_process(self):
         return self.filtered(
-            lambda line: line.support_kind and not line.display_type and not line.support_processed
+            lambda line: line.support_kind
+            and not line.display_type
+            and not line.support_processed
         )
 
     def _support_check_confirmation(self):
@@ -280,28 +318,42 @@ class SaleOrderLine(models.Model):
         for line in self._support_lines_to_process():
             label = line._support_line_label()
             if line.product_uom_qty <= 0:
-                errors.append(self.env._("%(line)s: the quantity must be positive.", line=label))
+                errors.append(
+                    self.env._("%(line)s: the quantity must be positive.", line=label)
+                )
                 continue
             if line.support_kind != "contract":
                 continue
             if not line.support_deployment_id:
-                errors.append(self.env._(
-                    "%(line)s: choose the deployment (serial number or deployment ID) "
-                    "this support contract covers.", line=label))
+                errors.append(
+                    self.env._(
+                        "%(line)s: choose the deployment (serial number or deployment ID) "
+                        "this support contract covers.",
+                        line=label,
+                    )
+                )
                 continue
             terms = line._support_terms_quantity()
             if not terms:
-                errors.append(self.env._(
-                    "%(line)s: the quantity is a number of terms and must be a whole number.",
-                    line=label))
+                errors.append(
+                    self.env._(
+                        "%(line)s: the quantity is a number of terms and must be a whole number.",
+                        line=label,
+                    )
+                )
                 continue
             plan = plans[line]
             if terms < plan.catch_up:
-                errors.append(self.env._(
-                    "%(line)s: the coverage of %(deployment)s lapsed on %(end)s; at least "
-                    "%(needed)s terms are needed to bring it past today.",
-                    line=label, deployment=line.support_deployment_id.display_name,
-                    end=format_date(self.env, plan.extends_from), needed=plan.catch_up))
+                errors.append(
+                    self.env._(
+                        "%(line)s: the coverage of %(deployment)s lapsed on %(end)s; at least "
+                        "%(needed)s terms are needed to bring it past today.",
+                        line=label,
+                        deployment=line.support_deployment_id.display_name,
+                        end=format_date(self.env, plan.extends_from),
+                        needed=plan.catch_up,
+                    )
+                )
         if errors:
             raise UserError("\n".join(errors))
 
@@ -329,29 +381,37 @@ class SaleOrderLine(models.Model):
         env = lines.env
         today = fields.Date.context_today(self)
         on_payment = lines.filtered(
-            lambda line: line.support_carries_credits and line.company_id.support_credit_grant == "paid"
+            lambda line: line.support_carries_credits
+            and line.company_id.support_credit_grant == "paid"
         )
         contract_lines = lines.filtered(lambda line: line.support_kind == "contract")
-        contracts = env["support.contract"]._get_or_create_many([
-            (line.support_deployment_id, line.product_id.product_tmpl_id.support_plan_id,
-             line.support_deployment_id.partner_id)
-            for line in contract_lines
-        ])
+        contracts = env["support.contract"]._get_or_create_many(
+            [
+                (
+                    line.support_deployment_id,
+                    line.product_id.product_tmpl_id.support_plan_id,
+                    line.support_deployment_id.partner_id,
+                )
+                for line in contract_lines
+            ]
+        )
         # Terms: several lines of one deployment extend one after another.
         plans = lines.order_id._support_plan()
         term_vals, term_credits = [], []
-        for line, contract in zip(contract_lines, contracts):
+        for line, contract in zip(contract_lines, contracts, strict=False):
             template = line.product_id.product_tmpl_id
             for date_start, date_end in plans[line].periods:
                 # Terms wholly in the past grant nothing.
                 credits = template.support_credits if date_end > today else 0
-                term_vals.append({
-                    "contract_id": contract.id,
-                    "date_start": date_start,
-                    "date_end": date_end,
-                    "sale_line_id": line.id,
-                    "credits": credits,
-                })
+                term_vals.append(
+                    {
+                        "contract_id": contract.id,
+                        "date_start": date_start,
+                        "date_end": date_end,
+                        "sale_line_id": line.id,
+                        "credits": credits,
+                    }
+                )
                 term_credits.append((line, credits, date_end))
         cancelled = contracts.filtered(lambda contract: contract.state == "cancelled")
         if cancelled:
@@ -362,7 +422,9 @@ class SaleOrderLine(models.Model):
         # Credits: lots for the organization, or cards.
         lot_vals, card_vals = [], []
         card_credits = defaultdict(int)
-        for term, (line, credits, date_end) in zip(new_terms, term_credits):
+        for term, (line, credits, date_end) in zip(
+            new_terms, term_credits, strict=False
+        ):
             if not credits or line in on_payment:
                 continue
             if line.support_credit_choice == "card":
@@ -370,8 +432,13 @@ class SaleOrderLine(models.Model):
             else:
                 lot_vals.append(line._support_lot_vals(credits, date_end, term))
         pack_expiry = today + relativedelta(months=PURCHASED_CREDITS_VALIDITY_MONTHS)
-        for line in lines.filtered(lambda line: line.support_kind == "credit_pack") - on_payment:
-            credits = int(line.product_uom_qty) * line.product_id.product_tmpl_id.support_credits
+        for line in (
+            lines.filtered(lambda line: line.support_kind == "credit_pack") - on_payment
+        ):
+            credits = (
+                int(line.product_uom_qty)
+                * line.product_id.product_tmpl_id.support_credits
+            )
             if credits <= 0:
                 continue
             if line.support_credit_choice == "card":
@@ -381,13 +448,15 @@ class SaleOrderLine(models.Model):
         if lot_vals:
             env["support.credit.lot"]._grant_many(lot_vals)
         for line, credits in card_credits.items():
-            card_vals.append({
-                "credits": credits,
-                "expiry_date": pack_expiry,
-                "buyer_partner_id": line._support_organization().id,
-                "sale_line_id": line.id,
-                "company_id": line.company_id.id,
-            })
+            card_vals.append(
+                {
+                    "credits": credits,
+                    "expiry_date": pack_expiry,
+                    "buyer_partner_id": line._support_organization().id,
+                    "sale_line_id": line.id,
+                    "company_id": line.company_id.id,
+                }
+            )
         if card_vals:
             env["support.credit.card"]._issue(card_vals)
         lines.write({"support_processed": True})
@@ -408,13 +477,17 @@ class SaleOrderLine(models.Model):
                 )
                 for line in lines
             ]
-            order.message_post(body=Markup("<br/>").join([
-                self.env._(
-                    "Support credits are granted when the invoice is paid (company setting): "
-                    "they are not usable yet."
-                ),
-                *described,
-            ]))
+            order.message_post(
+                body=Markup("<br/>").join(
+                    [
+                        self.env._(
+                            "Support credits are granted when the invoice is paid (company setting): "
+                            "they are not usable yet."
+                        ),
+                        *described,
+                    ]
+                )
+            )
 
     def _support_withdraw(self):
         """The order of these lines is cancelled: withdraw the credits their
@@ -424,7 +497,9 @@ class SaleOrderLine(models.Model):
 
         :return: ``{line: (withdrawn, consumed)}``, credits per processed line.
         """
-        lines = self.filtered(lambda line: line.support_processed and not line.support_withdrawn).sudo()
+        lines = self.filtered(
+            lambda line: line.support_processed and not line.support_withdrawn
+        ).sudo()
         if not lines:
             return {}
         env = lines.env
@@ -432,16 +507,23 @@ class SaleOrderLine(models.Model):
         withdrawn = defaultdict(int)
         for lot in lots:
             for move in lot._withdraw(
-                lot.partner_id._support_env()._("Order %(order)s cancelled", order=lot.sale_line_id.order_id.name),
+                lot.partner_id._support_env()._(
+                    "Order %(order)s cancelled", order=lot.sale_line_id.order_id.name
+                ),
                 sale_line_id=lot.sale_line_id.id,
                 origin=lot.sale_line_id.order_id.name,
             ):
                 withdrawn[lot.sale_line_id] -= move.quantity
-        consumed = dict(env["support.credit.move"]._read_group(
-            [("lot_id", "in", lots.ids), ("move_type", "in", ["consume", "refund"])],
-            ["lot_id"],
-            ["quantity:sum"],
-        ))
+        consumed = dict(
+            env["support.credit.move"]._read_group(
+                [
+                    ("lot_id", "in", lots.ids),
+                    ("move_type", "in", ["consume", "refund"]),
+                ],
+                ["lot_id"],
+                ["quantity:sum"],
+            )
+        )
         used = defaultdict(int)
         for lot, quantity in consumed.items():
             used[lot.sale_line_id] -= quantity
@@ -465,7 +547,11 @@ class SaleOrderLine(models.Model):
         env = lines.env
         Move = env["support.credit.move"]
         withdrawals = Move._read_group(
-            [("sale_line_id", "in", lines.ids), ("move_type", "=", "adjust"), ("lot_id.sale_line_id", "in", lines.ids)],
+            [
+                ("sale_line_id", "in", lines.ids),
+                ("move_type", "=", "adjust"),
+                ("lot_id.sale_line_id", "in", lines.ids),
+            ],
             ["lot_id"],
             ["quantity:sum"],
         )
@@ -474,7 +560,10 @@ class SaleOrderLine(models.Model):
             if quantity < 0 and lot.expiry_date >= today:
                 lot._adjust(
                     -quantity,
-                    lot.partner_id._support_env()._("Order %(order)s confirmed again", order=lot.sale_line_id.order_id.name),
+                    lot.partner_id._support_env()._(
+                        "Order %(order)s confirmed again",
+                        order=lot.sale_line_id.order_id.name,
+                    ),
                     sale_line_id=lot.sale_line_id.id,
                     origin=lot.sale_line_id.order_id.name,
                 )
@@ -482,7 +571,9 @@ class SaleOrderLine(models.Model):
         # cards a credit note cancelled stay cancelled: they were not paid for
         Credit = env["support.invoice.credit"]
         history = Credit.search([("sale_line_id", "in", lines.ids)])
-        refunded_cards = history.filtered(lambda record: record.kind == "withdraw").card_ids
+        refunded_cards = history.filtered(
+            lambda record: record.kind == "withdraw"
+        ).card_ids
         old_cards = lines.support_card_ids.filtered(
             lambda card: card.state == "cancelled"
             and not card.replaced_by_id
@@ -490,21 +581,25 @@ class SaleOrderLine(models.Model):
             and card not in refunded_cards
         )
         if old_cards:
-            new_cards = env["support.credit.card"]._issue([
-                {
-                    "credits": card.credits,
-                    "expiry_date": card.expiry_date,
-                    "buyer_partner_id": card.buyer_partner_id.id,
-                    "sale_line_id": card.sale_line_id.id,
-                    "company_id": card.company_id.id,
-                }
-                for card in old_cards
-            ])
-            for old_card, new_card in zip(old_cards, new_cards):
+            new_cards = env["support.credit.card"]._issue(
+                [
+                    {
+                        "credits": card.credits,
+                        "expiry_date": card.expiry_date,
+                        "buyer_partner_id": card.buyer_partner_id.id,
+                        "sale_line_id": card.sale_line_id.id,
+                        "company_id": card.company_id.id,
+                    }
+                    for card in old_cards
+                ]
+            )
+            for old_card, new_card in zip(old_cards, new_cards, strict=False):
                 old_card.replaced_by_id = new_card
             # a card granted on payment is replaced in its grant, so that a
             # credit note finds the card that now carries the credits
-            Credit._replace_cards(history, dict(zip(old_cards, new_cards)))
+            Credit._replace_cards(
+                history, dict(zip(old_cards, new_cards, strict=False))
+            )
         lines.write({"support_withdrawn": False})
 
     def _support_summary(self):
@@ -515,28 +610,41 @@ class SaleOrderLine(models.Model):
         line = self.sudo()
         texts = []
         if line.support_uncovered:
-            texts.append(self.env._(
-                "Support time no credits covered: %(hours)s hours delivered",
-                hours=formatLang(self.env, line.qty_delivered, digits=2),
-            ))
+            texts.append(
+                self.env._(
+                    "Support time no credits covered: %(hours)s hours delivered",
+                    hours=formatLang(self.env, line.qty_delivered, digits=2),
+                )
+            )
             return texts
         if not line.support_kind:
             return texts
         if line.support_deployment_id:
-            texts.append(self.env._("Deployment: %(deployment)s", deployment=line.support_deployment_id.name))
+            texts.append(
+                self.env._(
+                    "Deployment: %(deployment)s",
+                    deployment=line.support_deployment_id.name,
+                )
+            )
         start, end = line._support_period()
         if start and end:
-            texts.append(self.env._(
-                "Period: %(start)s to %(end)s",
-                start=format_date(self.env, start),
-                end=format_date(self.env, end),
-            ))
+            texts.append(
+                self.env._(
+                    "Period: %(start)s to %(end)s",
+                    start=format_date(self.env, start),
+                    end=format_date(self.env, end),
+                )
+            )
         credits = line._support_credits()
         if credits:
-            choice = dict(line._fields["support_credit_choice"]._description_selection(self.env)).get(
-                line.support_credit_choice, ""
+            choice = dict(
+                line._fields["support_credit_choice"]._description_selection(self.env)
+            ).get(line.support_credit_choice, "")
+            texts.append(
+                self.env._(
+                    "Credits: %(credits)s (%(choice)s)", credits=credits, choice=choice
+                )
             )
-            texts.append(self.env._("Credits: %(credits)s (%(choice)s)", credits=credits, choice=choice))
             if line.support_credit_state in ("awaiting", "partial"):
                 texts.append(self.env._("Credits are granted when the invoice is paid"))
         return texts
@@ -579,7 +687,9 @@ class SaleOrderLine(models.Model):
             "partner_id": organization.id,
             "quantity": credits,
             "expiry_date": expiry_date,
-            "reason": organization._support_env()._("Sold on %(order)s", order=self.order_id.name),
+            "reason": organization._support_env()._(
+                "Sold on %(order)s", order=self.order_id.name
+            ),
             "sale_line_id": self.id,
             "company_id": self.company_id.id,
         }
@@ -594,7 +704,9 @@ class SaleOrderLine(models.Model):
         if not lines:
             return
         totals = dict(
-            self.env["account.analytic.line"].sudo()._read_group(
+            self.env["account.analytic.line"]
+            .sudo()
+            ._read_group(
                 [("support_sale_line_id", "in", lines.ids)],
                 ["support_sale_line_id"],
                 ["support_uncovered_minutes:sum"],

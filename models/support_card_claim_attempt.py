@@ -94,7 +94,9 @@ class SupportCardClaimAttempt(models.Model):
     )
 
     _user_date_idx = models.Index("(user_id, date) WHERE success IS NOT TRUE")
-    _remote_addr_date_idx = models.Index("(remote_addr, date) WHERE success IS NOT TRUE")
+    _remote_addr_date_idx = models.Index(
+        "(remote_addr, date) WHERE success IS NOT TRUE"
+    )
 
     # ------------------------------------------------------------------
     # Business methods
@@ -112,9 +114,16 @@ class SupportCardClaimAttempt(models.Model):
         Refused (throttled) attempts do not count: hammering the form while
         blocked does not push the end of the block further.
         """
-        return self._throttle_who(user, remote_addr) & Domain("success", "=", False) & Domain(
-            "reason", "!=", "throttled",
-        ) & Domain("date", ">", now - THROTTLE_WINDOW)
+        return (
+            self._throttle_who(user, remote_addr)
+            & Domain("success", "=", False)
+            & Domain(
+                "reason",
+                "!=",
+                "throttled",
+            )
+            & Domain("date", ">", now - THROTTLE_WINDOW)
+        )
 
     @api.model
     def _throttle_who(self, user, remote_addr):
@@ -133,7 +142,13 @@ class SupportCardClaimAttempt(models.Model):
         """
         locks = [SQL("pg_advisory_xact_lock(%s, %s)", _LOCK_USER, user.id)]
         if remote_addr:
-            locks.append(SQL("pg_advisory_xact_lock(%s, hashtext(%s))", _LOCK_ADDRESS, remote_addr))
+            locks.append(
+                SQL(
+                    "pg_advisory_xact_lock(%s, hashtext(%s))",
+                    _LOCK_ADDRESS,
+                    remote_addr,
+                )
+            )
         for lock in locks:
             self.env.cr.execute(SQL("SELECT %s", lock))
 
@@ -150,13 +165,17 @@ class SupportCardClaimAttempt(models.Model):
         order = "date desc, id desc"
         rows = {
             attempt.id: attempt.date
-            for attempt in self.sudo().search_fetch(domain, ["date"], order=order, limit=limit)
+            for attempt in self.sudo().search_fetch(
+                domain, ["date"], order=order, limit=limit
+            )
         }
         with self.env.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             rows.update(
                 (attempt.id, attempt.date)
-                for attempt in env[self._name].search_fetch(domain, ["date"], order=order, limit=limit)
+                for attempt in env[self._name].search_fetch(
+                    domain, ["date"], order=order, limit=limit
+                )
             )
         found = sorted(rows.items(), key=lambda row: (row[1], row[0]), reverse=True)
         return found[:limit] if limit else found
@@ -184,10 +203,15 @@ class SupportCardClaimAttempt(models.Model):
         if remote_addr:
             keys.append(("remote_addr", remote_addr))
         base = self._throttle_domain(user, remote_addr, now)
-        limits = {"user_id": THROTTLE_MAX_FAILURES, "remote_addr": self._address_limit()}
+        limits = {
+            "user_id": THROTTLE_MAX_FAILURES,
+            "remote_addr": self._address_limit(),
+        }
         for fname, value in keys:
             limit = limits[fname]
-            failures = self._search_throttle(base & Domain(fname, "=", value), limit=limit)
+            failures = self._search_throttle(
+                base & Domain(fname, "=", value), limit=limit
+            )
             if len(failures) >= limit:
                 ends = failures[-1][1] + THROTTLE_WINDOW
                 until = max(until, ends) if until else ends
@@ -198,7 +222,9 @@ class SupportCardClaimAttempt(models.Model):
         """Failures allowed from one address in the window: many more than per
         user (colleagues behind one office address or proxy share it, and one
         user's typing mistakes must never block them). A company setting."""
-        return max(self.env.company.support_claim_address_limit or THROTTLE_ADDRESS_DEFAULT, 1)
+        return max(
+            self.env.company.support_claim_address_limit or THROTTLE_ADDRESS_DEFAULT, 1
+        )
 
     @api.model
     def _should_record_refusal(self, user, remote_addr=None):
@@ -211,26 +237,33 @@ class SupportCardClaimAttempt(models.Model):
             & Domain("reason", "=", "throttled")
             & Domain("date", ">", now - THROTTLE_WINDOW)
         )
-        return len(self._search_throttle(domain, limit=THROTTLE_MAX_REFUSALS_RECORDED)) < THROTTLE_MAX_REFUSALS_RECORDED
+        return (
+            len(self._search_throttle(domain, limit=THROTTLE_MAX_REFUSALS_RECORDED))
+            < THROTTLE_MAX_REFUSALS_RECORDED
+        )
 
     @api.model
-    def _record(self, user, remote_addr, raw_code, reason, partner=None, card=None, company=None):
+    def _record(
+        self, user, remote_addr, raw_code, reason, partner=None, card=None, company=None
+    ):
         """Record one attempt (as superuser: the claimer has no access here).
 
         The attempt belongs to ``company``, else to ``card``'s company (the
         card is set on success only), else to the company the user works in.
         """
         company = company or (card.company_id if card else None) or self.env.company
-        return self.sudo().create({
-            "user_id": user.id,
-            "remote_addr": remote_addr or False,
-            "partner_id": partner.commercial_partner_id.id if partner else False,
-            "code_hash": self._hash_code(raw_code),
-            "card_id": card.id if card else False,
-            "success": reason == "success",
-            "reason": reason,
-            "company_id": company.id,
-        })
+        return self.sudo().create(
+            {
+                "user_id": user.id,
+                "remote_addr": remote_addr or False,
+                "partner_id": partner.commercial_partner_id.id if partner else False,
+                "code_hash": self._hash_code(raw_code),
+                "card_id": card.id if card else False,
+                "success": reason == "success",
+                "reason": reason,
+                "company_id": company.id,
+            }
+        )
 
     @api.autovacuum
     def _gc_old_attempts(self):

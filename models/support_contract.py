@@ -115,7 +115,9 @@ class SupportContract(models.Model):
         compute="_compute_support_hours",
         digits=(16, 2),
     )
-    renewal_ids = fields.One2many("support.contract.renewal", "contract_id", string="Renewals")
+    renewal_ids = fields.One2many(
+        "support.contract.renewal", "contract_id", string="Renewals"
+    )
     renewal_count = fields.Integer(compute="_compute_renewal_count")
     next_renewal_date = fields.Date(
         compute="_compute_next_renewal_date",
@@ -195,16 +197,27 @@ class SupportContract(models.Model):
         for contract in self:
             if contract.state == "cancelled":
                 continue
-            contract.state = "active" if contract.date_end and contract.date_end >= today else "lapsed"
+            contract.state = (
+                "active"
+                if contract.date_end and contract.date_end >= today
+                else "lapsed"
+            )
 
-    @api.depends("term_ids.date_start", "term_ids.date_end", "term_ids.cancelled", "plan_id.max_support_hours")
+    @api.depends(
+        "term_ids.date_start",
+        "term_ids.date_end",
+        "term_ids.cancelled",
+        "plan_id.max_support_hours",
+    )
     def _compute_support_hours(self):
         usage = self._support_current_usage()
         for contract in self:
             term, minutes = usage.get(contract.id, (None, 0))
             contract.support_hours_used = minutes / 60
             contract.support_hours_left = (
-                max(contract.max_support_hours - minutes / 60, 0) if contract.max_support_hours and term else 0
+                max(contract.max_support_hours - minutes / 60, 0)
+                if contract.max_support_hours and term
+                else 0
             )
 
     def _support_current_usage(self):
@@ -222,18 +235,26 @@ class SupportContract(models.Model):
         """The terms of these contracts that cover ``day`` (default: today),
         those of a cancelled order aside: at most one per contract."""
         day = day or fields.Date.context_today(self)
-        return self.env["support.contract.term"].sudo().search(
-            Domain("contract_id", "in", self.ids)
-            & Domain("cancelled", "=", False)
-            & Domain("date_start", "<=", day)
-            & Domain("date_end", ">=", day),
-            order="contract_id, date_start desc, id desc",
+        return (
+            self.env["support.contract.term"]
+            .sudo()
+            .search(
+                Domain("contract_id", "in", self.ids)
+                & Domain("cancelled", "=", False)
+                & Domain("date_start", "<=", day)
+                & Domain("date_end", ">=", day),
+                order="contract_id, date_start desc, id desc",
+            )
         )
 
     @api.depends("term_ids.credits", "term_ids.cancelled")
     def _compute_credits_total(self):
         for contract in self:
-            contract.credits_total = sum(contract.term_ids.filtered(lambda term: not term.cancelled).mapped("credits"))
+            contract.credits_total = sum(
+                contract.term_ids.filtered(lambda term: not term.cancelled).mapped(
+                    "credits"
+                )
+            )
 
     # ------------------------------------------------------------------
     # CRUD
@@ -247,11 +268,19 @@ class SupportContract(models.Model):
         for vals in vals_list:
             self._dates_to_first_term(vals)
             if vals.get("partner_id"):
-                vals["partner_id"] = partners.browse(vals["partner_id"]).commercial_partner_id.id
+                vals["partner_id"] = partners.browse(
+                    vals["partner_id"]
+                ).commercial_partner_id.id
             if not vals.get("name") or vals["name"] == new_name:
-                company = deployments.browse(vals.get("deployment_id")).company_id or self.env.company
+                company = (
+                    deployments.browse(vals.get("deployment_id")).company_id
+                    or self.env.company
+                )
                 vals["name"] = (
-                    self.env["ir.sequence"].with_company(company).next_by_code("support.contract") or new_name
+                    self.env["ir.sequence"]
+                    .with_company(company)
+                    .next_by_code("support.contract")
+                    or new_name
                 )
         return super().create(vals_list)
 
@@ -274,7 +303,9 @@ class SupportContract(models.Model):
             )
         if vals.get("term_ids"):
             raise UserError(
-                self.env._("Give a contract either its Start Date and Expiry, or its terms, not both.")
+                self.env._(
+                    "Give a contract either its Start Date and Expiry, or its terms, not both."
+                )
             )
         vals["term_ids"] = [Command.create({"date_start": start, "date_end": end})]
 
@@ -287,7 +318,12 @@ class SupportContract(models.Model):
                 )
             )
         if vals.get("partner_id"):
-            vals = dict(vals, partner_id=self.env["res.partner"].browse(vals["partner_id"]).commercial_partner_id.id)
+            vals = dict(
+                vals,
+                partner_id=self.env["res.partner"]
+                .browse(vals["partner_id"])
+                .commercial_partner_id.id,
+            )
         return super().write(vals)
 
     @api.depends("name", "deployment_id.name", "plan_id.name")
@@ -334,17 +370,30 @@ class SupportContract(models.Model):
         # is cancelled on their behalf
         declined = contracts.sudo().renewal_ids._decline(reason_record, reason_text)
         for contract in contracts:
-            lines = [self.env._(
-                "Auto-renewal turned off by %(user)s. The current term runs to its end on %(date)s; "
-                "nothing is refunded.",
-                user=self.env.user.name,
-                date=format_date(self.env, contract.date_end),
-            )]
+            lines = [
+                self.env._(
+                    "Auto-renewal turned off by %(user)s. The current term runs to its end on %(date)s; "
+                    "nothing is refunded.",
+                    user=self.env.user.name,
+                    date=format_date(self.env, contract.date_end),
+                )
+            ]
             if reason_text or reason_record:
-                lines.append(self.env._("Reason: %(reason)s", reason=reason_text or reason_record.name))
-            cancelled = declined.filtered(lambda r, c=contract: r.contract_id == c).order_id
+                lines.append(
+                    self.env._(
+                        "Reason: %(reason)s", reason=reason_text or reason_record.name
+                    )
+                )
+            cancelled = declined.filtered(
+                lambda r, c=contract: r.contract_id == c
+            ).order_id
             if cancelled:
-                lines.append(self.env._("Renewal order cancelled: %(orders)s", orders=", ".join(cancelled.mapped("name"))))
+                lines.append(
+                    self.env._(
+                        "Renewal order cancelled: %(orders)s",
+                        orders=", ".join(cancelled.mapped("name")),
+                    )
+                )
             contract.message_post(body=Markup("<br/>").join(lines))
         return True
 
@@ -355,9 +404,14 @@ class SupportContract(models.Model):
         contracts.write({"auto_renew": True})
         for contract in contracts:
             contract.sudo().renewal_ids.filtered(
-                lambda r, c=contract: c.date_end and r.date_start == c.date_end + timedelta(days=1)
+                lambda r, c=contract: c.date_end
+                and r.date_start == c.date_end + timedelta(days=1)
             )._reopen()
-            contract.message_post(body=self.env._("Auto-renewal turned on by %(user)s.", user=self.env.user.name))
+            contract.message_post(
+                body=self.env._(
+                    "Auto-renewal turned on by %(user)s.", user=self.env.user.name
+                )
+            )
         return True
 
     def action_open_auto_renew_off(self):
@@ -373,7 +427,9 @@ class SupportContract(models.Model):
 
     def action_view_renewals(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("support_contract.support_contract_renewal_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "support_contract.support_contract_renewal_action"
+        )
         action["domain"] = [("contract_id", "=", self.id)]
         action["context"] = {"default_contract_id": self.id}
         return action
@@ -425,14 +481,17 @@ class SupportContract(models.Model):
         if self.auto_renew and renewal and renewal.state in OPEN_STATES and is_owner:
             return env._(
                 "Renews on %(date)s for %(amount)s.",
-                date=Markup("<strong>%s</strong>") % format_date(env, renewal.date_expiry),
-                amount=Markup("<strong>%s</strong>") % format_amount(env, renewal.amount, renewal.currency_id),
+                date=Markup("<strong>%s</strong>")
+                % format_date(env, renewal.date_expiry),
+                amount=Markup("<strong>%s</strong>")
+                % format_amount(env, renewal.amount, renewal.currency_id),
             )
         if self.auto_renew and self.state == "active":
             return env._("Renews on %(date)s (auto-renewal on).", date=expiry)
         if self.auto_renew:
             return env._(
-                "Expired on %(date)s: renewing now needs the terms that bring it past today.", date=expiry,
+                "Expired on %(date)s: renewing now needs the terms that bring it past today.",
+                date=expiry,
             )
         return env._("Expires on %(date)s (auto-renewal off).", date=expiry)
 
@@ -450,7 +509,9 @@ class SupportContract(models.Model):
         self.ensure_one()
         if not self.date_end:
             return self.env["support.contract.renewal"]
-        return self.renewal_ids.filtered(lambda r: r.date_start == self.date_end + timedelta(days=1))[:1]
+        return self.renewal_ids.filtered(
+            lambda r: r.date_start == self.date_end + timedelta(days=1)
+        )[:1]
 
     @api.model
     def _renewal_reason(self, reason):
@@ -483,15 +544,27 @@ class SupportContract(models.Model):
         """
         if not requests:
             return self.browse()
-        deployments = self.env["support.deployment"].union(*(deployment for deployment, _plan, _partner in requests))
-        plans = self.env["support.plan"].union(*(plan for _deployment, plan, _partner in requests))
+        deployments = self.env["support.deployment"].union(
+            *(deployment for deployment, _plan, _partner in requests)
+        )
+        plans = self.env["support.plan"].union(
+            *(plan for _deployment, plan, _partner in requests)
+        )
         for deployment, plan, _partner in requests:
             if len(deployment) != 1 or len(plan) != 1:
-                raise UserError(self.env._("A support contract needs exactly one deployment and one plan."))
+                raise UserError(
+                    self.env._(
+                        "A support contract needs exactly one deployment and one plan."
+                    )
+                )
         existing = self.search(
-            Domain("deployment_id", "in", deployments.ids) & Domain("plan_id", "in", plans.ids)
+            Domain("deployment_id", "in", deployments.ids)
+            & Domain("plan_id", "in", plans.ids)
         )
-        by_key = {(contract.deployment_id.id, contract.plan_id.id): contract for contract in existing}
+        by_key = {
+            (contract.deployment_id.id, contract.plan_id.id): contract
+            for contract in existing
+        }
         to_create = {}
         for deployment, plan, partner in requests:
             key = (deployment.id, plan.id)
@@ -499,12 +572,19 @@ class SupportContract(models.Model):
                 to_create[key] = {
                     "deployment_id": deployment.id,
                     "plan_id": plan.id,
-                    "partner_id": (partner or deployment.partner_id).commercial_partner_id.id,
+                    "partner_id": (
+                        partner or deployment.partner_id
+                    ).commercial_partner_id.id,
                 }
         if to_create:
             created = self.create(list(to_create.values()))
-            by_key.update(zip(to_create, created))
-        return self.browse([by_key[deployment.id, plan.id].id for deployment, plan, _partner in requests])
+            by_key.update(zip(to_create, created, strict=False))
+        return self.browse(
+            [
+                by_key[deployment.id, plan.id].id
+                for deployment, plan, _partner in requests
+            ]
+        )
 
     def _create_renewals(self, force=False):
         """The renewal of each contract's next term (the day after its expiry),
@@ -514,23 +594,31 @@ class SupportContract(models.Model):
         :return: the renewals of the next term (existing or new).
         """
         Renewal = self.env["support.contract.renewal"]
-        contracts = self.filtered(lambda c: c.date_end and c.state != "cancelled" and (force or c.auto_renew))
+        contracts = self.filtered(
+            lambda c: c.date_end and c.state != "cancelled" and (force or c.auto_renew)
+        )
         existing = Renewal.search(Domain("contract_id", "in", contracts.ids))
         found = {(r.contract_id.id, r.date_start): r for r in existing}
         vals_list, renewals = [], Renewal
         for contract in contracts:
-            last_line = contract.term_ids.filtered(lambda t: not t.cancelled and t.sale_line_id).sorted("date_end")[-1:].sale_line_id
+            last_line = (
+                contract.term_ids.filtered(lambda t: not t.cancelled and t.sale_line_id)
+                .sorted("date_end")[-1:]
+                .sale_line_id
+            )
             months = last_line.product_id.support_term_months or 12
             start, end = renewal_period(contract.date_end, months)
             if renewal := found.get((contract.id, start)):
                 renewals |= renewal
                 continue
-            vals_list.append({
-                "contract_id": contract.id,
-                "date_start": start,
-                "date_end": end,
-                "renewal_mode": contract.renewal_mode or "quotation",
-            })
+            vals_list.append(
+                {
+                    "contract_id": contract.id,
+                    "date_start": start,
+                    "date_end": end,
+                    "renewal_mode": contract.renewal_mode or "quotation",
+                }
+            )
         return renewals | Renewal.create(vals_list)
 
     def _recompute_state(self):
@@ -542,9 +630,10 @@ class SupportContract(models.Model):
     def _get_stale_state_domain(self):
         """Contracts whose stored state no longer matches today's date."""
         today = fields.Date.context_today(self)
-        return (Domain("state", "=", "active") & (Domain("date_end", "<", today) | Domain("date_end", "=", False))) | (
-            Domain("state", "=", "lapsed") & Domain("date_end", ">=", today)
-        )
+        return (
+            Domain("state", "=", "active")
+            & (Domain("date_end", "<", today) | Domain("date_end", "=", False))
+        ) | (Domain("state", "=", "lapsed") & Domain("date_end", ">=", today))
 
     @api.model
     def _cron_update_state(self, batch_size=1000):
@@ -554,7 +643,9 @@ class SupportContract(models.Model):
         cron = self.env["ir.cron"]
         cron._commit_progress(remaining=self.search_count(domain))
         last_id = 0
-        while contracts := self.search(domain & Domain("id", ">", last_id), limit=batch_size, order="id"):
+        while contracts := self.search(
+            domain & Domain("id", ">", last_id), limit=batch_size, order="id"
+        ):
             contracts._recompute_state()
             last_id = contracts[-1].id
             if not cron._commit_progress(processed=len(contracts)):

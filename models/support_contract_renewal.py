@@ -53,10 +53,16 @@ class SupportContractRenewal(models.Model):
         ondelete="cascade",
         check_company=True,
     )
-    deployment_id = fields.Many2one(related="contract_id.deployment_id", store=True, index=True)
-    partner_id = fields.Many2one(related="contract_id.partner_id", string="Customer", store=True, index=True)
+    deployment_id = fields.Many2one(
+        related="contract_id.deployment_id", store=True, index=True
+    )
+    partner_id = fields.Many2one(
+        related="contract_id.partner_id", string="Customer", store=True, index=True
+    )
     plan_id = fields.Many2one(related="contract_id.plan_id", store=True)
-    company_id = fields.Many2one(related="contract_id.company_id", store=True, index=True, precompute=True)
+    company_id = fields.Many2one(
+        related="contract_id.company_id", store=True, index=True, precompute=True
+    )
     renewal_mode = fields.Selection(
         [("automatic", "Automatic"), ("quotation", "Quotation")],
         string="Mode",
@@ -65,7 +71,12 @@ class SupportContractRenewal(models.Model):
         default="quotation",
         help="Copied from the contract when the renewal was created.",
     )
-    date_start = fields.Date(string="Renews From", required=True, readonly=True, help="The day after the current expiry.")
+    date_start = fields.Date(
+        string="Renews From",
+        required=True,
+        readonly=True,
+        help="The day after the current expiry.",
+    )
     date_end = fields.Date(string="Renews Until", required=True, readonly=True)
     date_expiry = fields.Date(
         string="Expiry",
@@ -82,7 +93,9 @@ class SupportContractRenewal(models.Model):
         ondelete="set null",
         check_company=True,
     )
-    invoice_ids = fields.Many2many("account.move", string="Invoices", compute="_compute_invoice_ids")
+    invoice_ids = fields.Many2many(
+        "account.move", string="Invoices", compute="_compute_invoice_ids"
+    )
     state = fields.Selection(
         RENEWAL_STATES,
         string="Status",
@@ -110,9 +123,15 @@ class SupportContractRenewal(models.Model):
         help="What the last paid term cost: a price change shows here.",
     )
     price_changed = fields.Boolean(compute="_compute_price_changed")
-    reason_id = fields.Many2one("support.renewal.reason", string="Decline Reason", readonly=True)
+    reason_id = fields.Many2one(
+        "support.renewal.reason", string="Decline Reason", readonly=True
+    )
     reason = fields.Char(readonly=True, help="Why auto-renewal was turned off.")
-    error = fields.Text(readonly=True, copy=False, help="Why the renewal order could not be created or sent.")
+    error = fields.Text(
+        readonly=True,
+        copy=False,
+        help="Why the renewal order could not be created or sent.",
+    )
     reminder_date = fields.Date(string="Last Reminder", readonly=True, copy=False)
     renewal_rate = fields.Float(
         string="Renewal Rate (%)",
@@ -132,7 +151,9 @@ class SupportContractRenewal(models.Model):
         "(contract_id, date_start)",
         "A contract has one renewal per term.",
     )
-    _dates = models.Constraint("CHECK(date_end >= date_start)", "A renewal cannot end before it starts.")
+    _dates = models.Constraint(
+        "CHECK(date_end >= date_start)", "A renewal cannot end before it starts."
+    )
 
     # ------------------------------------------------------------------
     # Computes
@@ -160,21 +181,27 @@ class SupportContractRenewal(models.Model):
     @api.depends("date_start")
     def _compute_date_expiry(self):
         for renewal in self:
-            renewal.date_expiry = renewal.date_start and renewal.date_start - timedelta(days=1)
+            renewal.date_expiry = renewal.date_start and renewal.date_start - timedelta(
+                days=1
+            )
 
     def _invoices(self):
         """The posted customer invoices of the renewal order that still count
         (a fully reversed invoice does not)."""
         self.ensure_one()
         return self.order_id.order_line.invoice_lines.move_id.filtered(
-            lambda move: move.move_type == "out_invoice" and move.state == "posted" and move.payment_state != "reversed"
+            lambda move: move.move_type == "out_invoice"
+            and move.state == "posted"
+            and move.payment_state != "reversed"
         )
 
     @api.depends("order_id.order_line.invoice_lines.move_id")
     def _compute_invoice_ids(self):
         for renewal in self:
-            renewal.invoice_ids = renewal.order_id.order_line.invoice_lines.move_id.filtered(
-                lambda move: move.move_type in ("out_invoice", "out_refund")
+            renewal.invoice_ids = (
+                renewal.order_id.order_line.invoice_lines.move_id.filtered(
+                    lambda move: move.move_type in ("out_invoice", "out_refund")
+                )
             )
 
     @api.depends(
@@ -191,7 +218,9 @@ class SupportContractRenewal(models.Model):
                 renewal.state = "declined"
             elif order.state == "sale":
                 invoices = renewal._invoices()
-                if invoices and all(move.payment_state in ("paid", "in_payment") for move in invoices):
+                if invoices and all(
+                    move.payment_state in ("paid", "in_payment") for move in invoices
+                ):
                     renewal.state = "paid"
                 elif invoices:
                     renewal.state = "invoiced"
@@ -207,14 +236,18 @@ class SupportContractRenewal(models.Model):
     @api.depends("order_id.amount_total", "order_id.currency_id", "company_id")
     def _compute_amount(self):
         for renewal in self:
-            renewal.currency_id = renewal.order_id.currency_id or renewal.company_id.currency_id
+            renewal.currency_id = (
+                renewal.order_id.currency_id or renewal.company_id.currency_id
+            )
             renewal.amount = renewal.order_id.amount_total
 
     @api.depends("amount", "previous_amount")
     def _compute_price_changed(self):
         for renewal in self:
             renewal.price_changed = bool(
-                renewal.order_id and renewal.previous_amount and renewal.currency_id.compare_amounts(
+                renewal.order_id
+                and renewal.previous_amount
+                and renewal.currency_id.compare_amounts(
                     renewal.amount, renewal.previous_amount
                 )
             )
@@ -223,7 +256,9 @@ class SupportContractRenewal(models.Model):
     def _compute_reporting(self):
         for renewal in self:
             renewal.renewal_rate = 100.0 if renewal.state in RENEWED_STATES else 0.0
-            renewal.lost_amount = renewal.amount if renewal.state in ("declined", "lapsed") else 0.0
+            renewal.lost_amount = (
+                renewal.amount if renewal.state in ("declined", "lapsed") else 0.0
+            )
 
     # ------------------------------------------------------------------
     # Actions
@@ -252,7 +287,9 @@ class SupportContractRenewal(models.Model):
                     self.env._(
                         "Renewal %(renewal)s is %(state)s: only a due or quoted renewal can be sent.",
                         renewal=renewal.display_name,
-                        state=dict(self._fields["state"]._description_selection(self.env))[renewal.state],
+                        state=dict(
+                            self._fields["state"]._description_selection(self.env)
+                        )[renewal.state],
                     )
                 )
         to_quote = self.filtered(lambda r: not r.order_id)
@@ -265,7 +302,9 @@ class SupportContractRenewal(models.Model):
 
     def _check_manager(self):
         if not self.env.user.has_group("support_contract.group_support_manager"):
-            raise UserError(self.env._("Only Support Managers can create or send renewals by hand."))
+            raise UserError(
+                self.env._("Only Support Managers can create or send renewals by hand.")
+            )
 
     # ------------------------------------------------------------------
     # Business methods: the renewal order
@@ -274,7 +313,9 @@ class SupportContractRenewal(models.Model):
         """The order line that paid the contract's current term (None for a
         contract imported with its dates)."""
         self.ensure_one()
-        terms = self.contract_id.term_ids.filtered(lambda term: not term.cancelled and term.sale_line_id)
+        terms = self.contract_id.term_ids.filtered(
+            lambda term: not term.cancelled and term.sale_line_id
+        )
         return terms.sorted(lambda term: (term.date_end, term.id))[-1:].sale_line_id
 
     def _renewal_product(self, last_line):
@@ -339,22 +380,29 @@ class SupportContractRenewal(models.Model):
             "company_id": self.company_id.id,
             "origin": contract.name,
             "support_renewal_id": self.id,
-            "order_line": [Command.create({
-                "product_id": product.id,
-                "product_uom_qty": 1,
-                "name": description,
-                "support_deployment_id": contract.deployment_id.id,
-                "support_credit_choice": last_line.support_credit_choice or "organization",
-            })],
+            "order_line": [
+                Command.create(
+                    {
+                        "product_id": product.id,
+                        "product_uom_qty": 1,
+                        "name": description,
+                        "support_deployment_id": contract.deployment_id.id,
+                        "support_credit_choice": last_line.support_credit_choice
+                        or "organization",
+                    }
+                )
+            ],
         }
         if last_order:
-            vals.update({
-                "partner_invoice_id": last_order.partner_invoice_id.id,
-                "partner_shipping_id": last_order.partner_shipping_id.id,
-                "user_id": last_order.user_id.id,
-                "team_id": last_order.team_id.id,
-                "payment_term_id": last_order.payment_term_id.id,
-            })
+            vals.update(
+                {
+                    "partner_invoice_id": last_order.partner_invoice_id.id,
+                    "partner_shipping_id": last_order.partner_shipping_id.id,
+                    "user_id": last_order.user_id.id,
+                    "team_id": last_order.team_id.id,
+                    "payment_term_id": last_order.payment_term_id.id,
+                }
+            )
         return vals
 
     def _quote(self):
@@ -365,35 +413,49 @@ class SupportContractRenewal(models.Model):
         for renewal in self:
             try:
                 with self.env.cr.savepoint():
-                    order = Order.with_company(renewal.company_id).create(renewal._order_values())
-                    renewal.write({
-                        "order_id": order.id,
-                        "error": False,
-                        "previous_amount": renewal._last_paid_line().price_total,
-                    })
+                    order = Order.with_company(renewal.company_id).create(
+                        renewal._order_values()
+                    )
+                    renewal.write(
+                        {
+                            "order_id": order.id,
+                            "error": False,
+                            "previous_amount": renewal._last_paid_line().price_total,
+                        }
+                    )
                     renewal._send_notice()
             except Exception as exc:  # noqa: BLE001 - isolated in a savepoint, recorded on the renewal
                 self.env.invalidate_all()
                 renewal._record_error(exc)
 
     def _record_error(self, exc):
-        message = str(exc.args[0]) if isinstance(exc, UserError) and exc.args else str(exc)
+        message = (
+            str(exc.args[0]) if isinstance(exc, UserError) and exc.args else str(exc)
+        )
         if message == self.error:
             return  # noted already: one note per distinct failure, not one a day
         _logger.info("Renewal %s could not be created or sent: %s", self.id, message)
         self.error = message
         self.contract_id.message_post(
-            body=Markup("%s<br/>%s") % (
-                self.env._("The renewal from %(date)s could not be created or sent:", date=format_date(self.env, self.date_start)),
+            body=Markup("%s<br/>%s")
+            % (
+                self.env._(
+                    "The renewal from %(date)s could not be created or sent:",
+                    date=format_date(self.env, self.date_start),
+                ),
                 message,
             ),
         )
 
     def _notice_template(self, reminder=False):
         if self.renewal_mode == "automatic":
-            return self.env.ref("support_contract.mail_template_support_renewal_automatic")
+            return self.env.ref(
+                "support_contract.mail_template_support_renewal_automatic"
+            )
         if reminder:
-            return self.env.ref("support_contract.mail_template_support_renewal_reminder")
+            return self.env.ref(
+                "support_contract.mail_template_support_renewal_reminder"
+            )
         return self.env.ref("sale.email_template_edi_sale")
 
     def _send_notice(self, reminder=False):
@@ -435,17 +497,28 @@ class SupportContractRenewal(models.Model):
         orders = open_renewals.order_id.filtered(lambda o: o.state in ("draft", "sent"))
         if orders:
             orders._action_cancel()
-        open_renewals.write({
-            "declined": True,
-            "reason_id": reason_record.id if reason_record else False,
-            "reason": reason_text or (reason_record.name if reason_record else False),
-        })
+        open_renewals.write(
+            {
+                "declined": True,
+                "reason_id": reason_record.id if reason_record else False,
+                "reason": reason_text
+                or (reason_record.name if reason_record else False),
+            }
+        )
         return open_renewals
 
     def _reopen(self):
         """Auto-renewal turned on again before expiry: the declined renewal is
         due again, and the next run creates a new order for it."""
-        self.filtered("declined").write({"declined": False, "order_id": False, "reason_id": False, "reason": False, "error": False})
+        self.filtered("declined").write(
+            {
+                "declined": False,
+                "order_id": False,
+                "reason_id": False,
+                "reason": False,
+                "error": False,
+            }
+        )
 
     # ------------------------------------------------------------------
     # The daily job
@@ -460,10 +533,13 @@ class SupportContractRenewal(models.Model):
         # What is left tells the scheduler to run the job again soon when a
         # run stops on its time limit (each committed batch counts down).
         today = fields.Date.context_today(self)
-        self.env["ir.cron"]._commit_progress(remaining=len(self._due_contract_ids(None)) + self.search_count(
-            Domain("state", "in", OPEN_STATES)
-            & (Domain("order_id", "=", False) | Domain("date_expiry", "<=", today))
-        ))
+        self.env["ir.cron"]._commit_progress(
+            remaining=len(self._due_contract_ids(None))
+            + self.search_count(
+                Domain("state", "in", OPEN_STATES)
+                & (Domain("order_id", "=", False) | Domain("date_expiry", "<=", today))
+            )
+        )
         for step in (
             self._cron_create_due,
             self._cron_quote,
@@ -475,7 +551,11 @@ class SupportContractRenewal(models.Model):
                 return  # out of time: the job is called again
 
     def _commit(self, processed, remaining_domain=None):
-        remaining = self.search_count(remaining_domain) if remaining_domain is not None else None
+        remaining = (
+            self.search_count(remaining_domain)
+            if remaining_domain is not None
+            else None
+        )
         return self.env["ir.cron"]._commit_progress(processed, remaining=remaining)
 
     @api.model
@@ -483,11 +563,14 @@ class SupportContractRenewal(models.Model):
         """Contracts with auto-renewal on, expiring within their company's
         notice days, that have no renewal for their next term yet."""
         today = fields.Date.context_today(self)
-        self.env["support.contract"].flush_model(["auto_renew", "state", "date_end", "company_id"])
+        self.env["support.contract"].flush_model(
+            ["auto_renew", "state", "date_end", "company_id"]
+        )
         self.flush_model(["contract_id", "date_start"])
         self.env["res.company"].flush_model(["support_renewal_notice_days"])
-        rows = self.env.execute_query(SQL(
-            """
+        rows = self.env.execute_query(
+            SQL(
+                """
             SELECT contract.id
               FROM support_contract contract
               JOIN res_company company ON company.id = contract.company_id
@@ -502,9 +585,10 @@ class SupportContractRenewal(models.Model):
           ORDER BY contract.date_end, contract.id
              LIMIT %(limit)s
             """,
-            today=today,
-            limit=limit,
-        ))
+                today=today,
+                limit=limit,
+            )
+        )
         return [row[0] for row in rows]
 
     @api.model
@@ -529,7 +613,11 @@ class SupportContractRenewal(models.Model):
     def _cron_quote(self, batch_size):
         domain = self._open_domain("due") & Domain("order_id", "=", False)
         done = self.browse()
-        while renewals := self.search(domain & Domain("id", "not in", done.ids), order="date_start, id", limit=batch_size):
+        while renewals := self.search(
+            domain & Domain("id", "not in", done.ids),
+            order="date_start, id",
+            limit=batch_size,
+        ):
             locked = renewals.try_lock_for_update()
             locked.invalidate_recordset(["order_id"])
             locked.filtered(lambda r: not r.order_id)._quote()
@@ -551,10 +639,17 @@ class SupportContractRenewal(models.Model):
             domain = (
                 self._open_domain("quoted")
                 & Domain("company_id", "=", company.id)
-                & Domain("date_expiry", "in", [today + timedelta(days=day) for day in days])
-                & (Domain("reminder_date", "=", False) | Domain("reminder_date", "<", today))
+                & Domain(
+                    "date_expiry", "in", [today + timedelta(days=day) for day in days]
+                )
+                & (
+                    Domain("reminder_date", "=", False)
+                    | Domain("reminder_date", "<", today)
+                )
             )
-            while renewals := self.search(domain & Domain("id", "not in", done.ids), limit=batch_size):
+            while renewals := self.search(
+                domain & Domain("id", "not in", done.ids), limit=batch_size
+            ):
                 renewals.try_lock_for_update()._send_notice(reminder=True)
                 done |= renewals
                 if not self._commit(len(renewals)):
@@ -571,7 +666,11 @@ class SupportContractRenewal(models.Model):
             & Domain("date_start", ">", today - timedelta(days=30))
         )
         done = self.browse()
-        while renewals := self.search(domain & Domain("id", "not in", done.ids), order="date_start, id", limit=batch_size):
+        while renewals := self.search(
+            domain & Domain("id", "not in", done.ids),
+            order="date_start, id",
+            limit=batch_size,
+        ):
             renewals.try_lock_for_update()._confirm_automatic()
             done |= renewals
             if not self._commit(len(renewals)):

@@ -19,9 +19,15 @@ class SupportContractTerm(models.Model):
     _check_company_auto = True
 
     contract_id = fields.Many2one(
-        "support.contract", string="Contract", required=True, index=True, ondelete="cascade"
+        "support.contract",
+        string="Contract",
+        required=True,
+        index=True,
+        ondelete="cascade",
     )
-    company_id = fields.Many2one(related="contract_id.company_id", store=True, precompute=True)
+    company_id = fields.Many2one(
+        related="contract_id.company_id", store=True, precompute=True
+    )
     date_start = fields.Date(string="Start Date", required=True)
     date_end = fields.Date(string="End Date", required=True)
     sale_line_id = fields.Many2one(
@@ -91,7 +97,8 @@ class SupportContractTerm(models.Model):
         cancelled terms cover nothing and are left out. A term ending before it
         starts is refused by the table's CHECK."""
         all_terms = self.search(
-            Domain("contract_id", "in", self.contract_id.ids) & Domain("cancelled", "=", False),
+            Domain("contract_id", "in", self.contract_id.ids)
+            & Domain("cancelled", "=", False),
             order="date_start, id",
         )
         terms_by_contract = all_terms.grouped("contract_id")
@@ -120,11 +127,14 @@ class SupportContractTerm(models.Model):
         dated within each term, in one query."""
         if not self.ids:
             return {}
-        self.env["account.analytic.line"].flush_model(["ticket_id", "date", "support_covered_minutes"])
+        self.env["account.analytic.line"].flush_model(
+            ["ticket_id", "date", "support_covered_minutes"]
+        )
         self.env["helpdesk.ticket"].flush_model(["support_contract_id"])
         self.flush_recordset(["contract_id", "date_start", "date_end"])
-        rows = self.env.execute_query(SQL(
-            """
+        rows = self.env.execute_query(
+            SQL(
+                """
             SELECT term.id, COALESCE(SUM(line.support_covered_minutes), 0)
               FROM support_contract_term term
               JOIN helpdesk_ticket ticket ON ticket.support_contract_id = term.contract_id
@@ -133,8 +143,9 @@ class SupportContractTerm(models.Model):
              WHERE term.id IN %s
              GROUP BY term.id
             """,
-            tuple(self.ids),
-        ))
+                tuple(self.ids),
+            )
+        )
         return dict(rows)
 
     def _support_lock(self):

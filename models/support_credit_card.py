@@ -164,7 +164,9 @@ class SupportCreditCard(models.Model):
         if operator not in ("=", "ilike", "in"):
             return NotImplemented
         if operator == "in":
-            return Domain("code", "in", [card_code.normalize_code(v) for v in value if v])
+            return Domain(
+                "code", "in", [card_code.normalize_code(v) for v in value if v]
+            )
         normalized = card_code.normalize_code(value)
         return Domain("code", "=" if operator == "=" else "ilike", normalized)
 
@@ -173,10 +175,12 @@ class SupportCreditCard(models.Model):
     def _compute_display_name(self):
         # Names end up in logs and in the chatter of other records: they show
         # only the last group of the code, never the secret itself.
-        for card, card_sudo in zip(self, self.sudo()):
+        for card, card_sudo in zip(self, self.sudo(), strict=False):
             tail = card_code.last_group(card_sudo.code)
             card.display_name = (
-                self.env._("Card …%(tail)s", tail=tail) if tail else self.env._("New Card")
+                self.env._("Card …%(tail)s", tail=tail)
+                if tail
+                else self.env._("New Card")
             )
 
     @api.model
@@ -192,7 +196,7 @@ class SupportCreditCard(models.Model):
         tail = card_code.normalize_code(value.replace("\u2026", "").replace("...", ""))
         prefix = card_code.normalize_code(self.env._("Card"))
         if prefix and tail.startswith(prefix):
-            tail = tail[len(prefix):]
+            tail = tail[len(prefix) :]
         if not tail:
             return Domain.TRUE if operator == "ilike" else Domain.FALSE
         if len(tail) > card_code.GROUP_SIZE:
@@ -201,10 +205,14 @@ class SupportCreditCard(models.Model):
         # `code` is readable by support staff only: compare its last group as
         # superuser; the outer search still applies the user's record rules.
         query = self.sudo()._search(Domain.TRUE)
-        query.add_where(SQL(
-            "RIGHT(%s, %s) LIKE %s",
-            SQL.identifier(query.table, "code"), card_code.GROUP_SIZE, pattern,
-        ))
+        query.add_where(
+            SQL(
+                "RIGHT(%s, %s) LIKE %s",
+                SQL.identifier(query.table, "code"),
+                card_code.GROUP_SIZE,
+                pattern,
+            )
+        )
         return Domain("id", "in", query)
 
     # ------------------------------------------------------------------
@@ -217,11 +225,14 @@ class SupportCreditCard(models.Model):
         # and the CHECK constraint are the guards behind it.
         for card in self:
             if card.credits <= 0:
-                raise ValidationError(self.env._(
-                    "%(card)s: a Support Credit Card must carry a positive number "
-                    "of credits (got %(credits)s).",
-                    card=card.display_name, credits=card.credits,
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "%(card)s: a Support Credit Card must carry a positive number "
+                        "of credits (got %(credits)s).",
+                        card=card.display_name,
+                        credits=card.credits,
+                    )
+                )
 
     # ------------------------------------------------------------------
     # CRUD
@@ -233,26 +244,37 @@ class SupportCreditCard(models.Model):
         for vals in vals_list:
             check_protected_write(self, vals, self._RULE_FIELDS)
             if "credits" in vals and not is_whole(vals["credits"]):
-                raise ValidationError(self.env._(
-                    "A Support Credit Card must carry a positive whole number of "
-                    "credits (got %(credits)s).",
-                    credits=vals["credits"],
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "A Support Credit Card must carry a positive whole number of "
+                        "credits (got %(credits)s).",
+                        credits=vals["credits"],
+                    )
+                )
             if vals.get("code"):
                 raw = card_code.normalize_code(vals["code"])
                 if not card_code.is_well_formed(raw):
-                    raise ValidationError(self.env._(
-                        "A Support Credit Card code is %(length)s characters from "
-                        "%(alphabet)s (dashes and spaces are ignored).",
-                        length=card_code.CODE_LENGTH, alphabet=card_code.ALPHABET,
-                    ))
+                    raise ValidationError(
+                        self.env._(
+                            "A Support Credit Card code is %(length)s characters from "
+                            "%(alphabet)s (dashes and spaces are ignored).",
+                            length=card_code.CODE_LENGTH,
+                            alphabet=card_code.ALPHABET,
+                        )
+                    )
                 vals["code"] = raw
         missing = [vals for vals in vals_list if not vals.get("code")]
         if missing:
-            for vals, code in zip(missing, self._generate_unique_codes(len(missing))):
+            for vals, code in zip(
+                missing, self._generate_unique_codes(len(missing)), strict=False
+            ):
                 vals["code"] = code
         # Cards belong to organizations: store the commercial partner.
-        partner_ids = {vals["buyer_partner_id"] for vals in vals_list if vals.get("buyer_partner_id")}
+        partner_ids = {
+            vals["buyer_partner_id"]
+            for vals in vals_list
+            if vals.get("buyer_partner_id")
+        }
         if partner_ids:
             commercial = {
                 partner.id: partner.commercial_partner_id.id
@@ -263,11 +285,16 @@ class SupportCreditCard(models.Model):
                     vals["buyer_partner_id"] = commercial[vals["buyer_partner_id"]]
         cards = super().create(vals_list)
         # checked on the created records, so that defaults are covered too
-        if any(card.state == "claimed" or any(card[f] for f in self._CLAIM_FIELDS) for card in cards):
-            raise UserError(self.env._(
-                "A Support Credit Card is created unclaimed; only claiming its code "
-                "marks it as claimed."
-            ))
+        if any(
+            card.state == "claimed" or any(card[f] for f in self._CLAIM_FIELDS)
+            for card in cards
+        ):
+            raise UserError(
+                self.env._(
+                    "A Support Credit Card is created unclaimed; only claiming its code "
+                    "marks it as claimed."
+                )
+            )
         # Every card is mailed to its buyer once, whoever creates it.
         cards._send_issued_mail()
         return cards
@@ -275,32 +302,48 @@ class SupportCreditCard(models.Model):
     def write(self, vals):
         check_protected_write(self, vals, self._RULE_FIELDS)
         if immutable := [fname for fname in self._IMMUTABLE_FIELDS if fname in vals]:
-            raise UserError(self.env._(
-                "The %(fields)s of a Support Credit Card cannot change after it "
-                "is issued (%(cards)s). Cancel it and issue a new one instead.",
-                fields=", ".join(self._fields[fname]._description_string(self.env) for fname in immutable),
-                cards=", ".join(self.mapped("display_name")),
-            ))
+            raise UserError(
+                self.env._(
+                    "The %(fields)s of a Support Credit Card cannot change after it "
+                    "is issued (%(cards)s). Cancel it and issue a new one instead.",
+                    fields=", ".join(
+                        self._fields[fname]._description_string(self.env)
+                        for fname in immutable
+                    ),
+                    cards=", ".join(self.mapped("display_name")),
+                )
+            )
         if self.env.context.get(CLAIM_CONTEXT_KEY) is not _CLAIM_TOKEN:
-            if any(fname in vals for fname in self._CLAIM_FIELDS) or vals.get("state") == "claimed":
-                raise UserError(self.env._(
-                    "Only claiming its code marks a Support Credit Card as claimed."
-                ))
-            if "state" in vals and (claimed := self.filtered(lambda c: c.state == "claimed")):
-                raise UserError(self.env._(
-                    "%(cards)s: a claimed card has become credits of its organization; "
-                    "its status can no longer change.",
-                    cards=", ".join(claimed.mapped("display_name")),
-                ))
+            if (
+                any(fname in vals for fname in self._CLAIM_FIELDS)
+                or vals.get("state") == "claimed"
+            ):
+                raise UserError(
+                    self.env._(
+                        "Only claiming its code marks a Support Credit Card as claimed."
+                    )
+                )
+            if "state" in vals and (
+                claimed := self.filtered(lambda c: c.state == "claimed")
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(cards)s: a claimed card has become credits of its organization; "
+                        "its status can no longer change.",
+                        cards=", ".join(claimed.mapped("display_name")),
+                    )
+                )
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_claimed(self):
         if claimed := self.filtered(lambda c: c.state == "claimed"):
-            raise UserError(self.env._(
-                "%(cards)s: a claimed Support Credit Card cannot be deleted.",
-                cards=", ".join(claimed.mapped("display_name")),
-            ))
+            raise UserError(
+                self.env._(
+                    "%(cards)s: a claimed Support Credit Card cannot be deleted.",
+                    cards=", ".join(claimed.mapped("display_name")),
+                )
+            )
 
     # ------------------------------------------------------------------
     # Actions
@@ -313,18 +356,26 @@ class SupportCreditCard(models.Model):
         (its credits belong to an organization now), naming the card.
         """
         if claimed := self.filtered(lambda c: c.state == "claimed"):
-            raise UserError(self.env._(
-                "%(cards)s already claimed by %(partners)s: a claimed card cannot be "
-                "cancelled.",
-                cards=", ".join(claimed.mapped("display_name")),
-                partners=", ".join(claimed.claimed_partner_id.mapped("display_name")),
-            ))
-        self.filtered(lambda c: c.state in ("active", "expired")).write({"state": "cancelled"})
+            raise UserError(
+                self.env._(
+                    "%(cards)s already claimed by %(partners)s: a claimed card cannot be "
+                    "cancelled.",
+                    cards=", ".join(claimed.mapped("display_name")),
+                    partners=", ".join(
+                        claimed.claimed_partner_id.mapped("display_name")
+                    ),
+                )
+            )
+        self.filtered(lambda c: c.state in ("active", "expired")).write(
+            {"state": "cancelled"}
+        )
         return True
 
     def action_print_card(self):
         """Print the cards (code, credits, expiry and how to claim them)."""
-        return self.env.ref("support_contract.action_report_support_credit_card").report_action(self)
+        return self.env.ref(
+            "support_contract.action_report_support_credit_card"
+        ).report_action(self)
 
     def _get_report_base_filename(self):
         """The PDF's file name when the portal prints or downloads a card
@@ -346,10 +397,17 @@ class SupportCreditCard(models.Model):
         """
         codes = set()
         while len(codes) < count:
-            candidates = {card_code.generate_code() for _ in range(count - len(codes))} - codes
-            taken = self.sudo().search_fetch(
-                Domain("code", "in", list(candidates)), ["code"],
-            ).mapped("code")
+            candidates = {
+                card_code.generate_code() for _ in range(count - len(codes))
+            } - codes
+            taken = (
+                self.sudo()
+                .search_fetch(
+                    Domain("code", "in", list(candidates)),
+                    ["code"],
+                )
+                .mapped("code")
+            )
             codes |= candidates - set(taken)
         return list(codes)
 
@@ -364,11 +422,13 @@ class SupportCreditCard(models.Model):
         order confirmed by a salesperson) call it with ``sudo()``.
         """
         if missing := [vals for vals in vals_list if not vals.get("credits")]:
-            raise ValidationError(self.env._(
-                "Support Credit Cards to issue without credits: %(count)s. Every "
-                "card must carry a positive number of credits.",
-                count=len(missing),
-            ))
+            raise ValidationError(
+                self.env._(
+                    "Support Credit Cards to issue without credits: %(count)s. Every "
+                    "card must carry a positive number of credits.",
+                    count=len(missing),
+                )
+            )
         return self.create(vals_list)
 
     def _mark_claimed(self, partner, user=None):
@@ -384,21 +444,27 @@ class SupportCreditCard(models.Model):
         if not partner:
             raise UserError(self.env._("Choose the organization that claims the card."))
         if not_active := self.filtered(lambda c: c.state != "active"):
-            raise UserError(self.env._(
-                "%(cards)s cannot be claimed: only an active card can be claimed.",
-                cards=", ".join(not_active.mapped("display_name")),
-            ))
+            raise UserError(
+                self.env._(
+                    "%(cards)s cannot be claimed: only an active card can be claimed.",
+                    cards=", ".join(not_active.mapped("display_name")),
+                )
+            )
         claimer = user or self.env.user
         # Written (and flushed) as the superuser: the card's last writer
         # (``write_uid``, readable by the buyer's portal users) is not the
         # claiming person.
-        cards = self.with_user(SUPERUSER_ID).with_context(**{CLAIM_CONTEXT_KEY: _CLAIM_TOKEN})
-        cards.write({
-            "state": "claimed",
-            "claimed_partner_id": partner.commercial_partner_id.id,
-            "claim_date": fields.Datetime.now(),
-            "claimed_by_user_id": claimer.id,
-        })
+        cards = self.with_user(SUPERUSER_ID).with_context(
+            **{CLAIM_CONTEXT_KEY: _CLAIM_TOKEN}
+        )
+        cards.write(
+            {
+                "state": "claimed",
+                "claimed_partner_id": partner.commercial_partner_id.id,
+                "claim_date": fields.Datetime.now(),
+                "claimed_by_user_id": claimer.id,
+            }
+        )
         cards.flush_recordset()
         return True
 
@@ -406,7 +472,9 @@ class SupportCreditCard(models.Model):
     def _cron_expire_cards(self, batch_size=200):
         """Expire the active cards whose expiry date has passed, in batches."""
         domain = Domain("state", "=", "active") & Domain(
-            "expiry_date", "<", fields.Date.context_today(self),
+            "expiry_date",
+            "<",
+            fields.Date.context_today(self),
         )
         while True:
             cards = self.search(domain, order="id", limit=batch_size)
@@ -414,7 +482,9 @@ class SupportCreditCard(models.Model):
                 break
             cards.write({"state": "expired"})
             remaining = self.search_count(domain) if len(cards) == batch_size else 0
-            if not self.env["ir.cron"]._commit_progress(len(cards), remaining=remaining):
+            if not self.env["ir.cron"]._commit_progress(
+                len(cards), remaining=remaining
+            ):
                 break
 
     def _buyer_recipients(self):
@@ -433,11 +503,13 @@ class SupportCreditCard(models.Model):
         if not cards:
             return
         template = self.env.ref(
-            "support_contract.mail_template_support_credit_card_issued", raise_if_not_found=False,
+            "support_contract.mail_template_support_credit_card_issued",
+            raise_if_not_found=False,
         )
         if template:
             template.sudo().send_mail_batch(
-                cards.ids, email_values={"message_type": "user_notification"},
+                cards.ids,
+                email_values={"message_type": "user_notification"},
             )
 
     def _get_portal_url(self):

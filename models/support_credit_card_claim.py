@@ -19,6 +19,7 @@ method of ``support.card.claim.attempt``:
 support_credit_card.py keeps what a card *is* (its code, fields, guards,
 issue, expiry, mail); this file keeps what claiming it *does*.
 """
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -64,21 +65,27 @@ class SupportCreditCard(models.Model):
         if self.env.su or user.has_group("support_contract.group_support_manager"):
             return
         if partner.commercial_partner_id != user.partner_id.commercial_partner_id:
-            raise AccessError(self.env._(
-                "You can only claim a Support Credit Card for your own organization."
-            ))
+            raise AccessError(
+                self.env._(
+                    "You can only claim a Support Credit Card for your own organization."
+                )
+            )
 
     @api.model
     def _claim_failure_message(self, reason, card=None, retry_at=None):
         if reason == "throttled":
-            minutes = max(1, -(-int((retry_at - fields.Datetime.now()).total_seconds()) // 60))
+            minutes = max(
+                1, -(-int((retry_at - fields.Datetime.now()).total_seconds()) // 60)
+            )
             tz = self.env.user.tz or "UTC"
             return self.env._(
                 "Too many failed attempts to claim a card. For your security, new "
                 "attempts are refused for %(minutes)s minute(s): try again after "
                 "%(time)s (%(tz)s).",
                 minutes=minutes,
-                time=format_datetime(self.env, retry_at, tz=tz, dt_format="yyyy-MM-dd HH:mm"),
+                time=format_datetime(
+                    self.env, retry_at, tz=tz, dt_format="yyyy-MM-dd HH:mm"
+                ),
                 tz=tz,
             )
         if reason == "expired":
@@ -124,14 +131,24 @@ class SupportCreditCard(models.Model):
         def fail(reason, card=None, retry_at=None):
             # A blocked client's refusals are recorded a bounded number of
             # times per window (under the throttle locks taken below).
-            if reason != "throttled" or Attempt._should_record_refusal(user, remote_addr):
+            if reason != "throttled" or Attempt._should_record_refusal(
+                user, remote_addr
+            ):
                 Attempt._record(
-                    user, remote_addr, raw, reason, partner=partner,
+                    user,
+                    remote_addr,
+                    raw,
+                    reason,
+                    partner=partner,
                     company=card.company_id if card else None,
                 )
             return ClaimResult(
-                success=False, reason=reason, retry_at=retry_at,
-                message=self._claim_failure_message(reason, card=card, retry_at=retry_at),
+                success=False,
+                reason=reason,
+                retry_at=retry_at,
+                message=self._claim_failure_message(
+                    reason, card=card, retry_at=retry_at
+                ),
             )
 
         # The throttle comes before any lookup: a blocked client learns nothing.
@@ -140,7 +157,11 @@ class SupportCreditCard(models.Model):
         # after the other and cannot exceed the limit together.
         if retry_at := Attempt._throttled_until(user, remote_addr):
             return fail("throttled", retry_at=retry_at)
-        card = self.sudo().search(Domain("code", "=", raw), limit=1) if card_code.is_well_formed(raw) else None
+        card = (
+            self.sudo().search(Domain("code", "=", raw), limit=1)
+            if card_code.is_well_formed(raw)
+            else None
+        )
         if not card:
             return fail("unknown")
 
@@ -150,22 +171,30 @@ class SupportCreditCard(models.Model):
         # transaction that starts after the first commits finds it claimed
         # right away.
         lock_rows(card)
-        if card.state == "active" and card.expiry_date < fields.Date.context_today(self):
+        if card.state == "active" and card.expiry_date < fields.Date.context_today(
+            self
+        ):
             return fail("expired", card)  # the expiry cron has not run yet
         if card.state != "active":
             return fail(card.state, card)
 
         organization = partner.commercial_partner_id
         lot = card._claim(organization, user)
-        Attempt._record(user, remote_addr, raw, "success", partner=organization, card=card)
+        Attempt._record(
+            user, remote_addr, raw, "success", partner=organization, card=card
+        )
         return ClaimResult(
-            success=True, reason="success", card=card, lot=lot,
+            success=True,
+            reason="success",
+            card=card,
+            lot=lot,
             # the balance the lot joined: the organization's in the card's
             # company, whatever company the user works in
             balance=organization._support_credit_balance_in(card.company_id),
             message=self.env._(
                 "The card's %(credits)s credits now belong to %(organization)s.",
-                credits=card.credits, organization=organization.display_name,
+                credits=card.credits,
+                organization=organization.display_name,
             ),
         )
 
@@ -181,10 +210,20 @@ class SupportCreditCard(models.Model):
         self.ensure_one()
         organization = partner.commercial_partner_id
         self._mark_claimed(organization, user)
-        lot = self.env["support.credit.lot"].sudo()._grant(
-            organization, self.credits, self.expiry_date,
-            organization._support_env()._("Claimed %(card)s", card=self.display_name),
-            card_id=self.id, company_id=self.company_id.id, origin=self.display_name,
+        lot = (
+            self.env["support.credit.lot"]
+            .sudo()
+            ._grant(
+                organization,
+                self.credits,
+                self.expiry_date,
+                organization._support_env()._(
+                    "Claimed %(card)s", card=self.display_name
+                ),
+                card_id=self.id,
+                company_id=self.company_id.id,
+                origin=self.display_name,
+            )
         )
         self._notify_claimed()
         return lot
@@ -199,14 +238,23 @@ class SupportCreditCard(models.Model):
         for card in self.with_user(SUPERUSER_ID):
             recipients = card._buyer_recipients() | card.buyer_partner_id
             buyer = card.buyer_partner_id
-            card = card.with_context(lang=buyer.lang or card.env.lang, tz=buyer.tz or card.env.context.get("tz"))
+            card = card.with_context(
+                lang=buyer.lang or card.env.lang,
+                tz=buyer.tz or card.env.context.get("tz"),
+            )
             card.message_post(
                 author_id=card.company_id.partner_id.id,
                 body=card.env._(
                     "%(card)s (%(credits)s credits) was claimed by %(organization)s on %(date)s.",
-                    card=card.display_name, credits=card.credits,
+                    card=card.display_name,
+                    credits=card.credits,
                     organization=card.claimed_partner_id.display_name,
-                    date=format_datetime(card.env, card.claim_date, tz=buyer.tz or False, dt_format="yyyy-MM-dd HH:mm"),
+                    date=format_datetime(
+                        card.env,
+                        card.claim_date,
+                        tz=buyer.tz or False,
+                        dt_format="yyyy-MM-dd HH:mm",
+                    ),
                 ),
                 partner_ids=recipients.ids,
                 message_type="comment",

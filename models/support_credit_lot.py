@@ -28,12 +28,31 @@ class SupportCreditLot(models.Model):
 
     # Fields that define what a lot is: fixed once created. A correction is a
     # move (adjustment), never a write.
-    _IMMUTABLE_FIELDS = ("partner_id", "company_id", "quantity", "date", "expiry_date", "remaining")
+    _IMMUTABLE_FIELDS = (
+        "partner_id",
+        "company_id",
+        "quantity",
+        "date",
+        "expiry_date",
+        "remaining",
+    )
     # Fields the API sets itself; never taken from origin values.
-    _LEDGER_FIELDS = frozenset({
-        "id", "partner_id", "quantity", "remaining", "expiry_date", "state", "move_ids",
-        "create_uid", "create_date", "write_uid", "write_date", "display_name",
-    })
+    _LEDGER_FIELDS = frozenset(
+        {
+            "id",
+            "partner_id",
+            "quantity",
+            "remaining",
+            "expiry_date",
+            "state",
+            "move_ids",
+            "create_uid",
+            "create_date",
+            "write_uid",
+            "write_date",
+            "display_name",
+        }
+    )
 
     name = fields.Char(string="Description", required=True)
     partner_id = fields.Many2one(
@@ -73,7 +92,9 @@ class SupportCreditLot(models.Model):
         compute="_compute_state",
         search="_search_state",
     )
-    move_ids = fields.One2many("support.credit.move", "lot_id", string="Moves", readonly=True)
+    move_ids = fields.One2many(
+        "support.credit.move", "lot_id", string="Moves", readonly=True
+    )
     sale_line_id = fields.Many2one(
         "sale.order.line",
         string="Order Line",
@@ -90,7 +111,9 @@ class SupportCreditLot(models.Model):
         ondelete="restrict",
         help="The contract term whose credits this lot holds (they expire with it).",
     )
-    origin = fields.Char(readonly=True, help="Free reference of what granted these credits.")
+    origin = fields.Char(
+        readonly=True, help="Free reference of what granted these credits."
+    )
     card_id = fields.Many2one(
         "support.credit.card",
         string="Credit Card",
@@ -105,7 +128,9 @@ class SupportCreditLot(models.Model):
     # A consumption's lots: an organization's open lots in a company,
     # first-expiring first (``_lock_first_expiring``), found in the index's
     # order, so that the first few cost the same however many it holds.
-    _open_fifo_idx = models.Index("(partner_id, company_id, expiry_date, id) WHERE remaining > 0")
+    _open_fifo_idx = models.Index(
+        "(partner_id, company_id, expiry_date, id) WHERE remaining > 0"
+    )
     _quantity_positive = models.Constraint(
         "CHECK (quantity > 0)",
         "A credit lot must grant a positive number of credits.",
@@ -121,7 +146,9 @@ class SupportCreditLot(models.Model):
     @api.depends("move_ids.quantity")
     def _compute_remaining(self):
         totals = dict(
-            self.env["support.credit.move"].sudo()._read_group(
+            self.env["support.credit.move"]
+            .sudo()
+            ._read_group(
                 [("lot_id", "in", self._origin.ids)],
                 ["lot_id"],
                 ["quantity:sum"],
@@ -170,7 +197,10 @@ class SupportCreditLot(models.Model):
                 self.env._(
                     "The %(fields)s of a credit lot cannot be changed: credits never move "
                     "to another organization, and a correction is a new move (an adjustment).",
-                    fields=", ".join(self._fields[name]._description_string(self.env) for name in frozen),
+                    fields=", ".join(
+                        self._fields[name]._description_string(self.env)
+                        for name in frozen
+                    ),
                 )
             )
         return super().write(vals)
@@ -189,7 +219,9 @@ class SupportCreditLot(models.Model):
     # ------------------------------------------------------------------
     def action_view_moves(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("support_contract.action_support_credit_move")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "support_contract.action_support_credit_move"
+        )
         action["domain"] = [("lot_id", "=", self.id)]
         action["context"] = {"default_lot_id": self.id}
         return action
@@ -225,13 +257,17 @@ class SupportCreditLot(models.Model):
             ``date`` (grant date) and ``company_id`` of the lot.
         :return: the new lot (its grant move is in ``move_ids``).
         """
-        return self._grant_many([{
-            "partner_id": partner,
-            "quantity": quantity,
-            "expiry_date": expiry_date,
-            "reason": reason,
-            **origin,
-        }])
+        return self._grant_many(
+            [
+                {
+                    "partner_id": partner,
+                    "quantity": quantity,
+                    "expiry_date": expiry_date,
+                    "reason": reason,
+                    **origin,
+                }
+            ]
+        )
 
     @api.model
     def _grant_many(self, vals_list):
@@ -247,21 +283,27 @@ class SupportCreditLot(models.Model):
         partner_ids = []
         for vals in vals_list:
             partner = vals.get("partner_id")
-            partner_id = partner.id if isinstance(partner, models.BaseModel) else partner
+            partner_id = (
+                partner.id if isinstance(partner, models.BaseModel) else partner
+            )
             if not partner_id or not isinstance(partner_id, int):
-                raise UserError(self.env._("Credits must be granted to an organization."))
+                raise UserError(
+                    self.env._("Credits must be granted to an organization.")
+                )
             partner_ids.append(partner_id)
         # one recordset, so that the organizations are read in one query
         partners = self.env["res.partner"].browse(partner_ids)
         lot_vals_list, move_vals_list = [], []
-        for vals, partner in zip(vals_list, partners):
+        for vals, partner in zip(vals_list, partners, strict=False):
             vals = dict(vals)
             del vals["partner_id"]
             quantity = self._check_whole(vals.pop("quantity", None))
             expiry_date = fields.Date.to_date(vals.pop("expiry_date", None))
             reason = self._check_reason(vals.pop("reason", None))
             if not expiry_date:
-                raise UserError(self.env._("Credits must be granted with an expiry date."))
+                raise UserError(
+                    self.env._("Credits must be granted with an expiry date.")
+                )
             if expiry_date < today:
                 raise UserError(
                     self.env._(
@@ -270,23 +312,30 @@ class SupportCreditLot(models.Model):
                     )
                 )
             lot_origin, move_origin = self._split_origin(vals)
-            lot_vals_list.append({
-                "name": reason,
-                **lot_origin,
-                "partner_id": partner.commercial_partner_id.id,
-                "quantity": quantity,
-                "expiry_date": expiry_date,
-            })
-            move_vals_list.append({
-                **move_origin,
-                "move_type": "grant",
-                "quantity": quantity,
-                "reason": reason,
-            })
+            lot_vals_list.append(
+                {
+                    "name": reason,
+                    **lot_origin,
+                    "partner_id": partner.commercial_partner_id.id,
+                    "quantity": quantity,
+                    "expiry_date": expiry_date,
+                }
+            )
+            move_vals_list.append(
+                {
+                    **move_origin,
+                    "move_type": "grant",
+                    "quantity": quantity,
+                    "reason": reason,
+                }
+            )
         self._check_ledger_rights()
         lots = self.sudo().create(lot_vals_list)
         lots._post_moves(
-            [{**move_vals, "lot_id": lot.id} for lot, move_vals in zip(lots, move_vals_list)],
+            [
+                {**move_vals, "lot_id": lot.id}
+                for lot, move_vals in zip(lots, move_vals_list, strict=False)
+            ],
             dict.fromkeys(lots.ids, 0),
         )
         return lots.with_env(self.env)
@@ -313,12 +362,16 @@ class SupportCreditLot(models.Model):
         organization = self._organization(partner)
         move_date = fields.Datetime.to_datetime(date) if date else fields.Datetime.now()
         _lot_origin, move_origin = self._split_origin(origin, lot=False)
-        moves, (uncovered,) = self._consume_many([{
-            "partner": organization,
-            "company": self.env.company,
-            "quantity": quantity,
-            "move_vals": {**move_origin, "date": move_date, "reason": reason},
-        }])
+        moves, (uncovered,) = self._consume_many(
+            [
+                {
+                    "partner": organization,
+                    "company": self.env.company,
+                    "quantity": quantity,
+                    "move_vals": {**move_origin, "date": move_date, "reason": reason},
+                }
+            ]
+        )
         return moves, uncovered
 
     @api.model
@@ -357,36 +410,50 @@ class SupportCreditLot(models.Model):
         for (partner_id, company_id), indexes in groups.items():
             # A lot is usable on the day of the consumption, never once expired.
             days = {
-                index: max(today, fields.Date.context_today(
-                    self, timestamp=requests[index]["move_vals"].get("date") or now
-                ))
+                index: max(
+                    today,
+                    fields.Date.context_today(
+                        self, timestamp=requests[index]["move_vals"].get("date") or now
+                    ),
+                )
                 for index in indexes
             }
             lots, ahead, complete = self._lock_first_expiring(
-                partner_id, company_id, sum(requests[index]["quantity"] for index in indexes), max(days.values()),
+                partner_id,
+                company_id,
+                sum(requests[index]["quantity"] for index in indexes),
+                max(days.values()),
             )
-            available = {lot_id: [remaining, expiry] for lot_id, remaining, expiry in lots}
+            available = {
+                lot_id: [remaining, expiry] for lot_id, remaining, expiry in lots
+            }
             held.update((lot_id, remaining) for lot_id, remaining, _expiry in lots)
             for index in indexes:
                 if not available:
                     break
                 request = requests[index]
                 allocations, uncovered[index] = fifo.allocate(
-                    [(lot_id, left, expiry) for lot_id, (left, expiry) in available.items() if left > 0],
+                    [
+                        (lot_id, left, expiry)
+                        for lot_id, (left, expiry) in available.items()
+                        if left > 0
+                    ],
                     request["quantity"],
                     days[index],
                 )
                 for lot_id, taken in allocations:
                     available[lot_id][0] -= taken
-                    move_vals_list.append({
-                        **request["move_vals"],
-                        "lot_id": lot_id,
-                        # the lot's, given so that the move need not read it
-                        "partner_id": partner_id,
-                        "company_id": company_id,
-                        "move_type": "consume",
-                        "quantity": -taken,
-                    })
+                    move_vals_list.append(
+                        {
+                            **request["move_vals"],
+                            "lot_id": lot_id,
+                            # the lot's, given so that the move need not read it
+                            "partner_id": partner_id,
+                            "company_id": company_id,
+                            "move_type": "consume",
+                            "quantity": -taken,
+                        }
+                    )
             outlooks[partner_id, company_id] = fifo.Outlook.of(
                 [(left, expiry) for left, expiry in available.values()]
                 + [(remaining, expiry) for _lot_id, remaining, expiry in ahead],
@@ -429,8 +496,11 @@ class SupportCreditLot(models.Model):
             )
             # ARRAY(): the lots are chosen once, then locked through the
             # primary key, whatever the planner believes of the table
-            ids = {lot_id for [lot_id] in self.env.execute_query(SQL(
-                """SELECT id FROM %(table)s
+            ids = {
+                lot_id
+                for [lot_id] in self.env.execute_query(
+                    SQL(
+                        """SELECT id FROM %(table)s
                     WHERE id = ANY(ARRAY(
                           SELECT id
                             FROM (SELECT id, SUM(remaining) OVER (ORDER BY expiry_date, id) - remaining AS before
@@ -441,33 +511,44 @@ class SupportCreditLot(models.Model):
                            WHERE before < %(need)s))
                  ORDER BY id
                       FOR UPDATE""",
-                table=table, scope=scope, scan=self._FIFO_SCAN, need=need - covered,
-            ))}
+                        table=table,
+                        scope=scope,
+                        scan=self._FIFO_SCAN,
+                        need=need - covered,
+                    )
+                )
+            }
             if not ids:
                 ahead, complete = [], True
                 break
             limit = len(ids) + self._FIFO_LOOKAHEAD
-            rows = self.env.execute_query(SQL(
-                "SELECT %s, %s, %s FROM %s WHERE %s ORDER BY expiry_date, id LIMIT %s",
-                SQL.identifier(self._table, "id"),
-                SQL.identifier(self._table, "remaining"),
-                SQL.identifier(self._table, "expiry_date"),
-                table,
-                scope,
-                limit,
-            ))
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT %s, %s, %s FROM %s WHERE %s ORDER BY expiry_date, id LIMIT %s",
+                    SQL.identifier(self._table, "id"),
+                    SQL.identifier(self._table, "remaining"),
+                    SQL.identifier(self._table, "expiry_date"),
+                    table,
+                    scope,
+                    limit,
+                )
+            )
             complete = len(rows) < limit
             batch = [row for row in rows if row[0] in ids]
             ahead = [row for row in rows if row[0] not in ids]
             if not batch:
                 break
             locked += batch
-            covered += sum(remaining for _lot_id, remaining, expiry in batch if expiry >= day)
+            covered += sum(
+                remaining for _lot_id, remaining, expiry in batch if expiry >= day
+            )
             after = (batch[-1][2], batch[-1][0])
             if complete and not ahead:
                 break
         # what the cache holds of these lots may predate the lock
-        Lot.browse([lot_id for lot_id, _remaining, _expiry in locked]).invalidate_recordset(["remaining"])
+        Lot.browse(
+            [lot_id for lot_id, _remaining, _expiry in locked]
+        ).invalidate_recordset(["remaining"])
         return locked, ahead, complete
 
     @api.model
@@ -496,11 +577,15 @@ class SupportCreditLot(models.Model):
         if validity_days is not None:
             self._check_whole(validity_days, "days")
         keep = {
-            move.id if isinstance(move, models.BaseModel) else move: self._check_whole(credits)
+            move.id if isinstance(move, models.BaseModel) else move: self._check_whole(
+                credits
+            )
             for move, credits in (keep or {}).items()
         }
         _lot_origin, move_origin = self._split_origin(origin, lot=False)
-        consumed = moves.sudo().filtered(lambda move: move.move_type == "consume" and move.quantity < 0)
+        consumed = moves.sudo().filtered(
+            lambda move: move.move_type == "consume" and move.quantity < 0
+        )
         if not consumed:
             return Move.browse().with_env(self.env)
         # Lock the lots the refunds may go back to: a refund and a consumption
@@ -511,7 +596,9 @@ class SupportCreditLot(models.Model):
         to_refund = consumed - refunded
         today = fields.Date.context_today(self)
         held, targets = {}, []  # targets: (consume move, lot id it goes back to)
-        orphans = defaultdict(list)  # (organization, company) -> moves whose lot expired
+        orphans = defaultdict(
+            list
+        )  # (organization, company) -> moves whose lot expired
         for move in to_refund:
             lot = move.lot_id
             if lot.expiry_date >= today:
@@ -521,17 +608,22 @@ class SupportCreditLot(models.Model):
                 orphans[lot.partner_id, lot.company_id].append(move)
         new_lots = self.browse()
         if orphans:
-            new_lots = self.sudo().create([
-                {
-                    "name": reason,
-                    "partner_id": partner.id,
-                    "company_id": company.id,
-                    "quantity": -sum(move.quantity for move in group),
-                    "expiry_date": today + timedelta(days=validity_days or self._refund_validity_days(company)),
-                }
-                for (partner, company), group in orphans.items()
-            ])
-            for new_lot, group in zip(new_lots, orphans.values()):
+            new_lots = self.sudo().create(
+                [
+                    {
+                        "name": reason,
+                        "partner_id": partner.id,
+                        "company_id": company.id,
+                        "quantity": -sum(move.quantity for move in group),
+                        "expiry_date": today
+                        + timedelta(
+                            days=validity_days or self._refund_validity_days(company)
+                        ),
+                    }
+                    for (partner, company), group in orphans.items()
+                ]
+            )
+            for new_lot, group in zip(new_lots, orphans.values(), strict=False):
                 held[new_lot.id] = 0
                 targets += [(move, new_lot.id) for move in group]
         now = fields.Datetime.now()
@@ -560,7 +652,9 @@ class SupportCreditLot(models.Model):
             if move.id in keep
         ]
         posted = (lots | new_lots)._post_moves(vals_list, held)
-        return posted.filtered(lambda move: move.move_type == "refund").with_env(self.env)
+        return posted.filtered(lambda move: move.move_type == "refund").with_env(
+            self.env
+        )
 
     @api.model
     def _cron_expire(self, batch_size=500):
@@ -585,14 +679,21 @@ class SupportCreditLot(models.Model):
             lots = lots.filtered(lambda lot: lot.remaining > 0)
             lots._post_moves(
                 [
-                    {"lot_id": lot.id, "move_type": "expire", "quantity": -lot.remaining,
-                     "reason": lot.partner_id._support_env()._("Expired")}
+                    {
+                        "lot_id": lot.id,
+                        "move_type": "expire",
+                        "quantity": -lot.remaining,
+                        "reason": lot.partner_id._support_env()._("Expired"),
+                    }
                     for lot in lots
                 ],
                 {lot.id: lot.remaining for lot in lots},
             )
             remaining = self.search_count(domain)
-            if not self.env["ir.cron"]._commit_progress(len(lots), remaining=remaining) or not remaining:
+            if (
+                not self.env["ir.cron"]._commit_progress(len(lots), remaining=remaining)
+                or not remaining
+            ):
                 break
 
     def _adjust(self, quantity, reason, **origin):
@@ -628,7 +729,15 @@ class SupportCreditLot(models.Model):
                 )
             )
         return self._post_moves(
-            [{**move_origin, "lot_id": self.id, "move_type": "adjust", "quantity": quantity, "reason": reason}],
+            [
+                {
+                    **move_origin,
+                    "lot_id": self.id,
+                    "move_type": "adjust",
+                    "quantity": quantity,
+                    "reason": reason,
+                }
+            ],
             {self.id: self.remaining},
         )
 
@@ -649,7 +758,13 @@ class SupportCreditLot(models.Model):
         lots = self.filtered(lambda lot: lot.remaining > 0 and lot.expiry_date >= today)
         return lots._post_moves(
             [
-                {**move_origin, "lot_id": lot.id, "move_type": "adjust", "quantity": -lot.remaining, "reason": reason}
+                {
+                    **move_origin,
+                    "lot_id": lot.id,
+                    "move_type": "adjust",
+                    "quantity": -lot.remaining,
+                    "reason": reason,
+                }
                 for lot in lots
             ],
             {lot.id: lot.remaining for lot in lots},
@@ -692,7 +807,10 @@ class SupportCreditLot(models.Model):
         """The ledger's operations are for Support Managers, and for the addon's
         rules, which call them as superuser after their own checks (a sale
         confirmed by a salesperson, time logged by an engineer, a claim)."""
-        if not (self.env.su or self.env.user.has_group("support_contract.group_support_manager")):
+        if not (
+            self.env.su
+            or self.env.user.has_group("support_contract.group_support_manager")
+        ):
             raise AccessError(self.env._("Only Support Managers can change credits."))
 
     def _lock_rows(self):
@@ -712,7 +830,11 @@ class SupportCreditLot(models.Model):
     def _organization(self, partner):
         organization = partner.commercial_partner_id if partner else partner
         if not organization or len(organization) != 1:
-            raise UserError(self.env._("Credits belong to exactly one organization: none was given."))
+            raise UserError(
+                self.env._(
+                    "Credits belong to exactly one organization: none was given."
+                )
+            )
         return organization
 
     @api.model
@@ -727,17 +849,27 @@ class SupportCreditLot(models.Model):
         if is_whole(value, negative=what == "adjustment"):
             return value
         if what == "adjustment":
-            message = self.env._("An adjustment must be a whole number of credits other than zero (got %s).", value)
+            message = self.env._(
+                "An adjustment must be a whole number of credits other than zero (got %s).",
+                value,
+            )
         elif what == "days":
-            message = self.env._("The validity of refunded credits must be a positive number of days (got %s).", value)
+            message = self.env._(
+                "The validity of refunded credits must be a positive number of days (got %s).",
+                value,
+            )
         else:
-            message = self.env._("A number of credits must be a positive whole number (got %s).", value)
+            message = self.env._(
+                "A number of credits must be a positive whole number (got %s).", value
+            )
         raise UserError(message)
 
     @api.model
     def _check_reason(self, reason):
         if not isinstance(reason, str) or not reason.strip():
-            raise UserError(self.env._("Every move of the credit ledger needs a reason."))
+            raise UserError(
+                self.env._("Every move of the credit ledger needs a reason.")
+            )
         return reason.strip()
 
     @api.model

@@ -27,13 +27,30 @@ class SupportCreditMove(models.Model):
     _check_company_auto = True
 
     # Fields the API sets itself; never taken from origin values.
-    _LEDGER_FIELDS = frozenset({
-        "id", "date", "lot_id", "partner_id", "company_id", "quantity", "move_type",
-        "user_id", "reason", "refund_of_id", "refund_ids",
-        "create_uid", "create_date", "write_uid", "write_date", "display_name",
-    })
+    _LEDGER_FIELDS = frozenset(
+        {
+            "id",
+            "date",
+            "lot_id",
+            "partner_id",
+            "company_id",
+            "quantity",
+            "move_type",
+            "user_id",
+            "reason",
+            "refund_of_id",
+            "refund_ids",
+            "create_uid",
+            "create_date",
+            "write_uid",
+            "write_date",
+            "display_name",
+        }
+    )
 
-    date = fields.Datetime(required=True, readonly=True, index=True, default=fields.Datetime.now)
+    date = fields.Datetime(
+        required=True, readonly=True, index=True, default=fields.Datetime.now
+    )
     # No check_company: the move's company *is* its lot's (related field), so
     # the check could never fail and would cost a query-less but slow domain
     # evaluation per move on batch grants.
@@ -54,8 +71,14 @@ class SupportCreditMove(models.Model):
         index=True,
         precompute=True,
     )
-    company_id = fields.Many2one(related="lot_id.company_id", store=True, index=True, precompute=True)
-    quantity = fields.Integer(required=True, readonly=True, help="Credits added (positive) or taken (negative).")
+    company_id = fields.Many2one(
+        related="lot_id.company_id", store=True, index=True, precompute=True
+    )
+    quantity = fields.Integer(
+        required=True,
+        readonly=True,
+        help="Credits added (positive) or taken (negative).",
+    )
     move_type = fields.Selection(
         [
             ("grant", "Grant"),
@@ -93,7 +116,9 @@ class SupportCreditMove(models.Model):
         ondelete="restrict",
         check_company=True,
     )
-    refund_ids = fields.One2many("support.credit.move", "refund_of_id", string="Refunds", readonly=True)
+    refund_ids = fields.One2many(
+        "support.credit.move", "refund_of_id", string="Refunds", readonly=True
+    )
     origin = fields.Char(readonly=True, help="Free reference of what caused this move.")
     card_id = fields.Many2one(
         "support.credit.card",
@@ -190,7 +215,9 @@ class SupportCreditMove(models.Model):
     def _refund(self, moves, reason, validity_days=None, **origin):
         """The ledger's refund, under its public name: see
         ``support.credit.lot._refund``, where every ledger operation lives."""
-        return self.env["support.credit.lot"]._refund(moves, reason, validity_days=validity_days, **origin)
+        return self.env["support.credit.lot"]._refund(
+            moves, reason, validity_days=validity_days, **origin
+        )
 
     # ------------------------------------------------------------------
     # Reading an organization's ledger (portal pages, credit statement)
@@ -209,31 +236,43 @@ class SupportCreditMove(models.Model):
         organization = organization.commercial_partner_id
         organization.ensure_one()
         company.ensure_one()
-        scope = Domain("partner_id", "=", organization.id) & Domain("company_id", "=", company.id)
+        scope = Domain("partner_id", "=", organization.id) & Domain(
+            "company_id", "=", company.id
+        )
         return self.sudo(), scope, self.env["support.credit.lot"].sudo(), scope
 
     @api.model
     def _support_day_start(self, day):
         """The first instant (naive UTC) of ``day`` in the user's time zone."""
-        local = self.env.tz.localize(datetime.combine(fields.Date.to_date(day), time.min))
+        local = self.env.tz.localize(
+            datetime.combine(fields.Date.to_date(day), time.min)
+        )
         return local.astimezone(pytz.utc).replace(tzinfo=None)
 
     @api.model
     def _support_balance_at(self, organization, company, moment):
         """The sum of the organization's moves dated before ``moment`` (a
         naive UTC datetime, excluded): its ledger balance at that instant."""
-        Move, domain, _Lot, _lot_domain = self._support_ledger_scope(organization, company)
-        [(total,)] = Move._read_group(domain & Domain("date", "<", moment), [], ["quantity:sum"])
+        Move, domain, _Lot, _lot_domain = self._support_ledger_scope(
+            organization, company
+        )
+        [(total,)] = Move._read_group(
+            domain & Domain("date", "<", moment), [], ["quantity:sum"]
+        )
         return total or 0
 
     @api.model
     def _support_history_count(self, organization, company):
         """The number of the organization's moves (all dates)."""
-        Move, scope, _Lot, _lot_domain = self._support_ledger_scope(organization, company)
+        Move, scope, _Lot, _lot_domain = self._support_ledger_scope(
+            organization, company
+        )
         return Move.search_count(scope)
 
     @api.model
-    def _support_history(self, organization, company, date_from=None, date_to=None, offset=0, limit=None):
+    def _support_history(
+        self, organization, company, date_from=None, date_to=None, offset=0, limit=None
+    ):
         """The organization's moves, newest first, with the balance after
         each one, computed in one pass from a single sum (no query per move).
 
@@ -243,19 +282,30 @@ class SupportCreditMove(models.Model):
             superuser), the running balance after each of them (same order),
             and the number of moves in the period.
         """
-        Move, scope, _Lot, _lot_domain = self._support_ledger_scope(organization, company)
+        Move, scope, _Lot, _lot_domain = self._support_ledger_scope(
+            organization, company
+        )
         domain = scope
         if date_from:
             domain &= Domain("date", ">=", self._support_day_start(date_from))
         if date_to:
-            domain &= Domain("date", "<", self._support_day_start(fields.Date.to_date(date_to) + timedelta(days=1)))
+            domain &= Domain(
+                "date",
+                "<",
+                self._support_day_start(
+                    fields.Date.to_date(date_to) + timedelta(days=1)
+                ),
+            )
         count = Move.search_count(domain)
-        moves = Move.search(domain, order="date desc, id desc", offset=offset, limit=limit)
+        moves = Move.search(
+            domain, order="date desc, id desc", offset=offset, limit=limit
+        )
         balances = []
         if moves:
             newest = moves[0]
             [(balance,)] = Move._read_group(
-                scope & (
+                scope
+                & (
                     Domain("date", "<", newest.date)
                     | (Domain("date", "=", newest.date) & Domain("id", "<=", newest.id))
                 ),
@@ -289,16 +339,21 @@ class SupportCreditMove(models.Model):
         Move, _domain, Lot, scope = self._support_ledger_scope(organization, company)
         day = fields.Date.to_date(day)
         lots = Lot.search(
-            scope & Domain("expiry_date", ">", day) & Domain("expiry_date", "<=", day + timedelta(days=days)),
+            scope
+            & Domain("expiry_date", ">", day)
+            & Domain("expiry_date", "<=", day + timedelta(days=days)),
             order="expiry_date, id",
         )
         if not lots:
             return []
-        held = dict(Move._read_group(
-            Domain("lot_id", "in", lots.ids) & Domain("date", "<", self._support_day_start(day + timedelta(days=1))),
-            ["lot_id"],
-            ["quantity:sum"],
-        ))
+        held = dict(
+            Move._read_group(
+                Domain("lot_id", "in", lots.ids)
+                & Domain("date", "<", self._support_day_start(day + timedelta(days=1))),
+                ["lot_id"],
+                ["quantity:sum"],
+            )
+        )
         return [(lot, held[lot]) for lot in lots if held.get(lot, 0) > 0]
 
     def _support_origin_records(self):
@@ -311,17 +366,31 @@ class SupportCreditMove(models.Model):
         return order, card, ticket
 
     @api.model
-    def _support_statement(self, organization, company, date_from, date_to, expiring_days=EXPIRING_SOON_DAYS):
+    def _support_statement(
+        self,
+        organization,
+        company,
+        date_from,
+        date_to,
+        expiring_days=EXPIRING_SOON_DAYS,
+    ):
         """The figures of the organization's credit statement for the days
         ``date_from`` to ``date_to`` (both included): the opening balance at
         the start of ``date_from``, every move of the period (oldest first)
         with the balance after it, the closing balance at the end of
         ``date_to``, and the credits expiring in the ``expiring_days`` days
         after ``date_to``."""
-        date_from, date_to = fields.Date.to_date(date_from), fields.Date.to_date(date_to)
-        opening = self._support_balance_at(organization, company, self._support_day_start(date_from))
-        moves, balances, _count = self._support_history(organization, company, date_from, date_to)
-        lines = list(zip(moves, balances))[::-1]
+        date_from, date_to = (
+            fields.Date.to_date(date_from),
+            fields.Date.to_date(date_to),
+        )
+        opening = self._support_balance_at(
+            organization, company, self._support_day_start(date_from)
+        )
+        moves, balances, _count = self._support_history(
+            organization, company, date_from, date_to
+        )
+        lines = list(zip(moves, balances, strict=False))[::-1]
         return {
             "organization": organization.commercial_partner_id,
             "company": company,
@@ -330,7 +399,9 @@ class SupportCreditMove(models.Model):
             "opening": opening,
             "lines": lines,
             "closing": balances[0] if balances else opening,
-            "expiring": self._support_expiring(organization, company, date_to, expiring_days),
+            "expiring": self._support_expiring(
+                organization, company, date_to, expiring_days
+            ),
             "expiring_until": date_to + timedelta(days=expiring_days),
         }
 
@@ -344,7 +415,13 @@ class SupportCreditMove(models.Model):
         if card:
             labels.append(card.display_name)
         if ticket:
-            labels.append(self.env._("Ticket %(number)s: %(name)s", number=ticket.number, name=ticket.name))
+            labels.append(
+                self.env._(
+                    "Ticket %(number)s: %(name)s",
+                    number=ticket.number,
+                    name=ticket.name,
+                )
+            )
         if self.origin and not labels:
             labels.append(self.origin)
         return ", ".join(labels)

@@ -74,7 +74,7 @@ class SupportDeployment(models.Model):
         compute="_compute_organization_ids",
         search="_search_organization_ids",
         help="The organizations that hold this deployment: its owner and its co-owners. "
-        "The one place that says who holds a deployment (doc/rules.md, \"Words\"): "
+        'The one place that says who holds a deployment (doc/rules.md, "Words"): '
         "tickets, the picker, the portal's rules and the partner's counters use this field.",
     )
     company_id = fields.Many2one(
@@ -83,8 +83,12 @@ class SupportDeployment(models.Model):
         index=True,
         default=lambda self: self.env.company,
     )
-    contract_ids = fields.One2many("support.contract", "deployment_id", string="Contracts")
-    contract_count = fields.Integer(compute="_compute_contract_count", string="Contract Count")
+    contract_ids = fields.One2many(
+        "support.contract", "deployment_id", string="Contracts"
+    )
+    contract_count = fields.Integer(
+        compute="_compute_contract_count", string="Contract Count"
+    )
     coverage_start = fields.Date(
         compute="_compute_coverage",
         store=True,
@@ -123,17 +127,26 @@ class SupportDeployment(models.Model):
             name = deployment.name or ""
             if formatted and deployment.partner_id:
                 until = (
-                    self.env._("covered until %(date)s", date=format_date(self.env, deployment.coverage_end))
-                    if deployment.coverage_end else self.env._("never covered")
+                    self.env._(
+                        "covered until %(date)s",
+                        date=format_date(self.env, deployment.coverage_end),
+                    )
+                    if deployment.coverage_end
+                    else self.env._("never covered")
                 )
-                name = f"{name}\t--{deployment.sudo().partner_id.display_name} · {until}--"
+                name = (
+                    f"{name}\t--{deployment.sudo().partner_id.display_name} · {until}--"
+                )
             deployment.display_name = name
 
-    @api.depends("partner_id.commercial_partner_id", "coowner_ids.commercial_partner_id")
+    @api.depends(
+        "partner_id.commercial_partner_id", "coowner_ids.commercial_partner_id"
+    )
     def _compute_organization_ids(self):
         for deployment in self:
             deployment.organization_ids = (
-                deployment.partner_id.commercial_partner_id | deployment.coowner_ids.commercial_partner_id
+                deployment.partner_id.commercial_partner_id
+                | deployment.coowner_ids.commercial_partner_id
             )
 
     def _search_organization_ids(self, operator, value):
@@ -162,10 +175,14 @@ class SupportDeployment(models.Model):
         for deployment in self:
             deployment.contract_count = counts.get(deployment._origin, 0)
 
-    @api.depends("contract_ids.date_start", "contract_ids.date_end", "contract_ids.state")
+    @api.depends(
+        "contract_ids.date_start", "contract_ids.date_end", "contract_ids.state"
+    )
     def _compute_coverage(self):
         for deployment in self:
-            contracts = deployment.contract_ids.filtered(lambda c: c.state != "cancelled")
+            contracts = deployment.contract_ids.filtered(
+                lambda c: c.state != "cancelled"
+            )
             starts = [d for d in contracts.mapped("date_start") if d]
             ends = [d for d in contracts.mapped("date_end") if d]
             deployment.coverage_start = min(starts) if starts else False
@@ -207,9 +224,14 @@ class SupportDeployment(models.Model):
         lapsed when none is active), read in one query as superuser. A
         deployment without one is absent. Tickets bind it when it is active;
         the portal shows it, lapsed or not, with its renewal."""
-        contracts = self.env["support.contract"].sudo().search(
-            Domain("deployment_id", "in", self.ids) & Domain("state", "!=", "cancelled"),
-            order="date_end desc nulls last, id desc",
+        contracts = (
+            self.env["support.contract"]
+            .sudo()
+            .search(
+                Domain("deployment_id", "in", self.ids)
+                & Domain("state", "!=", "cancelled"),
+                order="date_end desc nulls last, id desc",
+            )
         )
         current = {}
         for contract in contracts:
@@ -226,7 +248,10 @@ class SupportDeployment(models.Model):
         naming that deployment. The unique index on (company_id, name_key) stays
         the guard against concurrent transactions."""
         self._check_reference_available(
-            [(deployment.id, deployment.company_id.id, deployment.name) for deployment in self]
+            [
+                (deployment.id, deployment.company_id.id, deployment.name)
+                for deployment in self
+            ]
         )
 
     @api.model
@@ -237,13 +262,17 @@ class SupportDeployment(models.Model):
         if self.env.su:
             return
         allowed = self.env.companies
-        if foreign := {company_id for company_id in company_ids if company_id} - set(allowed.ids):
+        if foreign := {company_id for company_id in company_ids if company_id} - set(
+            allowed.ids
+        ):
             raise ValidationError(
                 self.env._(
                     "A deployment can only belong to a company you work in (%(allowed)s); "
                     "the requested company (id %(company)s) is not one of them.",
                     allowed=", ".join(allowed.mapped("name")),
-                    company=", ".join(str(company_id) for company_id in sorted(foreign)),
+                    company=", ".join(
+                        str(company_id) for company_id in sorted(foreign)
+                    ),
                 )
             )
 
@@ -263,12 +292,18 @@ class SupportDeployment(models.Model):
         has updated the cache only, so that the database still holds the other
         deployments' references and the unique index has not fired yet.
         """
-        self._check_companies_allowed({company_id for _id, company_id, _reference in candidates})
+        self._check_companies_allowed(
+            {company_id for _id, company_id, _reference in candidates}
+        )
         keys = {}
         for record_id, company_id, reference in candidates:
             key = _reference_key(reference)
             if not key:
-                raise ValidationError(self.env._("A deployment needs a reference (serial number or deployment ID)."))
+                raise ValidationError(
+                    self.env._(
+                        "A deployment needs a reference (serial number or deployment ID)."
+                    )
+                )
             if (company_id, key) in keys:
                 raise ValidationError(
                     self.env._(
@@ -325,7 +360,9 @@ class SupportDeployment(models.Model):
         """In an order line's picker (``support_customer_id`` in the context),
         the deployments the order's customer owns or co-owns come first; the
         others follow, still searchable."""
-        customer = self.env["res.partner"].browse(self.env.context.get("support_customer_id") or [])
+        customer = self.env["res.partner"].browse(
+            self.env.context.get("support_customer_id") or []
+        )
         if not customer:
             return super().name_search(name, domain, operator, limit)
         own_domain = Domain(domain or Domain.TRUE) & self._held_by(customer)
@@ -333,10 +370,11 @@ class SupportDeployment(models.Model):
         rest = limit - len(own) if limit else None
         others = []
         if rest is None or rest > 0:
-            others_domain = Domain(domain or Domain.TRUE) & Domain("id", "not in", [record_id for record_id, _name in own])
+            others_domain = Domain(domain or Domain.TRUE) & Domain(
+                "id", "not in", [record_id for record_id, _name in own]
+            )
             others = super().name_search(name, others_domain, operator, rest)
         return own + others
-
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -344,12 +382,19 @@ class SupportDeployment(models.Model):
         # as default owner: its organization owns it
         default_owner = self.env.context.get("default_partner_id")
         vals_list = [
-            self._normalize_vals({"partner_id": default_owner, **vals} if default_owner else vals)
+            self._normalize_vals(
+                {"partner_id": default_owner, **vals} if default_owner else vals
+            )
             for vals in vals_list
         ]
-        default_company = self.env.context.get("default_company_id") or self.env.company.id
+        default_company = (
+            self.env.context.get("default_company_id") or self.env.company.id
+        )
         self._check_reference_available(
-            [(None, vals.get("company_id") or default_company, vals.get("name")) for vals in vals_list]
+            [
+                (None, vals.get("company_id") or default_company, vals.get("name"))
+                for vals in vals_list
+            ]
         )
         deployments = super().create(vals_list)
         deployments._normalize_coowners()
@@ -370,7 +415,11 @@ class SupportDeployment(models.Model):
         if isinstance(vals.get("name"), str):
             vals["name"] = vals["name"].strip()
         if vals.get("partner_id"):
-            vals["partner_id"] = self.env["res.partner"].browse(vals["partner_id"]).commercial_partner_id.id
+            vals["partner_id"] = (
+                self.env["res.partner"]
+                .browse(vals["partner_id"])
+                .commercial_partner_id.id
+            )
         return vals
 
     @api.ondelete(at_uninstall=False)
@@ -389,7 +438,9 @@ class SupportDeployment(models.Model):
         for deployment in self:
             organizations = deployment.coowner_ids.commercial_partner_id
             if organizations != deployment.coowner_ids:
-                super(SupportDeployment, deployment).write({"coowner_ids": [Command.set(organizations.ids)]})
+                super(SupportDeployment, deployment).write(
+                    {"coowner_ids": [Command.set(organizations.ids)]}
+                )
 
     # ------------------------------------------------------------------
     # Actions
@@ -397,7 +448,9 @@ class SupportDeployment(models.Model):
 
     def action_view_contracts(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("support_contract.support_contract_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "support_contract.support_contract_action"
+        )
         action["domain"] = [("deployment_id", "=", self.id)]
         action["context"] = {
             "default_deployment_id": self.id,

@@ -52,7 +52,9 @@ class SupportInvoiceCredit(models.Model):
         ondelete="restrict",
         help="The paid invoice line (granted), or the credit note line (withdrawn).",
     )
-    move_id = fields.Many2one(related="move_line_id.move_id", string="Invoice", store=True, index=True)
+    move_id = fields.Many2one(
+        related="move_line_id.move_id", string="Invoice", store=True, index=True
+    )
     partner_id = fields.Many2one(
         related="move_id.commercial_partner_id",
         string="Organization",
@@ -77,12 +79,23 @@ class SupportInvoiceCredit(models.Model):
         help="The grant whose credits this credit note withdraws; empty when the "
         "reversed invoice line was not paid yet.",
     )
-    withdrawal_ids = fields.One2many("support.invoice.credit", "grant_id", string="Withdrawals", readonly=True)
-    sale_line_id = fields.Many2one(
-        "sale.order.line", string="Order Line", required=True, readonly=True, index=True, ondelete="restrict"
+    withdrawal_ids = fields.One2many(
+        "support.invoice.credit", "grant_id", string="Withdrawals", readonly=True
     )
-    order_id = fields.Many2one(related="sale_line_id.order_id", string="Order", store=True, index=True)
-    company_id = fields.Many2one(related="sale_line_id.company_id", store=True, index=True)
+    sale_line_id = fields.Many2one(
+        "sale.order.line",
+        string="Order Line",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="restrict",
+    )
+    order_id = fields.Many2one(
+        related="sale_line_id.order_id", string="Order", store=True, index=True
+    )
+    company_id = fields.Many2one(
+        related="sale_line_id.company_id", store=True, index=True
+    )
     quantity = fields.Float(
         digits="Product Unit",
         readonly=True,
@@ -94,7 +107,9 @@ class SupportInvoiceCredit(models.Model):
         help="Credits reversed that were already consumed (or claimed as a card): "
         "not withdrawn, owed by the customer.",
     )
-    lot_ids = fields.Many2many("support.credit.lot", string="Credit Lots", readonly=True)
+    lot_ids = fields.Many2many(
+        "support.credit.lot", string="Credit Lots", readonly=True
+    )
     card_ids = fields.Many2many(
         "support.credit.card",
         string="Credit Cards",
@@ -131,17 +146,21 @@ class SupportInvoiceCredit(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_history(self):
-        raise UserError(self.env._(
-            "What an invoice granted or a credit note withdrew is history: it cannot be deleted."
-        ))
+        raise UserError(
+            self.env._(
+                "What an invoice granted or a credit note withdrew is history: it cannot be deleted."
+            )
+        )
 
     @api.model
     def _check_written_by_rules(self):
         if not self.env.su:
-            raise AccessError(self.env._(
-                "The credits of invoice lines are written by the support rules themselves "
-                "(on payment and on credit notes) and cannot be written."
-            ))
+            raise AccessError(
+                self.env._(
+                    "The credits of invoice lines are written by the support rules themselves "
+                    "(on payment and on credit notes) and cannot be written."
+                )
+            )
 
     # ------------------------------------------------------------------
     # Business methods
@@ -154,7 +173,11 @@ class SupportInvoiceCredit(models.Model):
         pairs = []
         for move_line in move_lines:
             move = move_line.move_id
-            if move_line.display_type != "product" or move.move_type != move_type or move.state != "posted":
+            if (
+                move_line.display_type != "product"
+                or move.move_type != move_type
+                or move.state != "posted"
+            ):
                 continue
             sale_line = move_line.sale_line_ids.filtered(
                 lambda line: line.support_grant_on_payment and line.support_processed
@@ -167,7 +190,9 @@ class SupportInvoiceCredit(models.Model):
     def _units(self, move_line, sale_line):
         """The quantity of ``move_line`` in the unit of ``sale_line``."""
         if move_line.product_uom_id and sale_line.product_uom_id:
-            return move_line.product_uom_id._compute_quantity(move_line.quantity, sale_line.product_uom_id)
+            return move_line.product_uom_id._compute_quantity(
+                move_line.quantity, sale_line.product_uom_id
+            )
         return move_line.quantity
 
     @api.model
@@ -198,7 +223,11 @@ class SupportInvoiceCredit(models.Model):
         # second fails to serialize and Odoo runs it again; the retry finds the
         # grant made and grants nothing. Without the lock, the second would
         # run into the one-grant-per-invoice-line index and fail the payment.
-        lock_rows(self.env["sale.order.line"].union(*(sale_line for _move_line, sale_line in pairs)))
+        lock_rows(
+            self.env["sale.order.line"].union(
+                *(sale_line for _move_line, sale_line in pairs)
+            )
+        )
         pairs = [
             (move_line, sale_line)
             for move_line, sale_line in pairs
@@ -206,9 +235,13 @@ class SupportInvoiceCredit(models.Model):
         ]
         if not pairs:
             return self
-        sale_lines = self.env["sale.order.line"].union(*(sale_line for _move_line, sale_line in pairs))
+        sale_lines = self.env["sale.order.line"].union(
+            *(sale_line for _move_line, sale_line in pairs)
+        )
         history = self.search(Domain("sale_line_id", "in", sale_lines.ids))
-        granted = set(history.filtered(lambda record: record.kind == "grant").move_line_id.ids)
+        granted = set(
+            history.filtered(lambda record: record.kind == "grant").move_line_id.ids
+        )
         reversed_qty = defaultdict(float)
         paid_terms = Counter()
         for record in history:
@@ -224,68 +257,103 @@ class SupportInvoiceCredit(models.Model):
             if move_line.id in granted:
                 continue
             granted.add(move_line.id)
-            units = max(0.0, self._units(move_line, sale_line) - reversed_qty[move_line])
+            units = max(
+                0.0, self._units(move_line, sale_line) - reversed_qty[move_line]
+            )
             grants = []  # (credits, expiry, term)
             terms = self.env["support.contract.term"]
             if sale_line.support_kind == "contract":
                 unpaid = sale_line.support_term_ids.filtered(
                     lambda term: not term.cancelled and paid_terms[term] <= 0
                 ).sorted(lambda term: (term.date_start, term.id))
-                terms = unpaid[:int(float_round(units, precision_digits=0))]
+                terms = unpaid[: int(float_round(units, precision_digits=0))]
                 for term in terms:
                     paid_terms[term] += 1
                     if term.credits > 0 and term.date_end >= today:
                         grants.append((term.credits, term.date_end, term))
             else:
-                credits = int(units) * sale_line.product_id.product_tmpl_id.support_credits
+                credits = (
+                    int(units) * sale_line.product_id.product_tmpl_id.support_credits
+                )
                 if credits > 0:
                     grants.append((credits, pack_expiry, None))
             invoice, order = move_line.move_id, sale_line.order_id
-            reason = sale_line._support_organization()._support_env()._(
-                "Invoice %(invoice)s paid (order %(order)s)", invoice=invoice.name, order=order.name,
+            reason = (
+                sale_line._support_organization()
+                ._support_env()
+                ._(
+                    "Invoice %(invoice)s paid (order %(order)s)",
+                    invoice=invoice.name,
+                    order=order.name,
+                )
             )
             plan = {
-                "move_line": move_line, "sale_line": sale_line, "units": units, "terms": terms,
-                "credits": sum(credits for credits, _expiry, _term in grants), "lots": [], "card": None,
+                "move_line": move_line,
+                "sale_line": sale_line,
+                "units": units,
+                "terms": terms,
+                "credits": sum(credits for credits, _expiry, _term in grants),
+                "lots": [],
+                "card": None,
             }
             if sale_line.support_credit_choice == "card":
                 if plan["credits"]:
                     plan["card"] = len(card_vals)
-                    card_vals.append({
-                        "credits": plan["credits"],
-                        "expiry_date": pack_expiry,
-                        "buyer_partner_id": sale_line._support_organization().id,
-                        "sale_line_id": sale_line.id,
-                        "company_id": sale_line.company_id.id,
-                    })
+                    card_vals.append(
+                        {
+                            "credits": plan["credits"],
+                            "expiry_date": pack_expiry,
+                            "buyer_partner_id": sale_line._support_organization().id,
+                            "sale_line_id": sale_line.id,
+                            "company_id": sale_line.company_id.id,
+                        }
+                    )
             else:
                 for credits, expiry, term in grants:
                     plan["lots"].append(len(lot_vals))
-                    lot_vals.append({
-                        **sale_line._support_lot_vals(credits, expiry, term),
-                        "reason": reason,
-                        "origin": invoice.name,
-                    })
+                    lot_vals.append(
+                        {
+                            **sale_line._support_lot_vals(credits, expiry, term),
+                            "reason": reason,
+                            "origin": invoice.name,
+                        }
+                    )
             plans.append(plan)
         if not plans:
             return self
 
         # one grant and one issue for the whole batch
-        lots = self.env["support.credit.lot"]._grant_many(lot_vals) if lot_vals else self.env["support.credit.lot"]
-        cards = self.env["support.credit.card"]._issue(card_vals) if card_vals else self.env["support.credit.card"]
-        records = self.create([
-            {
-                "kind": "grant",
-                "move_line_id": plan["move_line"].id,
-                "sale_line_id": plan["sale_line"].id,
-                "quantity": plan["units"],
-                "credits": plan["credits"],
-                "lot_ids": [Command.set([lots[index].id for index in plan["lots"]])],
-                "card_ids": [Command.set([cards[plan["card"]].id] if plan["card"] is not None else [])],
-                "term_ids": [Command.set(plan["terms"].ids)],
-            }
-            for plan in plans
-        ])
+        lots = (
+            self.env["support.credit.lot"]._grant_many(lot_vals)
+            if lot_vals
+            else self.env["support.credit.lot"]
+        )
+        cards = (
+            self.env["support.credit.card"]._issue(card_vals)
+            if card_vals
+            else self.env["support.credit.card"]
+        )
+        records = self.create(
+            [
+                {
+                    "kind": "grant",
+                    "move_line_id": plan["move_line"].id,
+                    "sale_line_id": plan["sale_line"].id,
+                    "quantity": plan["units"],
+                    "credits": plan["credits"],
+                    "lot_ids": [
+                        Command.set([lots[index].id for index in plan["lots"]])
+                    ],
+                    "card_ids": [
+                        Command.set(
+                            [cards[plan["card"]].id] if plan["card"] is not None else []
+                        )
+                    ],
+                    "term_ids": [Command.set(plan["terms"].ids)],
+                }
+                for plan in plans
+            ]
+        )
         paid = defaultdict(float)
         for plan in plans:
             paid[plan["sale_line"]] += plan["units"]
@@ -300,9 +368,19 @@ class SupportInvoiceCredit(models.Model):
         """Post, on each order, what the payment of its invoices granted."""
         for order in self.order_id:
             texts = []
-            for invoice in self.filtered(lambda record: record.order_id == order).move_id:
-                texts.append(self.env._("Invoice %(invoice)s paid: support credits granted.", invoice=invoice.name))
-                for record in self.filtered(lambda record: record.order_id == order and record.move_id == invoice):
+            for invoice in self.filtered(
+                lambda record: record.order_id == order
+            ).move_id:
+                texts.append(
+                    self.env._(
+                        "Invoice %(invoice)s paid: support credits granted.",
+                        invoice=invoice.name,
+                    )
+                )
+                for record in self.filtered(
+                    lambda record: record.order_id == order
+                    and record.move_id == invoice
+                ):
                     texts.append(record._describe_grant())
             order.message_post(body=Markup("<br/>").join(texts))
 
@@ -312,13 +390,17 @@ class SupportInvoiceCredit(models.Model):
         if self.card_ids:
             return self.env._(
                 "%(line)s: %(credits)s credits on %(card)s (claimable until %(date)s).",
-                line=label, credits=self.credits, card=self.card_ids[:1].display_name,
+                line=label,
+                credits=self.credits,
+                card=self.card_ids[:1].display_name,
                 date=format_date(self.env, self.card_ids[:1].expiry_date),
             )
         if self.credits:
             return self.env._(
                 "%(line)s: %(credits)s credits granted to %(organization)s.",
-                line=label, credits=self.credits, organization=self.lot_ids[:1].partner_id.display_name,
+                line=label,
+                credits=self.credits,
+                organization=self.lot_ids[:1].partner_id.display_name,
             )
         return self.env._(
             "%(line)s: no credits to grant (nothing left to pay for, or the terms paid have ended).",
@@ -348,13 +430,23 @@ class SupportInvoiceCredit(models.Model):
         pairs = self._pairs(refund_lines.sudo(), "out_refund")
         if not pairs:
             return self
-        sale_lines = self.env["sale.order.line"].union(*(sale_line for _move_line, sale_line in pairs))
+        sale_lines = self.env["sale.order.line"].union(
+            *(sale_line for _move_line, sale_line in pairs)
+        )
         history = self.search(Domain("sale_line_id", "in", sale_lines.ids))
-        done = set(history.filtered(lambda record: record.kind == "withdraw").move_line_id.ids)
-        pairs = [(move_line, sale_line) for move_line, sale_line in pairs if move_line.id not in done]
+        done = set(
+            history.filtered(lambda record: record.kind == "withdraw").move_line_id.ids
+        )
+        pairs = [
+            (move_line, sale_line)
+            for move_line, sale_line in pairs
+            if move_line.id not in done
+        ]
         if not pairs:
             return self
-        grants = {record.move_line_id: record for record in history if record.kind == "grant"}
+        grants = {
+            record.move_line_id: record for record in history if record.kind == "grant"
+        }
         reversed_qty = defaultdict(float)
         released = defaultdict(set)  # grant -> ids of its terms already reversed
         owed_before = defaultdict(int)  # grant -> credits already owed
@@ -363,14 +455,17 @@ class SupportInvoiceCredit(models.Model):
             if record.grant_id:
                 released[record.grant_id] |= set(record.term_ids.ids)
                 owed_before[record.grant_id] += record.owed
-        lots = self.env["support.credit.lot"].union(*(grant.lot_ids for grant in grants.values()))
+        lots = self.env["support.credit.lot"].union(
+            *(grant.lot_ids for grant in grants.values())
+        )
         consumed = {}
         if lots:
             # what was consumed stays consumed (refunds count back)
             consumed = {
                 lot: -quantity
                 for lot, quantity in self.env["support.credit.move"]._read_group(
-                    Domain("lot_id", "in", lots.ids) & Domain("move_type", "in", ["consume", "refund"]),
+                    Domain("lot_id", "in", lots.ids)
+                    & Domain("move_type", "in", ["consume", "refund"]),
                     ["lot_id"],
                     ["quantity:sum"],
                 )
@@ -384,10 +479,15 @@ class SupportInvoiceCredit(models.Model):
             credit_note, order = refund_line.move_id, sale_line.order_id
             reversed_invoice = credit_note.reversed_entry_id
             invoice_lines = sale_line.invoice_lines.filtered(
-                lambda line: line.move_id.move_type == "out_invoice" and line.move_id.state == "posted"
+                lambda line: line.move_id.move_type == "out_invoice"
+                and line.move_id.state == "posted"
             )
-            candidates = invoice_lines.filtered(lambda line: line.move_id == reversed_invoice) + (
-                invoice_lines.filtered(lambda line: line.move_id != reversed_invoice).sorted("id", reverse=True)
+            candidates = invoice_lines.filtered(
+                lambda line: line.move_id == reversed_invoice
+            ) + (
+                invoice_lines.filtered(
+                    lambda line: line.move_id != reversed_invoice
+                ).sorted("id", reverse=True)
             )
             rounding = sale_line.product_uom_id.rounding or 0.01
             left = self._units(refund_line, sale_line)
@@ -395,7 +495,10 @@ class SupportInvoiceCredit(models.Model):
             for invoice_line in candidates:
                 if float_is_zero(left, precision_rounding=rounding) or left < 0:
                     break
-                take = min(left, self._units(invoice_line, sale_line) - reversed_qty[invoice_line])
+                take = min(
+                    left,
+                    self._units(invoice_line, sale_line) - reversed_qty[invoice_line],
+                )
                 if take <= 0 or float_is_zero(take, precision_rounding=rounding):
                     continue
                 reversed_qty[invoice_line] += take
@@ -409,21 +512,33 @@ class SupportInvoiceCredit(models.Model):
                 }
                 grant = grants.get(invoice_line)
                 if grant:
-                    reason = grant.sale_line_id._support_organization()._support_env()._(
-                        "Credit note %(credit_note)s reverses invoice %(invoice)s (order %(order)s)",
-                        credit_note=credit_note.name, invoice=invoice_line.move_id.name, order=order.name,
+                    reason = (
+                        grant.sale_line_id._support_organization()
+                        ._support_env()
+                        ._(
+                            "Credit note %(credit_note)s reverses invoice %(invoice)s (order %(order)s)",
+                            credit_note=credit_note.name,
+                            invoice=invoice_line.move_id.name,
+                            order=order.name,
+                        )
                     )
-                    vals.update(self._withdraw_from_grant(grant, take, reason, credit_note.name, state))
+                    vals.update(
+                        self._withdraw_from_grant(
+                            grant, take, reason, credit_note.name, state
+                        )
+                    )
                     vals["grant_id"] = grant.id
                 line_vals.append(vals)
             if not line_vals:
                 # nothing billed to reverse: remember the line was seen
-                line_vals.append({
-                    "kind": "withdraw",
-                    "move_line_id": refund_line.id,
-                    "sale_line_id": sale_line.id,
-                    "quantity": 0.0,
-                })
+                line_vals.append(
+                    {
+                        "kind": "withdraw",
+                        "move_line_id": refund_line.id,
+                        "sale_line_id": sale_line.id,
+                        "quantity": 0.0,
+                    }
+                )
             vals_list += line_vals
         records = self.create(vals_list)
 
@@ -432,10 +547,12 @@ class SupportInvoiceCredit(models.Model):
             changes[record.sale_line_id][0] += record.quantity
             changes[record.sale_line_id][1] += record.owed
         for sale_line, (units, owed) in changes.items():
-            sale_line.write({
-                "support_paid_qty": max(0.0, sale_line.support_paid_qty - units),
-                "support_credits_owed": sale_line.support_credits_owed + owed,
-            })
+            sale_line.write(
+                {
+                    "support_paid_qty": max(0.0, sale_line.support_paid_qty - units),
+                    "support_credits_owed": sale_line.support_credits_owed + owed,
+                }
+            )
         records._notify_withdrawn()
         return records
 
@@ -459,13 +576,29 @@ class SupportInvoiceCredit(models.Model):
                 lambda term: term.id not in state["released"][grant]
             ).sorted(lambda term: (term.date_start, term.id), reverse=True)[:count]
             state["released"][grant] |= set(terms.ids)
-            lot_targets = [(lot, lot.quantity) for lot in grant.lot_ids if lot.contract_term_id in terms]
+            lot_targets = [
+                (lot, lot.quantity)
+                for lot in grant.lot_ids
+                if lot.contract_term_id in terms
+            ]
             granted_on = fields.Date.context_today(self, grant.create_date)
-            card_target = sum(term.credits for term in terms if term.credits > 0 and term.date_end >= granted_on)
+            card_target = sum(
+                term.credits
+                for term in terms
+                if term.credits > 0 and term.date_end >= granted_on
+            )
             # a term's lot is reversed once: nothing of it was owed before
             owed_before = 0
         else:
-            share = int(float_round(grant.credits * units / grant.quantity, precision_digits=0)) if grant.quantity else 0
+            share = (
+                int(
+                    float_round(
+                        grant.credits * units / grant.quantity, precision_digits=0
+                    )
+                )
+                if grant.quantity
+                else 0
+            )
             lot_targets = [(lot, share) for lot in grant.lot_ids]
             card_target = share
             owed_before = state["owed_before"][grant]
@@ -480,13 +613,17 @@ class SupportInvoiceCredit(models.Model):
             if take > 0:
                 lot._adjust(-take, reason, origin=origin)
                 touched |= lot
-            debt = max(0, min(target - take, state["consumed"].get(lot, 0) - owed_before))
+            debt = max(
+                0, min(target - take, state["consumed"].get(lot, 0) - owed_before)
+            )
             owed_before += debt
             withdrawn += take
             owed += debt
 
         cancelled = self.env["support.credit.card"]
-        card = grant.card_ids.filtered(lambda card: card.state != "cancelled").sorted("id")[-1:]
+        card = grant.card_ids.filtered(lambda card: card.state != "cancelled").sorted(
+            "id"
+        )[-1:]
         if card_target > 0 and card:
             target = min(card_target, card.credits)
             if card.state == "claimed":
@@ -496,13 +633,17 @@ class SupportInvoiceCredit(models.Model):
                 cancelled |= card
                 withdrawn += target
                 if card.credits > target and card.expiry_date >= today:
-                    replacement = self.env["support.credit.card"]._issue([{
-                        "credits": card.credits - target,
-                        "expiry_date": card.expiry_date,
-                        "buyer_partner_id": card.buyer_partner_id.id,
-                        "sale_line_id": sale_line.id,
-                        "company_id": card.company_id.id,
-                    }])
+                    replacement = self.env["support.credit.card"]._issue(
+                        [
+                            {
+                                "credits": card.credits - target,
+                                "expiry_date": card.expiry_date,
+                                "buyer_partner_id": card.buyer_partner_id.id,
+                                "sale_line_id": sale_line.id,
+                                "company_id": card.company_id.id,
+                            }
+                        ]
+                    )
                     card.replaced_by_id = replacement
                     grant.card_ids = [Command.link(replacement.id)]
         state["owed_before"][grant] += owed
@@ -518,12 +659,19 @@ class SupportInvoiceCredit(models.Model):
         """Post, on each order, what its credit notes withdrew and what is owed."""
         for order in self.order_id:
             texts = []
-            for credit_note in self.filtered(lambda record: record.order_id == order).move_id:
-                records = self.filtered(lambda record: record.order_id == order and record.move_id == credit_note)
-                texts.append(self.env._(
-                    "Credit note %(credit_note)s posted: support credits of the invoices it reverses.",
-                    credit_note=credit_note.name,
-                ))
+            for credit_note in self.filtered(
+                lambda record: record.order_id == order
+            ).move_id:
+                records = self.filtered(
+                    lambda record: record.order_id == order
+                    and record.move_id == credit_note
+                )
+                texts.append(
+                    self.env._(
+                        "Credit note %(credit_note)s posted: support credits of the invoices it reverses.",
+                        credit_note=credit_note.name,
+                    )
+                )
                 for record in records:
                     texts += record._describe_withdrawal()
             order.message_post(body=Markup("<br/>").join(texts))
@@ -532,38 +680,59 @@ class SupportInvoiceCredit(models.Model):
         self.ensure_one()
         label = self.sale_line_id._support_line_label()
         if not self.grant_id:
-            return [self.env._(
-                "%(line)s: %(quantity)s reversed before any payment; no credits had been granted for it.",
-                line=label, quantity=formatLang(self.env, self.quantity),
-            )]
-        texts = [self.env._(
-            "%(line)s: %(credits)s credits withdrawn.", line=label, credits=self.credits,
-        )]
+            return [
+                self.env._(
+                    "%(line)s: %(quantity)s reversed before any payment; no credits had been granted for it.",
+                    line=label,
+                    quantity=formatLang(self.env, self.quantity),
+                )
+            ]
+        texts = [
+            self.env._(
+                "%(line)s: %(credits)s credits withdrawn.",
+                line=label,
+                credits=self.credits,
+            )
+        ]
         claimed = self.grant_id.card_ids.filtered(lambda card: card.state == "claimed")
         if self.owed and claimed:
-            texts.append(self.env._(
-                "%(line)s: %(card)s was already claimed by %(organization)s: its %(credits)s "
-                "credits cannot be withdrawn and are owed.",
-                line=label, card=claimed[:1].display_name,
-                organization=claimed[:1].claimed_partner_id.display_name, credits=self.owed,
-            ))
+            texts.append(
+                self.env._(
+                    "%(line)s: %(card)s was already claimed by %(organization)s: its %(credits)s "
+                    "credits cannot be withdrawn and are owed.",
+                    line=label,
+                    card=claimed[:1].display_name,
+                    organization=claimed[:1].claimed_partner_id.display_name,
+                    credits=self.owed,
+                )
+            )
         elif self.owed:
-            texts.append(self.env._(
-                "%(line)s: %(credits)s credits consumed cannot be withdrawn and are owed.",
-                line=label, credits=self.owed,
-            ))
+            texts.append(
+                self.env._(
+                    "%(line)s: %(credits)s credits consumed cannot be withdrawn and are owed.",
+                    line=label,
+                    credits=self.owed,
+                )
+            )
         if self.card_ids:
-            texts.append(self.env._(
-                "Support Credit Cards cancelled: %(cards)s.",
-                cards=", ".join(self.card_ids.mapped("display_name")),
-            ))
-            replacements = self.grant_id.card_ids.filtered(lambda card: card.state == "active") - self.card_ids
+            texts.append(
+                self.env._(
+                    "Support Credit Cards cancelled: %(cards)s.",
+                    cards=", ".join(self.card_ids.mapped("display_name")),
+                )
+            )
+            replacements = (
+                self.grant_id.card_ids.filtered(lambda card: card.state == "active")
+                - self.card_ids
+            )
             if replacements:
-                texts.append(self.env._(
-                    "%(card)s issued for the %(credits)s credits the credit note leaves.",
-                    card=replacements.sorted("id")[-1:].display_name,
-                    credits=replacements.sorted("id")[-1:].credits,
-                ))
+                texts.append(
+                    self.env._(
+                        "%(card)s issued for the %(credits)s credits the credit note leaves.",
+                        card=replacements.sorted("id")[-1:].display_name,
+                        credits=replacements.sorted("id")[-1:].credits,
+                    )
+                )
         return texts
 
     @api.model
@@ -572,6 +741,10 @@ class SupportInvoiceCredit(models.Model):
         cards re-issued: ``replacements`` maps each old card to its new one;
         the grants that held an old card now hold the new one too."""
         for record in history.filtered(lambda record: record.kind == "grant"):
-            new_cards = [replacements[card].id for card in record.card_ids if card in replacements]
+            new_cards = [
+                replacements[card].id
+                for card in record.card_ids
+                if card in replacements
+            ]
             if new_cards:
                 record.card_ids = [Command.link(card_id) for card_id in new_cards]

@@ -79,7 +79,9 @@ class SupportPlan(models.Model):
         domain=[("type", "=", "service")],
         help="Service used to bill the time that no credits cover.",
     )
-    sla_line_count = fields.Integer(compute="_compute_sla_line_count", string="SLA Targets Count")
+    sla_line_count = fields.Integer(
+        compute="_compute_sla_line_count", string="SLA Targets Count"
+    )
 
     _check_max_support_hours = models.Constraint(
         "CHECK(max_support_hours >= 0)",
@@ -105,10 +107,20 @@ class SupportPlan(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):
-        used = self.env["support.contract"].sudo().search([("plan_id", "in", self.ids)], limit=1).plan_id
-        used = used or self.env["product.template"].sudo().with_context(active_test=False).search(
-            [("support_plan_id", "in", self.ids)], limit=1
-        ).support_plan_id
+        used = (
+            self.env["support.contract"]
+            .sudo()
+            .search([("plan_id", "in", self.ids)], limit=1)
+            .plan_id
+        )
+        used = (
+            used
+            or self.env["product.template"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("support_plan_id", "in", self.ids)], limit=1)
+            .support_plan_id
+        )
         if used:
             raise UserError(
                 self.env._(

@@ -17,11 +17,24 @@ TICKET_PRIORITIES = [
 # translations: read them through ``support.plan.sla._default_level`` (or
 # ``env._(text)``), which gives them in the reader's language.
 DEFAULT_PRIORITY_DEFINITIONS = {
-    "3": (_lt("Blocker"), _lt("The system is down or severely degraded, or business operations are critically impacted.")),
+    "3": (
+        _lt("Blocker"),
+        _lt(
+            "The system is down or severely degraded, or business operations are critically impacted."
+        ),
+    ),
     "2": (_lt("High"), _lt("The system is degraded.")),
-    "1": (_lt("Medium"), _lt("The system operation is impaired, yet generally functional.")),
-    "0": (_lt("Low"), _lt("Configuration or planning assistance is requested to optimize the system, "
-                          "including web interface usage and the like.")),
+    "1": (
+        _lt("Medium"),
+        _lt("The system operation is impaired, yet generally functional."),
+    ),
+    "0": (
+        _lt("Low"),
+        _lt(
+            "Configuration or planning assistance is requested to optimize the system, "
+            "including web interface usage and the like."
+        ),
+    ),
 }
 
 

@@ -20,17 +20,23 @@ class SupportCommon(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.env["res.company"].create({"name": "Support Test Company"})
-        cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=cls.company.ids, tz="UTC"))
+        cls.env = cls.env(
+            context=dict(cls.env.context, allowed_company_ids=cls.company.ids, tz="UTC")
+        )
 
         Partner = cls.env["res.partner"]
-        cls.org_a, cls.org_b = Partner.create([
-            {"name": "Acme Corporation", "is_company": True},
-            {"name": "Globex", "is_company": True},
-        ])
-        cls.contact_a, cls.contact_b = Partner.create([
-            {"name": "Alice Acme", "parent_id": cls.org_a.id},
-            {"name": "Bob Globex", "parent_id": cls.org_b.id},
-        ])
+        cls.org_a, cls.org_b = Partner.create(
+            [
+                {"name": "Acme Corporation", "is_company": True},
+                {"name": "Globex", "is_company": True},
+            ]
+        )
+        cls.contact_a, cls.contact_b = Partner.create(
+            [
+                {"name": "Alice Acme", "parent_id": cls.org_a.id},
+                {"name": "Bob Globex", "parent_id": cls.org_b.id},
+            ]
+        )
 
         user_values = {
             "company_id": cls.company.id,
@@ -38,13 +44,22 @@ class SupportCommon(TransactionCase):
             "tz": "UTC",
         }
         cls.support_user = new_test_user(
-            cls.env, login="support_user", groups="support_contract.group_support_user", **user_values
+            cls.env,
+            login="support_user",
+            groups="support_contract.group_support_user",
+            **user_values,
         )
         cls.support_manager = new_test_user(
-            cls.env, login="support_manager", groups="support_contract.group_support_manager", **user_values
+            cls.env,
+            login="support_manager",
+            groups="support_contract.group_support_manager",
+            **user_values,
         )
         cls.salesman = new_test_user(
-            cls.env, login="support_salesman", groups="sales_team.group_sale_salesman", **user_values
+            cls.env,
+            login="support_salesman",
+            groups="sales_team.group_sale_salesman",
+            **user_values,
         )
 
 

@@ -20,7 +20,13 @@ class SupportTicketCase(TransactionCase):
                 "attendance_ids": [Command.clear()]
                 + [
                     Command.create(
-                        {"name": f"Day {day}", "dayofweek": str(day), "hour_from": 9, "hour_to": 17, "day_period": "full_day"}
+                        {
+                            "name": f"Day {day}",
+                            "dayofweek": str(day),
+                            "hour_from": 9,
+                            "hour_to": 17,
+                            "day_period": "full_day",
+                        }
                     )
                     for day in range(5)
                 ],
@@ -36,27 +42,59 @@ class SupportTicketCase(TransactionCase):
                 "hourly_product_id": cls.hourly_product.id,
                 "sla_line_ids": [
                     Command.create({"priority": "1", "response_hours": 4.0}),
-                    Command.create({"priority": "3", "response_hours": 2.0, "round_the_clock": True}),
+                    Command.create(
+                        {
+                            "priority": "3",
+                            "response_hours": 2.0,
+                            "round_the_clock": True,
+                        }
+                    ),
                 ],
             }
         )
         Partner = cls.env["res.partner"]
-        cls.org_a = Partner.create({"name": "Alpha Org", "is_company": True, "email": "alpha@example.com"})
-        cls.contact_a = Partner.create({"name": "Anna Alpha", "parent_id": cls.org_a.id, "email": "anna@example.com"})
+        cls.org_a = Partner.create(
+            {"name": "Alpha Org", "is_company": True, "email": "alpha@example.com"}
+        )
+        cls.contact_a = Partner.create(
+            {
+                "name": "Anna Alpha",
+                "parent_id": cls.org_a.id,
+                "email": "anna@example.com",
+            }
+        )
         cls.org_b = Partner.create({"name": "Beta Reseller", "is_company": True})
-        cls.contact_b = Partner.create({"name": "Bob Beta", "parent_id": cls.org_b.id, "email": "bob@example.com"})
+        cls.contact_b = Partner.create(
+            {"name": "Bob Beta", "parent_id": cls.org_b.id, "email": "bob@example.com"}
+        )
         cls.org_c = Partner.create({"name": "Gamma Stranger", "is_company": True})
-        cls.contact_c = Partner.create({"name": "Carl Gamma", "parent_id": cls.org_c.id, "email": "carl@example.com"})
+        cls.contact_c = Partner.create(
+            {
+                "name": "Carl Gamma",
+                "parent_id": cls.org_c.id,
+                "email": "carl@example.com",
+            }
+        )
         Deployment = cls.env["support.deployment"]
         cls.deployment = Deployment.create(
-            {"name": "TKT-DEP-1", "partner_id": cls.org_a.id, "coowner_ids": [Command.set(cls.org_b.ids)]}
+            {
+                "name": "TKT-DEP-1",
+                "partner_id": cls.org_a.id,
+                "coowner_ids": [Command.set(cls.org_b.ids)],
+            }
         )
-        cls.deployment_uncovered = Deployment.create({"name": "TKT-DEP-2", "partner_id": cls.org_a.id})
+        cls.deployment_uncovered = Deployment.create(
+            {"name": "TKT-DEP-2", "partner_id": cls.org_a.id}
+        )
         cls.contract = cls.env["support.contract"].create(
             {
                 "deployment_id": cls.deployment.id,
                 "plan_id": cls.plan.id,
-                "term_ids": [Command.create({"date_start": date(2020, 1, 1), "date_end": date(2035, 12, 31)})],
+                "term_ids": [
+                    Command.create(
+                        {"date_start": date(2020, 1, 1), "date_end": date(2035, 12, 31)}
+                    )
+                ],
             }
         )
         cls.engineer = new_test_user(
@@ -75,7 +113,11 @@ class SupportTicketCase(TransactionCase):
         )
         cls.env["hr.employee"].create(
             [
-                {"name": user.name, "user_id": user.id, "company_id": cls.env.company.id}
+                {
+                    "name": user.name,
+                    "user_id": user.id,
+                    "company_id": cls.env.company.id,
+                }
                 for user in (cls.engineer, cls.manager, cls.env.user)
                 if not user.employee_ids
             ]

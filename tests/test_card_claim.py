@@ -25,9 +25,17 @@ class TestCardClaim(CardClaimCommon, TransactionCase):
         return self.Attempt.sudo().search([("user_id", "=", user.id)], order="id")
 
     def _assert_nothing_written(self, card, state="active"):
-        self.assertRecordValues(card, [{
-            "state": state, "claimed_by_user_id": False,
-        }] if state != "claimed" else [{"state": "claimed"}])
+        self.assertRecordValues(
+            card,
+            [
+                {
+                    "state": state,
+                    "claimed_by_user_id": False,
+                }
+            ]
+            if state != "claimed"
+            else [{"state": "claimed"}],
+        )
         self.assertFalse(self.Lot.sudo().search([("partner_id", "=", self.claimer.id)]))
 
     # ------------------------------------------------------------------
@@ -41,35 +49,55 @@ class TestCardClaim(CardClaimCommon, TransactionCase):
         result = self._claim(self.claimer_user, typed)
         self.assertTrue(result.success, result.message)
         self.assertEqual(result.card, card)
-        self.assertRecordValues(card, [{
-            "state": "claimed",
-            "claimed_partner_id": self.claimer.id,
-            "claimed_by_user_id": self.claimer_user.id,
-            "claim_date": datetime(2026, 3, 10, 9, 30),
-        }])
+        self.assertRecordValues(
+            card,
+            [
+                {
+                    "state": "claimed",
+                    "claimed_partner_id": self.claimer.id,
+                    "claimed_by_user_id": self.claimer_user.id,
+                    "claim_date": datetime(2026, 3, 10, 9, 30),
+                }
+            ],
+        )
         lot = self._lots(card)
         self.assertEqual(lot, result.lot)
-        self.assertRecordValues(lot, [{
-            "partner_id": self.claimer.id,
-            "quantity": 90,
-            "remaining": 90,
-            "expiry_date": date(2027, 1, 31),
-            "card_id": card.id,
-            "company_id": card.company_id.id,
-        }])
+        self.assertRecordValues(
+            lot,
+            [
+                {
+                    "partner_id": self.claimer.id,
+                    "quantity": 90,
+                    "remaining": 90,
+                    "expiry_date": date(2027, 1, 31),
+                    "card_id": card.id,
+                    "company_id": card.company_id.id,
+                }
+            ],
+        )
         self.assertEqual(lot.move_ids.card_id, card)
         self.assertEqual(result.balance, 90)
         self.assertEqual(self.claimer.sudo().support_credit_balance, 90)
         self.assertIn("90", result.message)
         # the attempt is recorded, the code is not
         attempt = self._attempts(self.claimer_user)
-        self.assertRecordValues(attempt, [{
-            "success": True, "reason": "success", "card_id": card.id,
-            "partner_id": self.claimer.id, "remote_addr": "10.0.0.1",
-            "date": datetime(2026, 3, 10, 9, 30),
-        }])
+        self.assertRecordValues(
+            attempt,
+            [
+                {
+                    "success": True,
+                    "reason": "success",
+                    "card_id": card.id,
+                    "partner_id": self.claimer.id,
+                    "remote_addr": "10.0.0.1",
+                    "date": datetime(2026, 3, 10, 9, 30),
+                }
+            ],
+        )
         self.assertNotIn(KNOWN_CODE.replace("-", ""), attempt.code_hash)
-        self.assertEqual(attempt.code_hash, self.Attempt._hash_code(KNOWN_CODE.replace("-", "")))
+        self.assertEqual(
+            attempt.code_hash, self.Attempt._hash_code(KNOWN_CODE.replace("-", ""))
+        )
         self.assertEqual(len(attempt.code_hash), 64)
 
     def test_claim_adds_to_balance(self):
@@ -82,10 +110,14 @@ class TestCardClaim(CardClaimCommon, TransactionCase):
         card = self._card()
         result = self._claim(self.claimer_user, card.code)
         self.assertTrue(result.success)
-        message = self.env["mail.message"].search([
-            ("model", "=", card._name), ("res_id", "=", card.id),
-            ("message_type", "=", "comment"), ("body", "ilike", "claimed by"),
-        ])
+        message = self.env["mail.message"].search(
+            [
+                ("model", "=", card._name),
+                ("res_id", "=", card.id),
+                ("message_type", "=", "comment"),
+                ("body", "ilike", "claimed by"),
+            ]
+        )
         self.assertEqual(len(message), 1)
         self.assertIn("Globex", message.body)
         self.assertEqual(message.partner_ids, self.buyer)
@@ -105,14 +137,21 @@ class TestCardClaim(CardClaimCommon, TransactionCase):
 
     def test_unknown_code(self):
         self._card()
-        for typed in (card_code.generate_code(), "ABCD", "", "OOOO-0000-1111-IIII-LLLL-OOOO"):
+        for typed in (
+            card_code.generate_code(),
+            "ABCD",
+            "",
+            "OOOO-0000-1111-IIII-LLLL-OOOO",
+        ):
             with self.subTest(code=typed):
                 result = self._claim(self.claimer_user, typed)
                 self.assertFalse(result.success)
                 self.assertEqual(result.reason, "unknown")
                 self.assertIn("This code is not valid", result.message)
                 self.assertIn("24 characters", result.message)
-        self.assertEqual(self._attempts(self.claimer_user).mapped("reason"), ["unknown"] * 4)
+        self.assertEqual(
+            self._attempts(self.claimer_user).mapped("reason"), ["unknown"] * 4
+        )
         self.assertFalse(self.Lot.sudo().search([("partner_id", "=", self.claimer.id)]))
 
     def test_expired_card(self):
@@ -124,7 +163,10 @@ class TestCardClaim(CardClaimCommon, TransactionCase):
             self.assertIn("This card expired on 01/31/2026", result.message)
             self._assert_nothing_written(card)
             with patch.object(
-                self.registry["ir.cron"], "_commit_progress", autospec=True, return_value=float("inf"),
+                self.registry["ir.cron"],
+                "_commit_progress",
+                autospec=True,
+                return_value=float("inf"),
             ):
                 self.Card._cron_expire_cards()
             self.assertEqual(card.state, "expired")
@@ -132,7 +174,8 @@ class TestCardClaim(CardClaimCommon, TransactionCase):
         self.assertEqual(result.reason, "expired")
         self._assert_nothing_written(card, state="expired")
         self.assertEqual(
-            self._attempts(self.claimer_user).mapped("success"), [False, False],
+            self._attempts(self.claimer_user).mapped("success"),
+            [False, False],
         )
 
     def test_cancelled_card(self):
@@ -150,7 +193,9 @@ class TestCardClaim(CardClaimCommon, TransactionCase):
         result = self._claim(self.claimer_user, card.code)
         self.assertEqual((result.success, result.reason), (False, "claimed"))
         self.assertEqual(result.message, "This card has already been claimed.")
-        self.assertNotIn("Initech", result.message, "the message does not say who claimed it")
+        self.assertNotIn(
+            "Initech", result.message, "the message does not say who claimed it"
+        )
         self.assertEqual(card.claimed_partner_id, self.third)
         self.assertEqual(self._lots(card), lot, "still exactly one lot for the card")
         self._assert_nothing_written(card, state="claimed")
@@ -172,7 +217,9 @@ class TestCardClaim(CardClaimCommon, TransactionCase):
 
     def _fail(self, user, times, remote_addr="10.0.0.1"):
         for _i in range(times):
-            result = self._claim(user, card_code.generate_code(), remote_addr=remote_addr)
+            result = self._claim(
+                user, card_code.generate_code(), remote_addr=remote_addr
+            )
             self.assertEqual(result.reason, "unknown")
 
     def test_throttle_per_user(self):
@@ -192,7 +239,9 @@ class TestCardClaim(CardClaimCommon, TransactionCase):
         self.assertEqual(card.state, "active")
         # refused attempts are recorded but do not extend the block
         with freeze_time("2026-03-10 09:14:59"):
-            self.assertEqual(self._claim(self.claimer_user, card.code).reason, "throttled")
+            self.assertEqual(
+                self._claim(self.claimer_user, card.code).reason, "throttled"
+            )
         with freeze_time("2026-03-10 09:15:01"):
             # the two oldest failures left the window: 3 remain
             result = self._claim(self.claimer_user, card.code, remote_addr="10.0.0.3")
@@ -222,7 +271,10 @@ class TestCardClaim(CardClaimCommon, TransactionCase):
         with freeze_time("2026-03-10 09:00:00"):
             self._fail(self.third_user, 5, remote_addr="10.5.5.5")
             self._fail(self.buyer_user, 5, remote_addr="10.5.5.5")
-            self.assertEqual(self._claim(self.third_user, card.code, remote_addr="10.5.5.5").reason, "throttled")
+            self.assertEqual(
+                self._claim(self.third_user, card.code, remote_addr="10.5.5.5").reason,
+                "throttled",
+            )
             # a colleague at the same office address still claims
             result = self._claim(self.claimer_user, card.code, remote_addr="10.5.5.5")
         self.assertTrue(result.success, result.message)
@@ -239,7 +291,10 @@ class TestCardClaim(CardClaimCommon, TransactionCase):
         card = self._card()
         with freeze_time("2026-03-10 09:00:00"):
             self._fail(self.third_user, 5, remote_addr="10.6.6.6")
-            self.assertEqual(self._claim(self.third_user, card.code, remote_addr="10.6.6.6").reason, "throttled")
+            self.assertEqual(
+                self._claim(self.third_user, card.code, remote_addr="10.6.6.6").reason,
+                "throttled",
+            )
             result = self._claim(self.claimer_user, card.code, remote_addr="10.0.0.1")
         self.assertTrue(result.success, result.message)
         self.assertEqual(card.claimed_partner_id, self.claimer)
@@ -254,7 +309,9 @@ class TestCardClaim(CardClaimCommon, TransactionCase):
 
     def test_successes_do_not_count(self):
         with freeze_time("2026-03-10 09:00:00"):
-            for card in self._card() | self._card() | self._card() | self._card() | self._card():
+            for card in (
+                self._card() | self._card() | self._card() | self._card() | self._card()
+            ):
                 self.assertTrue(self._claim(self.claimer_user, card.code).success)
             self._fail(self.claimer_user, 4)
             self.assertTrue(self._claim(self.claimer_user, self._card().code).success)
@@ -267,7 +324,9 @@ class TestCardClaim(CardClaimCommon, TransactionCase):
         with freeze_time("2026-02-01 12:00:01"):
             self.Attempt._gc_old_attempts()
         self.assertEqual(len(self._attempts(self.claimer_user)), 1)
-        self.assertEqual(self._attempts(self.claimer_user).date, datetime(2026, 1, 25, 12))
+        self.assertEqual(
+            self._attempts(self.claimer_user).date, datetime(2026, 1, 25, 12)
+        )
 
     def test_portal_users_read_their_organizations_cards_only(self):
         mine, other = self._card(), self._card(buyer_partner_id=self.third.id)
@@ -281,7 +340,11 @@ class TestCardClaim(CardClaimCommon, TransactionCase):
             mine.with_user(self.buyer_user).read(["code"])
         with self.assertRaises(AccessError):
             mine.with_user(self.buyer_user).write({"expiry_date": "2030-01-01"})
-        self.assertFalse(self.Card.with_user(self.claimer_user).search([("id", "in", (mine | other).ids)]))
+        self.assertFalse(
+            self.Card.with_user(self.claimer_user).search(
+                [("id", "in", (mine | other).ids)]
+            )
+        )
 
     def test_attempts_are_read_by_managers_only(self):
         self._fail(self.claimer_user, 1)
@@ -295,13 +358,26 @@ class TestCardClaim(CardClaimCommon, TransactionCase):
     # ------------------------------------------------------------------
 
     def test_issue_mails_the_code_to_the_buyer(self):
-        cards = self.Card._issue([
-            {"credits": 120, "buyer_partner_id": self.buyer_contact.id, "expiry_date": "2027-03-10"},
-            {"credits": 30, "buyer_partner_id": self.buyer.id},
-        ])
-        mails = self.env["mail.mail"].sudo().search([
-            ("model", "=", "support.credit.card"), ("res_id", "in", cards.ids),
-        ])
+        cards = self.Card._issue(
+            [
+                {
+                    "credits": 120,
+                    "buyer_partner_id": self.buyer_contact.id,
+                    "expiry_date": "2027-03-10",
+                },
+                {"credits": 30, "buyer_partner_id": self.buyer.id},
+            ]
+        )
+        mails = (
+            self.env["mail.mail"]
+            .sudo()
+            .search(
+                [
+                    ("model", "=", "support.credit.card"),
+                    ("res_id", "in", cards.ids),
+                ]
+            )
+        )
         self.assertEqual(len(mails), 2, "one mail per card")
         mail = mails.filtered(lambda m: m.res_id == cards[0].id)
         self.assertEqual(mail.recipient_ids, self.buyer)
@@ -316,31 +392,56 @@ class TestCardClaim(CardClaimCommon, TransactionCase):
         self.assertNotIn(cards[1].code_display, mail.body_html)
         # nothing in the chatter shows the code
         self.assertEqual(mail.mail_message_id.message_type, "user_notification")
-        self.assertFalse(self.env["mail.message"].search([
-            ("model", "=", "support.credit.card"), ("res_id", "in", cards.ids),
-            ("message_type", "!=", "user_notification"), ("body", "ilike", cards[0].code_display),
-        ]))
+        self.assertFalse(
+            self.env["mail.message"].search(
+                [
+                    ("model", "=", "support.credit.card"),
+                    ("res_id", "in", cards.ids),
+                    ("message_type", "!=", "user_notification"),
+                    ("body", "ilike", cards[0].code_display),
+                ]
+            )
+        )
         # people who read the card (salespeople) do not read the mail
-        salesman = new_test_user(self.env, "card_mail_salesman", groups="sales_team.group_sale_salesman")
+        salesman = new_test_user(
+            self.env, "card_mail_salesman", groups="sales_team.group_sale_salesman"
+        )
         self.assertEqual(cards[0].with_user(salesman).credits, 120)
-        self.assertFalse(self.env["mail.message"].with_user(salesman).search([
-            ("model", "=", "support.credit.card"), ("res_id", "in", cards.ids),
-            ("message_type", "=", "user_notification"),
-        ]))
-        self.assertFalse(self.env["mail.message"].with_user(salesman).search([
-            ("model", "=", "support.credit.card"), ("res_id", "in", cards.ids),
-            ("body", "ilike", cards[0].code_display),
-        ]))
+        self.assertFalse(
+            self.env["mail.message"]
+            .with_user(salesman)
+            .search(
+                [
+                    ("model", "=", "support.credit.card"),
+                    ("res_id", "in", cards.ids),
+                    ("message_type", "=", "user_notification"),
+                ]
+            )
+        )
+        self.assertFalse(
+            self.env["mail.message"]
+            .with_user(salesman)
+            .search(
+                [
+                    ("model", "=", "support.credit.card"),
+                    ("res_id", "in", cards.ids),
+                    ("body", "ilike", cards[0].code_display),
+                ]
+            )
+        )
         with self.assertRaises(AccessError):
             mail.mail_message_id.with_user(salesman).read(["body"])
 
     def test_report_prints_the_code(self):
         card = self._card(code=KNOWN_CODE)
         html, _type = self.env["ir.actions.report"]._render_qweb_html(
-            "support_contract.action_report_support_credit_card", card.ids,
+            "support_contract.action_report_support_credit_card",
+            card.ids,
         )
         html = html.decode()
         self.assertIn(KNOWN_CODE, html)
         self.assertIn("/my/support/cards/claim", html)
         action = card.with_user(self.manager).action_print_card()
-        self.assertEqual(action["report_name"], "support_contract.report_support_credit_card")
+        self.assertEqual(
+            action["report_name"], "support_contract.report_support_credit_card"
+        )

@@ -26,21 +26,32 @@ class TestCardClaimConcurrency(CommittedCase):
         with cls.committed_env() as env:
             Partner = env["res.partner"]
             buyer = Partner.create({"name": "Concurrent Buyer", "is_company": True})
-            cls.organizations = Partner.create([
-                {"name": "Concurrent Claimer A", "is_company": True},
-                {"name": "Concurrent Claimer B", "is_company": True},
-            ])
-            contacts = Partner.create([
-                {"name": f"Contact of {org.name}", "parent_id": org.id} for org in cls.organizations
-            ])
+            cls.organizations = Partner.create(
+                [
+                    {"name": "Concurrent Claimer A", "is_company": True},
+                    {"name": "Concurrent Claimer B", "is_company": True},
+                ]
+            )
+            contacts = Partner.create(
+                [
+                    {"name": f"Contact of {org.name}", "parent_id": org.id}
+                    for org in cls.organizations
+                ]
+            )
             cls.user_ids = [
                 new_test_user(
-                    env, f"concurrent_claimer_{i}", groups="base.group_portal",
-                    partner_id=contact.id, name=contact.name, email=f"claimer{i}@example.com",
+                    env,
+                    f"concurrent_claimer_{i}",
+                    groups="base.group_portal",
+                    partner_id=contact.id,
+                    name=contact.name,
+                    email=f"claimer{i}@example.com",
                 ).id
                 for i, contact in enumerate(contacts)
             ]
-            card = env["support.credit.card"].create({"credits": 75, "buyer_partner_id": buyer.id})
+            card = env["support.credit.card"].create(
+                {"credits": 75, "buyer_partner_id": buyer.id}
+            )
             cls.card_id, cls.code = card.id, card.code
             cls.partner_ids = (buyer | cls.organizations | contacts).ids
             cls.organization_ids = cls.organizations.ids
@@ -49,18 +60,32 @@ class TestCardClaimConcurrency(CommittedCase):
     def _cleanup(cls):
         with cls.registry.cursor() as cr:
             # the ledger refuses deletions (append-only): these are test rows
-            cr.execute(SQL(
-                "DELETE FROM support_credit_move WHERE lot_id IN "
-                "(SELECT id FROM support_credit_lot WHERE card_id = %s)", cls.card_id,
-            ))
-            cr.execute(SQL("DELETE FROM support_credit_lot WHERE card_id = %s", cls.card_id))
-            cr.execute(SQL(
-                "DELETE FROM support_card_claim_attempt WHERE user_id = ANY(%s)", cls.user_ids,
-            ))
-            cr.execute(SQL("DELETE FROM support_credit_card WHERE id = %s", cls.card_id))
+            cr.execute(
+                SQL(
+                    "DELETE FROM support_credit_move WHERE lot_id IN "
+                    "(SELECT id FROM support_credit_lot WHERE card_id = %s)",
+                    cls.card_id,
+                )
+            )
+            cr.execute(
+                SQL("DELETE FROM support_credit_lot WHERE card_id = %s", cls.card_id)
+            )
+            cr.execute(
+                SQL(
+                    "DELETE FROM support_card_claim_attempt WHERE user_id = ANY(%s)",
+                    cls.user_ids,
+                )
+            )
+            cr.execute(
+                SQL("DELETE FROM support_credit_card WHERE id = %s", cls.card_id)
+            )
             env = api.Environment(cr, api.SUPERUSER_ID, {})
-            env["mail.mail"].search([("model", "=", "support.credit.card"), ("res_id", "=", cls.card_id)]).unlink()
-            env["mail.message"].search([("model", "=", "support.credit.card"), ("res_id", "=", cls.card_id)]).unlink()
+            env["mail.mail"].search(
+                [("model", "=", "support.credit.card"), ("res_id", "=", cls.card_id)]
+            ).unlink()
+            env["mail.message"].search(
+                [("model", "=", "support.credit.card"), ("res_id", "=", cls.card_id)]
+            ).unlink()
             env["res.users"].browse(cls.user_ids).unlink()
             env["res.partner"].browse(cls.partner_ids).unlink()
 
@@ -79,15 +104,23 @@ class TestCardClaimConcurrency(CommittedCase):
                 # as an HTTP request would be: the loser's transaction, which
                 # waited on the row lock, fails to serialize (repeatable read)
                 # and is retried from scratch
-                result = retrying(lambda: env["support.credit.card"]._claim_code(
-                    self.code, user.partner_id, remote_addr=f"10.0.0.{index + 1}",
-                ), env)
+                result = retrying(
+                    lambda: env["support.credit.card"]._claim_code(
+                        self.code,
+                        user.partner_id,
+                        remote_addr=f"10.0.0.{index + 1}",
+                    ),
+                    env,
+                )
                 return result.success, result.reason
 
         # The test runner holds the registry lock while post-install tests
         # run; the threads only look the (loaded) registry up, as Odoo's own
         # test mode lets them (registry_enter_test_mode patches it the same way).
-        with patch.object(Registry, "_lock", DummyRLock()), ThreadPoolExecutor(max_workers=2) as executor:
+        with (
+            patch.object(Registry, "_lock", DummyRLock()),
+            ThreadPoolExecutor(max_workers=2) as executor,
+        ):
             futures = [executor.submit(claim, i) for i in range(2)]
             outcomes = [future.result(timeout=60) for future in futures]
 
@@ -102,5 +135,7 @@ class TestCardClaimConcurrency(CommittedCase):
             self.assertEqual(card.claimed_partner_id.id, self.organization_ids[winner])
             self.assertEqual(lots.partner_id.id, self.organization_ids[winner])
             self.assertEqual(lots.quantity, 75)
-            attempts = env["support.card.claim.attempt"].search([("user_id", "in", self.user_ids)])
+            attempts = env["support.card.claim.attempt"].search(
+                [("user_id", "in", self.user_ids)]
+            )
             self.assertEqual(sorted(attempts.mapped("reason")), ["claimed", "success"])

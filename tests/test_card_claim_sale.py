@@ -13,22 +13,32 @@ class TestCardClaimSale(CardClaimCommon, TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._setup_card_claim(cls.env)
-        cls.pack = cls.env["product.product"].create({
-            "name": "Support Credits - 60 minutes",
-            "type": "service",
-            "list_price": 100.0,
-            "support_kind": "credit_pack",
-            "support_credits": 60,
-        })
+        cls.pack = cls.env["product.product"].create(
+            {
+                "name": "Support Credits - 60 minutes",
+                "type": "service",
+                "list_price": 100.0,
+                "support_kind": "credit_pack",
+                "support_credits": 60,
+            }
+        )
 
     def _confirmed_order(self):
-        order = self.env["sale.order"].create({
-            "partner_id": self.buyer_contact.id,
-            "order_line": [
-                Command.create({"product_id": self.pack.id, "product_uom_qty": qty, "support_credit_choice": "card"})
-                for qty in (1, 2, 3)
-            ],
-        })
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.buyer_contact.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.pack.id,
+                            "product_uom_qty": qty,
+                            "support_credit_choice": "card",
+                        }
+                    )
+                    for qty in (1, 2, 3)
+                ],
+            }
+        )
         order.action_confirm()
         cards = order.order_line.support_card_ids.sorted("credits")
         self.assertEqual(cards.mapped("credits"), [60, 120, 180])
@@ -36,11 +46,22 @@ class TestCardClaimSale(CardClaimCommon, TransactionCase):
 
     def test_confirmation_mails_each_card_once(self):
         order, cards = self._confirmed_order()
-        mails = self.env["mail.mail"].sudo().search([
-            ("model", "=", "support.credit.card"), ("res_id", "in", cards.ids),
-        ])
-        self.assertEqual(sorted(mails.mapped("res_id")), sorted(cards.ids), "one mail per card")
-        self.assertEqual(mails.recipient_ids, self.buyer_contact, "to the contact who ordered")
+        mails = (
+            self.env["mail.mail"]
+            .sudo()
+            .search(
+                [
+                    ("model", "=", "support.credit.card"),
+                    ("res_id", "in", cards.ids),
+                ]
+            )
+        )
+        self.assertEqual(
+            sorted(mails.mapped("res_id")), sorted(cards.ids), "one mail per card"
+        )
+        self.assertEqual(
+            mails.recipient_ids, self.buyer_contact, "to the contact who ordered"
+        )
         for card in cards:
             mail = mails.filtered(lambda m, card=card: m.res_id == card.id)
             self.assertIn(card.code_display, mail.body_html)
@@ -49,7 +70,9 @@ class TestCardClaimSale(CardClaimCommon, TransactionCase):
     def test_print_from_order(self):
         order, cards = self._confirmed_order()
         action = order.with_user(self.manager).action_print_support_cards()
-        self.assertEqual(action["report_name"], "support_contract.report_support_credit_card")
+        self.assertEqual(
+            action["report_name"], "support_contract.report_support_credit_card"
+        )
         self.assertEqual(action["context"]["active_ids"], cards.sorted("id").ids)
 
     def test_cancel_order_cancels_unclaimed_cards(self):
@@ -61,7 +84,9 @@ class TestCardClaimSale(CardClaimCommon, TransactionCase):
         self.assertEqual(order.state, "cancel")
         self.assertEqual(cards.mapped("state"), ["cancelled", "claimed", "cancelled"])
         self.assertEqual(claimed.claimed_partner_id, self.claimer)
-        self.assertEqual(lot.remaining, 120, "the claimed credits stay with the claimer")
+        self.assertEqual(
+            lot.remaining, 120, "the claimed credits stay with the claimer"
+        )
         # the user is told which cards were already claimed
         self.assertEqual(action["tag"], "display_notification")
         self.assertIn(claimed.display_name, action["params"]["message"])

@@ -18,7 +18,9 @@ class TestCardClaimWizard(CardClaimCommon, TransactionCase):
     def _run(self, code, partner):
         wizard = self.Wizard.create({"code": code, "partner_id": partner.id})
         action = wizard.action_claim()
-        self.assertEqual((action["res_model"], action["res_id"]), (wizard._name, wizard.id))
+        self.assertEqual(
+            (action["res_model"], action["res_id"]), (wizard._name, wizard.id)
+        )
         return wizard
 
     def test_claim_for_chosen_organization(self):
@@ -28,25 +30,43 @@ class TestCardClaimWizard(CardClaimCommon, TransactionCase):
             form.partner_id = self.third
             wizard = form.save()
         wizard.action_claim()
-        self.assertRecordValues(wizard, [{"state": "done", "card_id": card.id, "balance": 240}])
-        self.assertRecordValues(card, [{
-            "state": "claimed", "claimed_partner_id": self.third.id,
-            "claimed_by_user_id": self.manager.id,
-        }])
-        self.assertEqual(self.Lot.sudo().search([("card_id", "=", card.id)]).partner_id, self.third)
+        self.assertRecordValues(
+            wizard, [{"state": "done", "card_id": card.id, "balance": 240}]
+        )
+        self.assertRecordValues(
+            card,
+            [
+                {
+                    "state": "claimed",
+                    "claimed_partner_id": self.third.id,
+                    "claimed_by_user_id": self.manager.id,
+                }
+            ],
+        )
+        self.assertEqual(
+            self.Lot.sudo().search([("card_id", "=", card.id)]).partner_id, self.third
+        )
 
     def test_failures_keep_the_wizard_open_with_the_message(self):
         claimed = self._card()
         self._claim(self.claimer_user, claimed.code)
         wizard = self._run(claimed.code, self.third)
-        self.assertRecordValues(wizard, [{
-            "state": "failed", "result_message": "This card has already been claimed.",
-        }])
+        self.assertRecordValues(
+            wizard,
+            [
+                {
+                    "state": "failed",
+                    "result_message": "This card has already been claimed.",
+                }
+            ],
+        )
         wizard = self._run("nope", self.third)
         self.assertEqual(wizard.state, "failed")
         self.assertIn("This code is not valid", wizard.result_message)
         self.assertEqual(
-            self.Attempt.sudo().search([("user_id", "=", self.manager.id)]).mapped("reason"),
+            self.Attempt.sudo()
+            .search([("user_id", "=", self.manager.id)])
+            .mapped("reason"),
             ["unknown", "claimed"],
         )
 
@@ -62,9 +82,12 @@ class TestCardClaimWizard(CardClaimCommon, TransactionCase):
     def test_managers_only(self):
         for user in (self.claimer_user, self.env.ref("base.user_demo")):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
-                self.env["support.credit.card.claim.wizard"].with_user(user).create({
-                    "code": "x", "partner_id": self.third.id,
-                })
+                self.env["support.credit.card.claim.wizard"].with_user(user).create(
+                    {
+                        "code": "x",
+                        "partner_id": self.third.id,
+                    }
+                )
 
 
 @tagged("post_install", "-at_install")
@@ -80,15 +103,34 @@ class TestCardClaimWizardOverHttp(CardClaimCommon, HttpCase):
 
     def test_staff_attempts_carry_no_address(self):
         self.authenticate(self.manager.login, self.manager.login)
-        wizard_id = self.make_jsonrpc_request("/web/dataset/call_kw", {
-            "model": "support.credit.card.claim.wizard", "method": "create",
-            "args": [{"code": "ABCD-EFGH-JKMN-PQRS-TUVW-XYZ2", "partner_id": self.third.id}], "kwargs": {},
-        })
-        self.make_jsonrpc_request("/web/dataset/call_button/support.credit.card.claim.wizard/action_claim", {
-            "model": "support.credit.card.claim.wizard", "method": "action_claim",
-            "args": [wizard_id if isinstance(wizard_id, list) else [wizard_id]], "kwargs": {},
-        })
-        attempt = self.env["support.card.claim.attempt"].sudo().search([("user_id", "=", self.manager.id)])
+        wizard_id = self.make_jsonrpc_request(
+            "/web/dataset/call_kw",
+            {
+                "model": "support.credit.card.claim.wizard",
+                "method": "create",
+                "args": [
+                    {
+                        "code": "ABCD-EFGH-JKMN-PQRS-TUVW-XYZ2",
+                        "partner_id": self.third.id,
+                    }
+                ],
+                "kwargs": {},
+            },
+        )
+        self.make_jsonrpc_request(
+            "/web/dataset/call_button/support.credit.card.claim.wizard/action_claim",
+            {
+                "model": "support.credit.card.claim.wizard",
+                "method": "action_claim",
+                "args": [wizard_id if isinstance(wizard_id, list) else [wizard_id]],
+                "kwargs": {},
+            },
+        )
+        attempt = (
+            self.env["support.card.claim.attempt"]
+            .sudo()
+            .search([("user_id", "=", self.manager.id)])
+        )
         self.assertEqual(len(attempt), 1)
         self.assertEqual(attempt.reason, "unknown")
         self.assertFalse(attempt.remote_addr)

@@ -26,10 +26,14 @@ class TestCardCode(BaseCase):
     def test_generated_codes(self):
         codes = [card_code.generate_code() for _ in range(100_000)]
         self.assertTrue(all(card_code.is_well_formed(code) for code in codes))
-        self.assertEqual(len(set(codes)), len(codes), "100,000 codes must all be distinct")
+        self.assertEqual(
+            len(set(codes)), len(codes), "100,000 codes must all be distinct"
+        )
         used = set("".join(codes))
         self.assertFalse(used & set(LOOK_ALIKES))
-        self.assertEqual(used, set(card_code.ALPHABET), "every symbol of the alphabet is drawn")
+        self.assertEqual(
+            used, set(card_code.ALPHABET), "every symbol of the alphabet is drawn"
+        )
 
     def test_format_groups_of_four(self):
         self.assertEqual(

@@ -14,18 +14,28 @@ class TestCardPortal(CardClaimCommon, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._setup_card_claim(cls.env)
-        cls.bought = cls.env["support.credit.card"].create([
-            {"credits": 60, "buyer_partner_id": cls.buyer_contact.id},
-            {"credits": 90, "buyer_partner_id": cls.buyer.id, "expiry_date": "2030-06-30"},
-        ])
+        cls.bought = cls.env["support.credit.card"].create(
+            [
+                {"credits": 60, "buyer_partner_id": cls.buyer_contact.id},
+                {
+                    "credits": 90,
+                    "buyer_partner_id": cls.buyer.id,
+                    "expiry_date": "2030-06-30",
+                },
+            ]
+        )
         cls.foreign = cls.env["support.credit.card"].create(
             {"credits": 45, "buyer_partner_id": cls.third.id},
         )
 
     def _post_claim(self, code):
-        response = self.url_open("/my/support/cards/claim", data={
-            "code": code, "csrf_token": http.Request.csrf_token(self),
-        })
+        response = self.url_open(
+            "/my/support/cards/claim",
+            data={
+                "code": code,
+                "csrf_token": http.Request.csrf_token(self),
+            },
+        )
         self.assertEqual(response.status_code, 200)
         return response.text
 
@@ -35,7 +45,8 @@ class TestCardPortal(CardClaimCommon, HttpCase):
 
     def test_list_shows_the_organizations_cards_with_codes(self):
         self.bought[0].with_user(self.claimer_user)._claim_code(
-            self.bought[0].code, self.claimer_contact,
+            self.bought[0].code,
+            self.claimer_contact,
         )
         self.authenticate("card_buyer_portal", "card_buyer_portal")
         response = self.url_open("/my/support/cards")
@@ -67,7 +78,9 @@ class TestCardPortal(CardClaimCommon, HttpCase):
 
     def test_home_counter(self):
         self.authenticate("card_buyer_portal", "card_buyer_portal")
-        counters = self.make_jsonrpc_request("/my/counters", {"counters": ["support_card_count"]})
+        counters = self.make_jsonrpc_request(
+            "/my/counters", {"counters": ["support_card_count"]}
+        )
         self.assertEqual(counters["support_card_count"], 2)
         self.assertIn("/my/support/cards", self.url_open("/my").text)
 
@@ -120,18 +133,30 @@ class TestCardPortal(CardClaimCommon, HttpCase):
         self.assertIn("o_support_claim_success", page)
         self.assertIn("90 credits now belong to Globex", page)
         self.assertRegex(page, r'o_support_balance">\s*90\s*<')
-        self.assertRecordValues(card, [{
-            "state": "claimed", "claimed_partner_id": self.claimer.id,
-            "claimed_by_user_id": self.claimer_user.id,
-        }])
+        self.assertRecordValues(
+            card,
+            [
+                {
+                    "state": "claimed",
+                    "claimed_partner_id": self.claimer.id,
+                    "claimed_by_user_id": self.claimer_user.id,
+                }
+            ],
+        )
         self.assertEqual(self.claimer.sudo().support_credit_balance, 90)
         attempt = self.Attempt.sudo().search([("user_id", "=", self.claimer_user.id)])
-        self.assertRecordValues(attempt, [{"reason": "success", "remote_addr": "127.0.0.1"}])
+        self.assertRecordValues(
+            attempt, [{"reason": "success", "remote_addr": "127.0.0.1"}]
+        )
 
     def test_claim_failures(self):
-        expired = self.Card.create({
-            "credits": 10, "buyer_partner_id": self.buyer.id, "expiry_date": "2020-01-31",
-        })
+        expired = self.Card.create(
+            {
+                "credits": 10,
+                "buyer_partner_id": self.buyer.id,
+                "expiry_date": "2020-01-31",
+            }
+        )
         cancelled = self.Card.create({"credits": 10, "buyer_partner_id": self.buyer.id})
         cancelled.action_cancel()
         claimed = self.Card.create({"credits": 10, "buyer_partner_id": self.buyer.id})
@@ -149,11 +174,14 @@ class TestCardPortal(CardClaimCommon, HttpCase):
                 self.assertIn(message, page)
                 self.assertNotIn("o_support_claim_success", page)
         self.assertEqual(
-            (expired | cancelled | claimed).mapped("state"), ["active", "cancelled", "claimed"],
+            (expired | cancelled | claimed).mapped("state"),
+            ["active", "cancelled", "claimed"],
         )
         self.assertFalse(self.Lot.sudo().search([("partner_id", "=", self.claimer.id)]))
         self.assertEqual(
-            self.Attempt.sudo().search([("user_id", "=", self.claimer_user.id)], order="id").mapped("reason"),
+            self.Attempt.sudo()
+            .search([("user_id", "=", self.claimer_user.id)], order="id")
+            .mapped("reason"),
             ["unknown", "expired", "cancelled", "claimed"],
         )
         # a fifth failure, then the throttle refuses even the right code
@@ -165,14 +193,24 @@ class TestCardPortal(CardClaimCommon, HttpCase):
 
     def test_claim_requires_csrf(self):
         self.authenticate("card_claimer_portal", "card_claimer_portal")
-        response = self.url_open("/my/support/cards/claim", data={"code": self.bought[0].code})
+        response = self.url_open(
+            "/my/support/cards/claim", data={"code": self.bought[0].code}
+        )
         self.assertEqual(response.status_code, 400)
         self.assertEqual(self.bought[0].state, "active")
 
     def test_claim_tour(self):
-        card = self.Card.create({
-            "credits": 150, "buyer_partner_id": self.buyer.id, "code": KNOWN_CODE,
-        })
-        self.start_tour("/my/support/cards/claim", "support_contract_card_claim_tour", login="card_claimer_portal")
+        card = self.Card.create(
+            {
+                "credits": 150,
+                "buyer_partner_id": self.buyer.id,
+                "code": KNOWN_CODE,
+            }
+        )
+        self.start_tour(
+            "/my/support/cards/claim",
+            "support_contract_card_claim_tour",
+            login="card_claimer_portal",
+        )
         self.assertEqual(card.claimed_partner_id, self.claimer)
         self.assertEqual(self.claimer.sudo().support_credit_balance, 150)

@@ -1,6 +1,7 @@
 """An order cancelled and confirmed again, more than once (issue 12): each
 confirmation restores what the cancellation before it took back, and nothing
 else. A card replaced in an earlier cycle is never issued again."""
+
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
@@ -17,10 +18,18 @@ class TestCardReinstate(SupportSaleCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.support_manager = new_test_user(
-            cls.env, login="reinstate_support_manager", groups="support_contract.group_support_manager"
+            cls.env,
+            login="reinstate_support_manager",
+            groups="support_contract.group_support_manager",
         )
-        cls.accountant = new_test_user(cls.env, login="reinstate_accountant", groups="account.group_account_invoice")
-        cls.claimer = cls.env["res.partner"].create({"name": "Reinstate Claimer", "is_company": True})
+        cls.accountant = new_test_user(
+            cls.env,
+            login="reinstate_accountant",
+            groups="account.group_account_invoice",
+        )
+        cls.claimer = cls.env["res.partner"].create(
+            {"name": "Reinstate Claimer", "is_company": True}
+        )
 
     # ------------------------------------------------------------------
     # Helpers
@@ -43,11 +52,15 @@ class TestCardReinstate(SupportSaleCase):
 
     def _live_cards(self, line):
         """The cards of ``line`` that carry credits: active, or claimed."""
-        return line.support_card_ids.filtered(lambda card: card.state in ("active", "claimed"))
+        return line.support_card_ids.filtered(
+            lambda card: card.state in ("active", "claimed")
+        )
 
     def _claim(self, card):
-        result = self.env["support.credit.card"].with_user(self.support_manager)._claim_code(
-            card.code, self.claimer, remote_addr="10.0.0.9"
+        result = (
+            self.env["support.credit.card"]
+            .with_user(self.support_manager)
+            ._claim_code(card.code, self.claimer, remote_addr="10.0.0.9")
         )
         self.assertTrue(result.success, result.message)
         return result
@@ -57,21 +70,31 @@ class TestCardReinstate(SupportSaleCase):
         for partner in partners:
             lots = self._lots(partner)
             for lot in lots:
-                moves = self.env["support.credit.move"].search([("lot_id", "=", lot.id)])
-                self.assertEqual(lot.remaining, sum(moves.mapped("quantity")), f"{lot.display_name} equals its moves")
+                moves = self.env["support.credit.move"].search(
+                    [("lot_id", "=", lot.id)]
+                )
+                self.assertEqual(
+                    lot.remaining,
+                    sum(moves.mapped("quantity")),
+                    f"{lot.display_name} equals its moves",
+                )
             partner.invalidate_recordset(["support_credit_balance"])
-            self.assertEqual(partner.support_credit_balance, sum(lots.mapped("remaining")))
+            self.assertEqual(
+                partner.support_credit_balance, sum(lots.mapped("remaining"))
+            )
 
     # ------------------------------------------------------------------
     # Granted at confirmation
     # ------------------------------------------------------------------
     @freeze_time(TODAY)
     def test_two_cycles_leave_one_active_card_per_card_line(self):
-        order = self._confirmed([
-            self._pack(1, support_credit_choice="card"),
-            self._contract_line(qty=1, support_credit_choice="card"),
-            self._pack(1),
-        ])
+        order = self._confirmed(
+            [
+                self._pack(1, support_credit_choice="card"),
+                self._contract_line(qty=1, support_credit_choice="card"),
+                self._pack(1),
+            ]
+        )
         pack_card_line, contract_card_line, org_line = order.order_line
         first = order.order_line.support_card_ids
         self.assertEqual(len(first), 2)
@@ -82,11 +105,24 @@ class TestCardReinstate(SupportSaleCase):
 
         for line, credits in ((pack_card_line, 60), (contract_card_line, 120)):
             live = self._live_cards(line)
-            self.assertEqual(len(live), 1, f"one card for {line.product_id.name}, not one per cycle")
+            self.assertEqual(
+                len(live), 1, f"one card for {line.product_id.name}, not one per cycle"
+            )
             self.assertRecordValues(live, [{"state": "active", "credits": credits}])
-            self.assertEqual(len(line.support_card_ids), 3, "the first card, one per confirmation again")
-        self.assertEqual(set((order.order_line.support_card_ids - self._live_cards(order.order_line)).mapped("state")),
-                         {"cancelled"})
+            self.assertEqual(
+                len(line.support_card_ids),
+                3,
+                "the first card, one per confirmation again",
+            )
+        self.assertEqual(
+            set(
+                (
+                    order.order_line.support_card_ids
+                    - self._live_cards(order.order_line)
+                ).mapped("state")
+            ),
+            {"cancelled"},
+        )
         # each cancelled card names the card that replaced it
         for line in (pack_card_line, contract_card_line):
             cards = line.support_card_ids.sorted("id")
@@ -154,15 +190,22 @@ class TestCardReinstate(SupportSaleCase):
         self._cancel_and_confirm_again(order)
         live = self._live_cards(line)
         self.assertEqual(len(live), 1, "one card for the one invoice line paid")
-        grant = self.env["support.invoice.credit"].search([("sale_line_id", "=", line.id), ("kind", "=", "grant")])
+        grant = self.env["support.invoice.credit"].search(
+            [("sale_line_id", "=", line.id), ("kind", "=", "grant")]
+        )
         self.assertEqual(len(grant), 1)
-        self.assertIn(live, grant.card_ids, "the grant holds the card that carries its credits")
+        self.assertIn(
+            live, grant.card_ids, "the grant holds the card that carries its credits"
+        )
         self.assertEqual(line.support_credit_state, "granted")
 
         # the credit note cancels that card, and no card is left carrying credits
-        reversal = self.env["account.move.reversal"].with_user(self.accountant).with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({"reason": "Returned", "journal_id": invoice.journal_id.id})
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_user(self.accountant)
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"reason": "Returned", "journal_id": invoice.journal_id.id})
+        )
         credit_note = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
         credit_note.with_user(self.accountant).action_post()
         self.assertFalse(self._live_cards(line))
@@ -173,11 +216,17 @@ class TestCardReinstate(SupportSaleCase):
         order = self._confirmed([self._pack(1, support_credit_choice="card")])
         card = order.order_line.support_card_ids
         self._cancel_and_confirm_again(order)
-        other = self.env["support.credit.card"].create({"credits": 5, "buyer_partner_id": self.org.id})
+        other = self.env["support.credit.card"].create(
+            {"credits": 5, "buyer_partner_id": self.org.id}
+        )
         with self.assertRaises(AccessError):
             card.with_user(self.support_manager).write({"replaced_by_id": other.id})
         with self.assertRaises(AccessError):
-            self.env["support.credit.card"].with_user(self.support_manager).create({
-                "credits": 5, "buyer_partner_id": self.org.id, "replaced_by_id": other.id,
-            })
+            self.env["support.credit.card"].with_user(self.support_manager).create(
+                {
+                    "credits": 5,
+                    "buyer_partner_id": self.org.id,
+                    "replaced_by_id": other.id,
+                }
+            )
         self.assertNotEqual(card.replaced_by_id, other)

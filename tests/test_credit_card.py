@@ -18,30 +18,50 @@ class TestCreditCard(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.Card = cls.env["support.credit.card"]
-        cls.organization = cls.env["res.partner"].create({
-            "name": "Acme Robotics", "is_company": True,
-        })
-        cls.contact = cls.env["res.partner"].create({
-            "name": "Ada Buyer", "parent_id": cls.organization.id,
-        })
-        cls.other_organization = cls.env["res.partner"].create({
-            "name": "Globex", "is_company": True,
-        })
-        cls.other_contact = cls.env["res.partner"].create({
-            "name": "Hank Claimer", "parent_id": cls.other_organization.id,
-        })
+        cls.organization = cls.env["res.partner"].create(
+            {
+                "name": "Acme Robotics",
+                "is_company": True,
+            }
+        )
+        cls.contact = cls.env["res.partner"].create(
+            {
+                "name": "Ada Buyer",
+                "parent_id": cls.organization.id,
+            }
+        )
+        cls.other_organization = cls.env["res.partner"].create(
+            {
+                "name": "Globex",
+                "is_company": True,
+            }
+        )
+        cls.other_contact = cls.env["res.partner"].create(
+            {
+                "name": "Hank Claimer",
+                "parent_id": cls.other_organization.id,
+            }
+        )
         cls.support_user = new_test_user(
-            cls.env, "card_support_user", groups="support_contract.group_support_user",
+            cls.env,
+            "card_support_user",
+            groups="support_contract.group_support_user",
         )
         cls.support_manager = new_test_user(
-            cls.env, "card_support_manager", groups="support_contract.group_support_manager",
+            cls.env,
+            "card_support_manager",
+            groups="support_contract.group_support_manager",
         )
         cls.salesman = new_test_user(
-            cls.env, "card_salesman", groups="sales_team.group_sale_salesman",
+            cls.env,
+            "card_salesman",
+            groups="sales_team.group_sale_salesman",
         )
 
     def _card(self, **vals):
-        return self.Card.create({"credits": 60, "buyer_partner_id": self.contact.id, **vals})
+        return self.Card.create(
+            {"credits": 60, "buyer_partner_id": self.contact.id, **vals}
+        )
 
     def _expire_with_cron(self):
         cron = self.env.ref("support_contract.ir_cron_support_credit_card_expire")
@@ -56,13 +76,18 @@ class TestCreditCard(TransactionCase):
     def test_code_generated_on_create(self):
         card = self._card()
         self.assertTrue(card_code.is_well_formed(card.code), card.code)
-        self.assertRecordValues(card, [{
-            "code_display": card_code.format_code(card.code),
-            "state": "active",
-            "credits": 60,
-            "expiry_date": date(2027, 3, 10),
-            "company_id": self.env.company.id,
-        }])
+        self.assertRecordValues(
+            card,
+            [
+                {
+                    "code_display": card_code.format_code(card.code),
+                    "state": "active",
+                    "credits": 60,
+                    "expiry_date": date(2027, 3, 10),
+                    "company_id": self.env.company.id,
+                }
+            ],
+        )
         self.assertRegex(card.code_display, r"^([A-Z2-9]{4}-){5}[A-Z2-9]{4}$")
         self.assertNotEqual(card.code, self._card().code)
 
@@ -70,7 +95,11 @@ class TestCreditCard(TransactionCase):
         card = self._card(code="abcd-efgh jkmn\tpqrs-tuvw xyz2")
         self.assertEqual(card.code, "ABCDEFGHJKMNPQRSTUVWXYZ2")
         self.assertEqual(card.code_display, "ABCD-EFGH-JKMN-PQRS-TUVW-XYZ2")
-        for bad in ("ABCD-EFGH", "OBCD-EFGH-JKMN-PQRS-TUVW-XYZ2", "ABCDEFGHJKMNPQRSTUVWXYZ2X"):
+        for bad in (
+            "ABCD-EFGH",
+            "OBCD-EFGH-JKMN-PQRS-TUVW-XYZ2",
+            "ABCDEFGHJKMNPQRSTUVWXYZ2X",
+        ):
             with self.subTest(code=bad), self.assertRaises(ValidationError):
                 self._card(code=bad)
 
@@ -82,7 +111,11 @@ class TestCreditCard(TransactionCase):
 
     def test_unique_code_constraint(self):
         card = self._card()
-        with mute_logger("odoo.sql_db"), self.assertRaises(UniqueViolation), self.cr.savepoint():
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(UniqueViolation),
+            self.cr.savepoint(),
+        ):
             self._card(code=card.code)
 
     def test_display_name_hides_code(self):
@@ -119,9 +152,12 @@ class TestCreditCard(TransactionCase):
     def _issue_counting_queries(self, count):
         self.env.flush_all()
         before = self.cr.sql_log_count
-        cards = self.Card._issue([
-            {"credits": 30 + i, "buyer_partner_id": self.contact.id} for i in range(count)
-        ])
+        cards = self.Card._issue(
+            [
+                {"credits": 30 + i, "buyer_partner_id": self.contact.id}
+                for i in range(count)
+            ]
+        )
         self.env.flush_all()
         return cards, self.cr.sql_log_count - before
 
@@ -136,32 +172,46 @@ class TestCreditCard(TransactionCase):
         self.assertFalse(set(codes) & set(few.mapped("code")))
         self.assertEqual(many.mapped("credits"), list(range(30, 70)))
         self.assertEqual(
-            many_queries, few_queries,
+            many_queries,
+            few_queries,
             "issuing 40 cards takes as many queries as issuing 2",
         )
 
     def test_issue_regenerates_colliding_codes(self):
         existing = self._card()
-        fresh = ["ABCDEFGHJKMNPQRSTUVWXYZ2", "BCDEFGHJKMNPQRSTUVWXYZ23", "CDEFGHJKMNPQRSTUVWXYZ234"]
+        fresh = [
+            "ABCDEFGHJKMNPQRSTUVWXYZ2",
+            "BCDEFGHJKMNPQRSTUVWXYZ23",
+            "CDEFGHJKMNPQRSTUVWXYZ234",
+        ]
         draws = iter([existing.code, fresh[0], fresh[0], fresh[1], fresh[2]])
         with patch.object(card_code, "generate_code", side_effect=lambda: next(draws)):
-            cards = self.Card._issue([
-                {"credits": 10, "buyer_partner_id": self.contact.id} for _i in range(3)
-            ])
+            cards = self.Card._issue(
+                [
+                    {"credits": 10, "buyer_partner_id": self.contact.id}
+                    for _i in range(3)
+                ]
+            )
         # the taken code and the repeated draw were both drawn again
         self.assertEqual(sorted(cards.mapped("code")), fresh)
 
     def test_issue_refuses_cards_without_credits(self):
         with self.assertRaises(ValidationError):
             self.Card._issue([{"credits": 10}, {"buyer_partner_id": self.contact.id}])
-        self.assertFalse(self.Card.search_count([("buyer_partner_id", "=", self.organization.id)]))
+        self.assertFalse(
+            self.Card.search_count([("buyer_partner_id", "=", self.organization.id)])
+        )
 
     def test_buyer_stored_as_organization(self):
-        cards = self.Card._issue([
-            {"credits": 10, "buyer_partner_id": self.contact.id},
-            {"credits": 10, "buyer_partner_id": self.other_organization.id},
-        ])
-        self.assertEqual(cards.buyer_partner_id, self.organization | self.other_organization)
+        cards = self.Card._issue(
+            [
+                {"credits": 10, "buyer_partner_id": self.contact.id},
+                {"credits": 10, "buyer_partner_id": self.other_organization.id},
+            ]
+        )
+        self.assertEqual(
+            cards.buyer_partner_id, self.organization | self.other_organization
+        )
         self.assertEqual(self._card().buyer_partner_id, self.organization)
 
     def test_credits_must_be_positive(self):
@@ -186,14 +236,23 @@ class TestCreditCard(TransactionCase):
         ):
             with self.subTest(vals=vals), self.assertRaises(UserError):
                 card.write(vals)
-        self.assertRecordValues(card, [{
-            "credits": 60, "buyer_partner_id": self.organization.id,
-            "state": "active", "claimed_partner_id": False,
-        }])
+        self.assertRecordValues(
+            card,
+            [
+                {
+                    "credits": 60,
+                    "buyer_partner_id": self.organization.id,
+                    "state": "active",
+                    "claimed_partner_id": False,
+                }
+            ],
+        )
         with self.assertRaises(UserError):
             self._card(state="claimed")
         with self.assertRaises(UserError):
-            self.Card.with_context(default_claimed_partner_id=self.organization.id).create(
+            self.Card.with_context(
+                default_claimed_partner_id=self.organization.id
+            ).create(
                 {"credits": 5},
             )
         # the claim hook's context key cannot be forged by a client (JSON context)
@@ -209,12 +268,17 @@ class TestCreditCard(TransactionCase):
     def test_mark_claimed(self):
         card = self._card()
         card._mark_claimed(self.other_contact, self.support_user)
-        self.assertRecordValues(card, [{
-            "state": "claimed",
-            "claimed_partner_id": self.other_organization.id,
-            "claimed_by_user_id": self.support_user.id,
-            "claim_date": datetime(2026, 3, 10, 9, 30),
-        }])
+        self.assertRecordValues(
+            card,
+            [
+                {
+                    "state": "claimed",
+                    "claimed_partner_id": self.other_organization.id,
+                    "claimed_by_user_id": self.support_user.id,
+                    "claim_date": datetime(2026, 3, 10, 9, 30),
+                }
+            ],
+        )
         with self.assertRaises(UserError):
             card._mark_claimed(self.contact)
         with self.assertRaises(UserError):
@@ -248,27 +312,54 @@ class TestCreditCard(TransactionCase):
         self.assertEqual(future.state, "active")
 
     def test_expiry_cron_batches(self):
-        cards = self.Card._issue([
-            {"credits": 10, "buyer_partner_id": self.contact.id, "expiry_date": "2026-01-31"}
-            for _i in range(5)
-        ])
+        cards = self.Card._issue(
+            [
+                {
+                    "credits": 10,
+                    "buyer_partner_id": self.contact.id,
+                    "expiry_date": "2026-01-31",
+                }
+                for _i in range(5)
+            ]
+        )
         IrCron = self.registry["ir.cron"]
-        with freeze_time("2026-03-10"), patch.object(
-            IrCron, "_commit_progress", autospec=True, return_value=float("inf"),
-        ) as commit_progress:
+        with (
+            freeze_time("2026-03-10"),
+            patch.object(
+                IrCron,
+                "_commit_progress",
+                autospec=True,
+                return_value=float("inf"),
+            ) as commit_progress,
+        ):
             self.Card._cron_expire_cards(batch_size=2)
         self.assertEqual(set(cards.mapped("state")), {"expired"})
         self.assertEqual(
-            [(call.args[1], call.kwargs["remaining"]) for call in commit_progress.call_args_list],
+            [
+                (call.args[1], call.kwargs["remaining"])
+                for call in commit_progress.call_args_list
+            ],
             [(2, 3), (2, 1), (1, 0)],
         )
         # out of time after the first batch: the rest waits for the next run
-        more = self.Card._issue([
-            {"credits": 10, "buyer_partner_id": self.contact.id, "expiry_date": "2026-01-31"}
-            for _i in range(3)
-        ])
-        with freeze_time("2026-03-10"), patch.object(
-            IrCron, "_commit_progress", autospec=True, return_value=0,
+        more = self.Card._issue(
+            [
+                {
+                    "credits": 10,
+                    "buyer_partner_id": self.contact.id,
+                    "expiry_date": "2026-01-31",
+                }
+                for _i in range(3)
+            ]
+        )
+        with (
+            freeze_time("2026-03-10"),
+            patch.object(
+                IrCron,
+                "_commit_progress",
+                autospec=True,
+                return_value=0,
+            ),
         ):
             self.Card._cron_expire_cards(batch_size=2)
         self.assertEqual(sorted(more.mapped("state")), ["active", "expired", "expired"])
@@ -283,7 +374,9 @@ class TestCreditCard(TransactionCase):
         other = self._card()
         with self.assertRaisesRegex(UserError, claimed.display_name):
             (other | claimed).action_cancel()
-        self.assertEqual(other.state, "active", "nothing is cancelled when one card is claimed")
+        self.assertEqual(
+            other.state, "active", "nothing is cancelled when one card is claimed"
+        )
         self.assertEqual(claimed.state, "claimed")
         # support users read cards but cannot cancel them
         with self.assertRaises(AccessError):
@@ -312,9 +405,12 @@ class TestCreditCard(TransactionCase):
                 self.Card.with_user(user).create({"credits": 5})
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 card.with_user(user).write({"expiry_date": "2030-01-01"})
-        new = self.Card.with_user(self.support_manager).create({
-            "credits": 5, "buyer_partner_id": self.contact.id,
-        })
+        new = self.Card.with_user(self.support_manager).create(
+            {
+                "credits": 5,
+                "buyer_partner_id": self.contact.id,
+            }
+        )
         self.assertTrue(card_code.is_well_formed(new.sudo().code))
         with self.assertRaises(AccessError):
             new.with_user(self.support_manager).unlink()
@@ -322,7 +418,9 @@ class TestCreditCard(TransactionCase):
     def test_form_shows_code_to_support_users_only(self):
         for user, shown in ((self.support_user, True), (self.salesman, False)):
             with self.subTest(user=user.login):
-                views = self.Card.with_user(user).get_views([(False, "form"), (False, "list")])
+                views = self.Card.with_user(user).get_views(
+                    [(False, "form"), (False, "list")]
+                )
                 for view_type in ("form", "list"):
                     arch = views["views"][view_type]["arch"]
                     self.assertEqual('name="code_display"' in arch, shown)
@@ -332,12 +430,18 @@ class TestCreditCard(TransactionCase):
         other_company = self.env["res.company"].create({"name": "Support Co B"})
         foreign = self._card(company_id=other_company.id)
         mine = self._card()
-        found = self.Card.with_user(self.support_user).search([("id", "in", (foreign | mine).ids)])
+        found = self.Card.with_user(self.support_user).search(
+            [("id", "in", (foreign | mine).ids)]
+        )
         self.assertEqual(found, mine)
         self.support_user.write({"company_ids": [(4, other_company.id)]})
-        found = self.Card.with_user(self.support_user).with_context(
-            allowed_company_ids=[self.env.company.id, other_company.id],
-        ).search([("id", "in", (foreign | mine).ids)])
+        found = (
+            self.Card.with_user(self.support_user)
+            .with_context(
+                allowed_company_ids=[self.env.company.id, other_company.id],
+            )
+            .search([("id", "in", (foreign | mine).ids)])
+        )
         self.assertEqual(found, foreign | mine)
 
     def test_default_expiry_is_twelve_months(self):

@@ -23,7 +23,13 @@ class CreditLedgerCase(SupportCommon):
         cls.expiry_cron = cls.env.ref("support_contract.ir_cron_support_credit_expire")
 
     def grant(self, quantity, expiry_date, partner=None, reason="Test grant", **origin):
-        return self.Lot._grant(partner or self.org_a, quantity, date.fromisoformat(expiry_date), reason, **origin)
+        return self.Lot._grant(
+            partner or self.org_a,
+            quantity,
+            date.fromisoformat(expiry_date),
+            reason,
+            **origin,
+        )
 
     def consume(self, quantity, partner=None, reason="Test consumption", **kwargs):
         return self.Lot._consume(partner or self.org_a, quantity, reason, **kwargs)
@@ -44,48 +50,95 @@ class CreditLedgerCase(SupportCommon):
 @freeze_time("2025-01-15 12:00:00")
 class TestCreditGrant(CreditLedgerCase):
     def test_grant_creates_a_lot_of_the_organization_with_its_grant_move(self):
-        lot = self.grant(600, "2025-12-31", partner=self.contact_a, reason="Premium 2025", origin="SO042")
-        self.assertRecordValues(lot, [{
-            "partner_id": self.org_a.id,
-            "company_id": self.company.id,
-            "quantity": 600,
-            "remaining": 600,
-            "date": date(2025, 1, 15),
-            "expiry_date": date(2025, 12, 31),
-            "state": "active",
-            "name": "Premium 2025",
-            "origin": "SO042",
-        }])
-        self.assertRecordValues(lot.move_ids, [{
-            "move_type": "grant",
-            "quantity": 600,
-            "partner_id": self.org_a.id,
-            "user_id": self.support_manager.id,
-            "reason": "Premium 2025",
-            "origin": "SO042",
-            "date": datetime(2025, 1, 15, 12, 0),
-        }])
+        lot = self.grant(
+            600,
+            "2025-12-31",
+            partner=self.contact_a,
+            reason="Premium 2025",
+            origin="SO042",
+        )
+        self.assertRecordValues(
+            lot,
+            [
+                {
+                    "partner_id": self.org_a.id,
+                    "company_id": self.company.id,
+                    "quantity": 600,
+                    "remaining": 600,
+                    "date": date(2025, 1, 15),
+                    "expiry_date": date(2025, 12, 31),
+                    "state": "active",
+                    "name": "Premium 2025",
+                    "origin": "SO042",
+                }
+            ],
+        )
+        self.assertRecordValues(
+            lot.move_ids,
+            [
+                {
+                    "move_type": "grant",
+                    "quantity": 600,
+                    "partner_id": self.org_a.id,
+                    "user_id": self.support_manager.id,
+                    "reason": "Premium 2025",
+                    "origin": "SO042",
+                    "date": datetime(2025, 1, 15, 12, 0),
+                }
+            ],
+        )
 
     def test_grant_many_grants_each_lot_with_one_create_for_all(self):
         vals_list = [
-            {"partner_id": self.contact_a.id, "quantity": 100, "expiry_date": date(2025, 6, 30), "reason": "Pack A"},
-            {"partner_id": self.org_b, "quantity": 50, "expiry_date": "2025-03-31", "reason": "Pack B", "origin": "SO7"},
+            {
+                "partner_id": self.contact_a.id,
+                "quantity": 100,
+                "expiry_date": date(2025, 6, 30),
+                "reason": "Pack A",
+            },
+            {
+                "partner_id": self.org_b,
+                "quantity": 50,
+                "expiry_date": "2025-03-31",
+                "reason": "Pack B",
+                "origin": "SO7",
+            },
         ]
         lots = self.Lot._grant_many(vals_list)
-        self.assertRecordValues(lots, [
-            {"partner_id": self.org_a.id, "quantity": 100, "remaining": 100, "expiry_date": date(2025, 6, 30)},
-            {"partner_id": self.org_b.id, "quantity": 50, "remaining": 50, "expiry_date": date(2025, 3, 31)},
-        ])
+        self.assertRecordValues(
+            lots,
+            [
+                {
+                    "partner_id": self.org_a.id,
+                    "quantity": 100,
+                    "remaining": 100,
+                    "expiry_date": date(2025, 6, 30),
+                },
+                {
+                    "partner_id": self.org_b.id,
+                    "quantity": 50,
+                    "remaining": 50,
+                    "expiry_date": date(2025, 3, 31),
+                },
+            ],
+        )
         self.assertEqual(lots.move_ids.mapped("origin"), [False, "SO7"])
 
         # The number of queries does not grow with the number of lots.
         def count_queries(count):
             self.env.flush_all()
             before = self.cr.sql_log_count
-            self.Lot._grant_many([
-                {"partner_id": self.org_a.id, "quantity": 10 + i, "expiry_date": date(2025, 6, 30), "reason": "Pack"}
-                for i in range(count)
-            ])
+            self.Lot._grant_many(
+                [
+                    {
+                        "partner_id": self.org_a.id,
+                        "quantity": 10 + i,
+                        "expiry_date": date(2025, 6, 30),
+                        "reason": "Pack",
+                    }
+                    for i in range(count)
+                ]
+            )
             self.env.flush_all()
             return self.cr.sql_log_count - before
 
@@ -110,10 +163,19 @@ class TestCreditGrant(CreditLedgerCase):
         self.assertFalse(self.Lot.search([("partner_id", "=", self.org_a.id)]))
 
     def test_database_refuses_a_lot_without_credits(self):
-        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
-            self.env["support.credit.lot"].create({
-                "name": "Empty", "partner_id": self.org_a.id, "quantity": 0, "expiry_date": date(2025, 12, 31),
-            })
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(IntegrityError),
+            self.cr.savepoint(),
+        ):
+            self.env["support.credit.lot"].create(
+                {
+                    "name": "Empty",
+                    "partner_id": self.org_a.id,
+                    "quantity": 0,
+                    "expiry_date": date(2025, 12, 31),
+                }
+            )
 
 
 @tagged("post_install", "-at_install")
@@ -125,17 +187,35 @@ class TestCreditConsume(CreditLedgerCase):
         march = self.grant(40, "2025-03-31")
         moves, uncovered = self.consume(60, partner=self.contact_a, origin="T1")
         self.assertEqual(uncovered, 0)
-        self.assertRecordValues(moves, [
-            {"lot_id": february.id, "quantity": -30, "move_type": "consume", "origin": "T1",
-             "user_id": self.support_manager.id, "reason": "Test consumption"},
-            {"lot_id": march.id, "quantity": -30, "move_type": "consume", "origin": "T1",
-             "user_id": self.support_manager.id, "reason": "Test consumption"},
-        ])
-        self.assertRecordValues(february + march + june, [
-            {"remaining": 0, "state": "depleted"},
-            {"remaining": 10, "state": "active"},
-            {"remaining": 50, "state": "active"},
-        ])
+        self.assertRecordValues(
+            moves,
+            [
+                {
+                    "lot_id": february.id,
+                    "quantity": -30,
+                    "move_type": "consume",
+                    "origin": "T1",
+                    "user_id": self.support_manager.id,
+                    "reason": "Test consumption",
+                },
+                {
+                    "lot_id": march.id,
+                    "quantity": -30,
+                    "move_type": "consume",
+                    "origin": "T1",
+                    "user_id": self.support_manager.id,
+                    "reason": "Test consumption",
+                },
+            ],
+        )
+        self.assertRecordValues(
+            february + march + june,
+            [
+                {"remaining": 0, "state": "depleted"},
+                {"remaining": 10, "state": "active"},
+                {"remaining": 50, "state": "active"},
+            ],
+        )
         self.assertEqual(self.balance(self.contact_a), 60)
 
     def test_consume_never_draws_from_an_expired_lot(self):
@@ -163,10 +243,14 @@ class TestCreditConsume(CreditLedgerCase):
         self.assertEqual((len(moves), uncovered), (0, 5))
 
     def test_consume_only_draws_from_the_organization_and_current_company(self):
-        other_company = self.env["res.company"].create({"name": "Other Support Company"})
+        other_company = self.env["res.company"].create(
+            {"name": "Other Support Company"}
+        )
         self.grant(30, "2025-12-31", partner=self.org_b)
-        foreign = self.env["support.credit.lot"].with_company(other_company)._grant(
-            self.org_a, 30, date(2025, 2, 1), "Other company's credits"
+        foreign = (
+            self.env["support.credit.lot"]
+            .with_company(other_company)
+            ._grant(self.org_a, 30, date(2025, 2, 1), "Other company's credits")
         )
         own = self.grant(30, "2025-12-31")
         moves, uncovered = self.consume(40)
@@ -184,17 +268,30 @@ class TestCreditConsume(CreditLedgerCase):
     def test_consume_draws_fifo_over_many_lots_and_dates(self):
         # more lots than one locking statement looks at, some expiring before
         # a consumption dated later than today
-        self.Lot._grant_many([
-            {"partner_id": self.org_a.id, "quantity": 3, "expiry_date": date(2025, 2, 1 + i), "reason": "Small"}
-            for i in range(25)
-        ])
+        self.Lot._grant_many(
+            [
+                {
+                    "partner_id": self.org_a.id,
+                    "quantity": 3,
+                    "expiry_date": date(2025, 2, 1 + i),
+                    "reason": "Small",
+                }
+                for i in range(25)
+            ]
+        )
         moves, uncovered = self.consume(50)
         self.assertEqual((sum(moves.mapped("quantity")), uncovered), (-50, 0))
-        self.assertEqual(moves.lot_id.mapped("expiry_date"), [date(2025, 2, 1 + i) for i in range(17)])
+        self.assertEqual(
+            moves.lot_id.mapped("expiry_date"),
+            [date(2025, 2, 1 + i) for i in range(17)],
+        )
         # on 20 February, the lots expiring before it cannot be used
         moves, uncovered = self.consume(20, date=datetime(2025, 2, 20, 9, 0))
         self.assertEqual((sum(moves.mapped("quantity")), uncovered), (-18, 2))
-        self.assertEqual(moves.lot_id.mapped("expiry_date"), [date(2025, 2, 20 + i) for i in range(6)])
+        self.assertEqual(
+            moves.lot_id.mapped("expiry_date"),
+            [date(2025, 2, 20 + i) for i in range(6)],
+        )
         self.assertEqual(self.balance(self.org_a), 25 * 3 - 50 - 18)
 
     def test_consume_locks_the_lots_before_reading_what_remains(self):
@@ -210,14 +307,24 @@ class TestCreditConsume(CreditLedgerCase):
 
         with patch.object(type(self.cr), "execute", spy):
             self.consume(15)
-        locks = [i for i, q in enumerate(queries) if "FOR UPDATE" in q and "support_credit_lot" in q]
+        locks = [
+            i
+            for i, q in enumerate(queries)
+            if "FOR UPDATE" in q and "support_credit_lot" in q
+        ]
         self.assertEqual(len(locks), 1, "the lots are locked once")
         self.assertIn("ORDER BY id", queries[locks[0]])
         reads = [
-            i for i, q in enumerate(queries)
-            if q.startswith("SELECT") and '"support_credit_lot"."remaining"' in q and "FOR UPDATE" not in q
+            i
+            for i, q in enumerate(queries)
+            if q.startswith("SELECT")
+            and '"support_credit_lot"."remaining"' in q
+            and "FOR UPDATE" not in q
         ]
-        self.assertTrue(reads and reads[-1] > locks[0], "remaining is read again once the lots are locked")
+        self.assertTrue(
+            reads and reads[-1] > locks[0],
+            "remaining is read again once the lots are locked",
+        )
         self.assertEqual(lots.mapped("remaining"), [5, 0])
 
 
@@ -230,35 +337,62 @@ class TestCreditExpiry(CreditLedgerCase):
             expired = self.grant(100, "2024-12-31")
             self.consume(20 + 30)  # empties `depleted`, takes 30 from `expired`
         live = self.grant(40, "2025-01-15")
-        self.assertEqual(self.balance(self.org_a), 40, "expired lots are out of the balance before the cron")
+        self.assertEqual(
+            self.balance(self.org_a),
+            40,
+            "expired lots are out of the balance before the cron",
+        )
 
         self.run_expiry_cron()
-        self.assertRecordValues(expired.move_ids.filtered(lambda m: m.move_type == "expire"), [{
-            "quantity": -70,
-            "user_id": self.env.ref("base.user_root").id,
-            "date": datetime(2025, 1, 15, 12, 0),
-        }])
-        self.assertRecordValues(expired + depleted + live, [
-            {"remaining": 0, "state": "expired"},
-            {"remaining": 0, "state": "expired"},
-            {"remaining": 40, "state": "active"},
-        ])
-        self.assertFalse((depleted + live).move_ids.filtered(lambda m: m.move_type == "expire"))
+        self.assertRecordValues(
+            expired.move_ids.filtered(lambda m: m.move_type == "expire"),
+            [
+                {
+                    "quantity": -70,
+                    "user_id": self.env.ref("base.user_root").id,
+                    "date": datetime(2025, 1, 15, 12, 0),
+                }
+            ],
+        )
+        self.assertRecordValues(
+            expired + depleted + live,
+            [
+                {"remaining": 0, "state": "expired"},
+                {"remaining": 0, "state": "expired"},
+                {"remaining": 40, "state": "active"},
+            ],
+        )
+        self.assertFalse(
+            (depleted + live).move_ids.filtered(lambda m: m.move_type == "expire")
+        )
         self.assertEqual(self.balance(self.org_a), 40)
 
         moves_before = self.Move.search_count([])
         self.run_expiry_cron()
-        self.assertEqual(self.Move.search_count([]), moves_before, "a second run posts nothing")
+        self.assertEqual(
+            self.Move.search_count([]), moves_before, "a second run posts nothing"
+        )
 
     def test_cron_works_in_batches_across_companies(self):
-        other_company = self.env["res.company"].create({"name": "Other Support Company"})
+        other_company = self.env["res.company"].create(
+            {"name": "Other Support Company"}
+        )
         with freeze_time("2024-11-01 12:00:00"):
-            lots = self.Lot._grant_many([
-                {"partner_id": self.org_a.id, "quantity": 5, "expiry_date": date(2024, 12, 31), "reason": "Old"}
-                for _i in range(7)
-            ])
-            lots |= self.env["support.credit.lot"].with_company(other_company)._grant(
-                self.org_b, 5, date(2024, 12, 31), "Old, elsewhere"
+            lots = self.Lot._grant_many(
+                [
+                    {
+                        "partner_id": self.org_a.id,
+                        "quantity": 5,
+                        "expiry_date": date(2024, 12, 31),
+                        "reason": "Old",
+                    }
+                    for _i in range(7)
+                ]
+            )
+            lots |= (
+                self.env["support.credit.lot"]
+                .with_company(other_company)
+                ._grant(self.org_b, 5, date(2024, 12, 31), "Old, elsewhere")
             )
         # Run by a manager who only sees their company; outside the scheduler
         # each batch is committed: count the commits.
@@ -266,7 +400,9 @@ class TestCreditExpiry(CreditLedgerCase):
             self.Lot._cron_expire(batch_size=3)
         self.assertEqual(commit.call_count, 3, "8 lots in batches of 3")
         self.assertEqual(lots.mapped("remaining"), [0] * 8)
-        self.assertEqual(len(lots.move_ids.filtered(lambda m: m.move_type == "expire")), 8)
+        self.assertEqual(
+            len(lots.move_ids.filtered(lambda m: m.move_type == "expire")), 8
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -276,14 +412,19 @@ class TestCreditRefund(CreditLedgerCase):
         lot = self.grant(100, "2025-06-30")
         consumed, _uncovered = self.consume(30)
         refunds = self.Move._refund(consumed, "Product bug")
-        self.assertRecordValues(refunds, [{
-            "lot_id": lot.id,
-            "move_type": "refund",
-            "quantity": 30,
-            "refund_of_id": consumed.id,
-            "reason": "Product bug",
-            "user_id": self.support_manager.id,
-        }])
+        self.assertRecordValues(
+            refunds,
+            [
+                {
+                    "lot_id": lot.id,
+                    "move_type": "refund",
+                    "quantity": 30,
+                    "refund_of_id": consumed.id,
+                    "reason": "Product bug",
+                    "user_id": self.support_manager.id,
+                }
+            ],
+        )
         self.assertEqual(lot.remaining, 100)
 
     def test_refund_to_an_expired_lot_grants_a_new_lot(self):
@@ -295,13 +436,18 @@ class TestCreditRefund(CreditLedgerCase):
         refunds = self.Move._refund(consumed, "Product bug", validity_days=30)
         new_lot = refunds.lot_id
         self.assertEqual(len(new_lot), 1, "one new lot for the organization")
-        self.assertRecordValues(new_lot, [{
-            "partner_id": self.org_a.id,
-            "quantity": 150,
-            "remaining": 150,
-            "expiry_date": date(2025, 2, 14),
-            "state": "active",
-        }])
+        self.assertRecordValues(
+            new_lot,
+            [
+                {
+                    "partner_id": self.org_a.id,
+                    "quantity": 150,
+                    "remaining": 150,
+                    "expiry_date": date(2025, 2, 14),
+                    "state": "active",
+                }
+            ],
+        )
         self.assertEqual(sorted(refunds.mapped("quantity")), [50, 100])
         self.assertEqual(refunds.refund_of_id, consumed)
         self.assertEqual((old + other).mapped("remaining"), [0, 0])
@@ -325,11 +471,20 @@ class TestCreditRefund(CreditLedgerCase):
         lot = self.grant(100, "2025-06-30")
         consumed, _uncovered = self.consume(30)
         self.Move._refund(consumed, "Product bug")
-        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
-            self.env["support.credit.move"].create({
-                "lot_id": lot.id, "move_type": "refund", "quantity": 30, "reason": "Twice",
-                "refund_of_id": consumed.id,
-            })
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(IntegrityError),
+            self.cr.savepoint(),
+        ):
+            self.env["support.credit.move"].create(
+                {
+                    "lot_id": lot.id,
+                    "move_type": "refund",
+                    "quantity": 30,
+                    "reason": "Twice",
+                    "refund_of_id": consumed.id,
+                }
+            )
 
     def test_refund_validity_defaults_to_the_company_setting(self):
         self.company.support_refund_validity_days = 20
@@ -337,16 +492,33 @@ class TestCreditRefund(CreditLedgerCase):
             self.grant(100, "2024-12-31")
             consumed, _uncovered = self.consume(40)
         refunds = self.Lot._refund(consumed, "Product bug")
-        self.assertRecordValues(refunds.lot_id, [{"quantity": 40, "remaining": 40, "expiry_date": date(2025, 2, 4)}])
+        self.assertRecordValues(
+            refunds.lot_id,
+            [{"quantity": 40, "remaining": 40, "expiry_date": date(2025, 2, 4)}],
+        )
 
     def test_refund_keeping_part_of_a_consumption(self):
         live = self.grant(100, "2025-06-30")
         first, _uncovered = self.consume(30, origin="T1")
         second, _uncovered = self.consume(20, origin="T1")
-        refunds = self.Lot._refund(first | second, "Shorter", keep={first: 12}, origin="T1")
+        refunds = self.Lot._refund(
+            first | second, "Shorter", keep={first: 12}, origin="T1"
+        )
         self.assertEqual(refunds.refund_of_id, first | second)
-        kept = live.move_ids.filtered(lambda m: m.move_type == "consume") - first - second
-        self.assertRecordValues(kept, [{"quantity": -12, "date": first.date, "origin": "T1", "reason": "Shorter"}])
+        kept = (
+            live.move_ids.filtered(lambda m: m.move_type == "consume") - first - second
+        )
+        self.assertRecordValues(
+            kept,
+            [
+                {
+                    "quantity": -12,
+                    "date": first.date,
+                    "origin": "T1",
+                    "reason": "Shorter",
+                }
+            ],
+        )
         self.assertEqual(live.remaining, 88)
         with self.assertRaises(UserError):
             self.Lot._refund(second, "Keep nothing", keep={second: 0})
@@ -393,10 +565,18 @@ class TestCreditLedgerAppendOnly(CreditLedgerCase):
         with self.assertRaises(UserError):
             lot.sudo().unlink()
         lot.name = "Renamed"  # a label is not part of the ledger
-        self.assertRecordValues(lot, [{
-            "name": "Renamed", "partner_id": self.org_a.id, "quantity": 100,
-            "remaining": 100, "expiry_date": date(2025, 6, 30),
-        }])
+        self.assertRecordValues(
+            lot,
+            [
+                {
+                    "name": "Renamed",
+                    "partner_id": self.org_a.id,
+                    "quantity": 100,
+                    "remaining": 100,
+                    "expiry_date": date(2025, 6, 30),
+                }
+            ],
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -406,10 +586,23 @@ class TestCreditAdjust(CreditLedgerCase):
         lot = self.grant(100, "2025-06-30")
         up = lot._adjust(20, "Goodwill")
         down = lot._adjust(-120, "Correction")
-        self.assertRecordValues(up + down, [
-            {"move_type": "adjust", "quantity": 20, "reason": "Goodwill", "user_id": self.support_manager.id},
-            {"move_type": "adjust", "quantity": -120, "reason": "Correction", "user_id": self.support_manager.id},
-        ])
+        self.assertRecordValues(
+            up + down,
+            [
+                {
+                    "move_type": "adjust",
+                    "quantity": 20,
+                    "reason": "Goodwill",
+                    "user_id": self.support_manager.id,
+                },
+                {
+                    "move_type": "adjust",
+                    "quantity": -120,
+                    "reason": "Correction",
+                    "user_id": self.support_manager.id,
+                },
+            ],
+        )
         self.assertEqual(lot.remaining, 0)
 
     def test_a_negative_adjustment_below_zero_is_refused(self):
@@ -446,7 +639,10 @@ class TestCreditAdjust(CreditLedgerCase):
             wizard.reason = "Duplicate grant"
         wizard.record.action_confirm()
         self.assertEqual(lot.remaining, 60)
-        self.assertEqual(lot.move_ids.filtered(lambda m: m.move_type == "adjust").reason, "Duplicate grant")
+        self.assertEqual(
+            lot.move_ids.filtered(lambda m: m.move_type == "adjust").reason,
+            "Duplicate grant",
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -459,7 +655,9 @@ class TestCreditBalanceAndAccess(CreditLedgerCase):
         self.grant(50, "2025-12-31")
         self.grant(7, "2025-12-31", partner=self.org_b)
         self.consume(30)
-        partners = (self.org_a + self.contact_a + self.org_b + self.contact_b).with_user(self.support_user)
+        partners = (
+            self.org_a + self.contact_a + self.org_b + self.contact_b
+        ).with_user(self.support_user)
         self.assertEqual(partners.mapped("support_credit_balance"), [120, 120, 7, 7])
         with freeze_time("2025-01-16 12:00:00"):
             self.assertEqual(self.balance(self.org_a), 50)
@@ -469,11 +667,18 @@ class TestCreditBalanceAndAccess(CreditLedgerCase):
         contact = self.contact_a.with_user(self.support_user)
         lots_action = contact.action_view_support_credit_lots()
         self.assertEqual(lots_action["res_model"], "support.credit.lot")
-        self.assertEqual(self.env["support.credit.lot"].search(lots_action["domain"]), lot)
+        self.assertEqual(
+            self.env["support.credit.lot"].search(lots_action["domain"]), lot
+        )
         moves_action = contact.action_view_support_credit_moves()
         self.assertEqual(moves_action["res_model"], "support.credit.move")
-        self.assertEqual(self.env["support.credit.move"].search(moves_action["domain"]), lot.move_ids)
-        self.assertEqual(self.env["support.credit.move"].search(lot.action_view_moves()["domain"]), lot.move_ids)
+        self.assertEqual(
+            self.env["support.credit.move"].search(moves_action["domain"]), lot.move_ids
+        )
+        self.assertEqual(
+            self.env["support.credit.move"].search(lot.action_view_moves()["domain"]),
+            lot.move_ids,
+        )
 
     def test_access_rights(self):
         lot = self.grant(100, "2025-06-30")
@@ -481,11 +686,15 @@ class TestCreditBalanceAndAccess(CreditLedgerCase):
         lot.with_user(self.support_user).check_access("read")
         lot.move_ids.with_user(self.support_user).check_access("read")
         with self.assertRaises(AccessError):
-            self.Lot.with_user(self.support_user)._grant(self.org_a, 10, date(2025, 6, 30), "No")
+            self.Lot.with_user(self.support_user)._grant(
+                self.org_a, 10, date(2025, 6, 30), "No"
+            )
         with self.assertRaises(AccessError):
             lot.with_user(self.support_user).name = "No"
         # Salespeople read lots, not the ledger.
-        self.assertEqual(self.org_a.with_user(self.salesman).support_credit_balance, 100)
+        self.assertEqual(
+            self.org_a.with_user(self.salesman).support_credit_balance, 100
+        )
         lot.with_user(self.salesman).check_access("read")
         with self.assertRaises(AccessError):
             lot.move_ids.with_user(self.salesman).check_access("read")
@@ -493,7 +702,9 @@ class TestCreditBalanceAndAccess(CreditLedgerCase):
             self.Lot.with_user(self.salesman)._consume(self.org_a, 10, "No")
 
     def test_lots_and_moves_stay_in_their_company(self):
-        other_company = self.env["res.company"].create({"name": "Other Support Company"})
+        other_company = self.env["res.company"].create(
+            {"name": "Other Support Company"}
+        )
         other_user = new_test_user(
             self.env,
             login="other_support_user",
@@ -502,9 +713,13 @@ class TestCreditBalanceAndAccess(CreditLedgerCase):
             company_ids=[Command.set(other_company.ids)],
         )
         lot = self.grant(100, "2025-06-30")
-        other_env = self.env(user=other_user, context={"allowed_company_ids": other_company.ids})
+        other_env = self.env(
+            user=other_user, context={"allowed_company_ids": other_company.ids}
+        )
         self.assertFalse(other_env["support.credit.lot"].search([("id", "=", lot.id)]))
-        self.assertFalse(other_env["support.credit.move"].search([("lot_id", "=", lot.id)]))
+        self.assertFalse(
+            other_env["support.credit.move"].search([("lot_id", "=", lot.id)])
+        )
         self.assertEqual(self.org_a.with_env(other_env).support_credit_balance, 0)
         self.assertEqual(self.balance(self.org_a), 100)
 
@@ -536,7 +751,9 @@ class TestCreditViews(CreditLedgerCase):
         }
         for name, found in expected.items():
             with self.subTest(filter=name):
-                self.assertEqual(Lot.search(domains[name] + [("id", "in", lots.ids)]), found)
+                self.assertEqual(
+                    Lot.search(domains[name] + [("id", "in", lots.ids)]), found
+                )
 
     def test_move_search_filters_by_type(self):
         lot = self.grant(100, "2025-06-30")
@@ -548,5 +765,10 @@ class TestCreditViews(CreditLedgerCase):
             for node in etree.fromstring(arch).iter("filter")
             if node.get("domain")
         }
-        self.assertEqual(Move.search(domains["filter_consume"] + [("lot_id", "=", lot.id)]), consumed)
-        self.assertEqual(Move.search(domains["filter_grant"] + [("lot_id", "=", lot.id)]), lot.move_ids - consumed)
+        self.assertEqual(
+            Move.search(domains["filter_consume"] + [("lot_id", "=", lot.id)]), consumed
+        )
+        self.assertEqual(
+            Move.search(domains["filter_grant"] + [("lot_id", "=", lot.id)]),
+            lot.move_ids - consumed,
+        )

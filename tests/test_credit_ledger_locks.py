@@ -20,23 +20,39 @@ class TestConsumeLocksOnlyWhatItNeeds(CommittedCase):
     def setUpClass(cls):
         super().setUpClass()
         with cls.committed_env() as env:
-            cls.org_id = env["res.partner"].create({"name": "Lock Test Org", "is_company": True}).id
+            cls.org_id = (
+                env["res.partner"]
+                .create({"name": "Lock Test Org", "is_company": True})
+                .id
+            )
             today = fields.Date.context_today(env.user)
             # 40 lots of 10 credits, the first-expiring one created last
-            lots = env["support.credit.lot"]._grant_many([
-                {"partner_id": cls.org_id, "quantity": 10, "expiry_date": today + timedelta(days=100 - i),
-                 "reason": "Lock test"}
-                for i in range(40)
-            ])
+            lots = env["support.credit.lot"]._grant_many(
+                [
+                    {
+                        "partner_id": cls.org_id,
+                        "quantity": 10,
+                        "expiry_date": today + timedelta(days=100 - i),
+                        "reason": "Lock test",
+                    }
+                    for i in range(40)
+                ]
+            )
             cls.fifo_ids = lots.sorted(lambda lot: (lot.expiry_date, lot.id)).ids
 
     @classmethod
     def _cleanup(cls):
         with cls.registry.cursor() as cr:
             # the ledger refuses deletions (append-only): these are test rows
-            cr.execute(SQL("DELETE FROM support_credit_move WHERE partner_id = %s", cls.org_id))
-            cr.execute(SQL("DELETE FROM support_credit_lot WHERE partner_id = %s", cls.org_id))
-            api.Environment(cr, api.SUPERUSER_ID, {})["res.partner"].browse(cls.org_id).unlink()
+            cr.execute(
+                SQL("DELETE FROM support_credit_move WHERE partner_id = %s", cls.org_id)
+            )
+            cr.execute(
+                SQL("DELETE FROM support_credit_lot WHERE partner_id = %s", cls.org_id)
+            )
+            api.Environment(cr, api.SUPERUSER_ID, {})["res.partner"].browse(
+                cls.org_id
+            ).unlink()
 
     def _locked_by_other(self, cr, lot_ids):
         """Which of ``lot_ids`` another transaction holds (a lock that cannot
@@ -45,7 +61,12 @@ class TestConsumeLocksOnlyWhatItNeeds(CommittedCase):
         for lot_id in lot_ids:
             cr.execute("SAVEPOINT probe")
             try:
-                cr.execute(SQL("SELECT id FROM support_credit_lot WHERE id = %s FOR UPDATE NOWAIT", lot_id))
+                cr.execute(
+                    SQL(
+                        "SELECT id FROM support_credit_lot WHERE id = %s FOR UPDATE NOWAIT",
+                        lot_id,
+                    )
+                )
             except errors.LockNotAvailable:
                 locked.append(lot_id)
             cr.execute("ROLLBACK TO SAVEPOINT probe")
@@ -59,13 +80,17 @@ class TestConsumeLocksOnlyWhatItNeeds(CommittedCase):
             # 25 credits: the first three lots, over one locking statement
             moves, uncovered = env["support.credit.lot"]._consume(org, 25, "Lock test")
             self.assertEqual((moves.lot_id.ids, uncovered), (self.fifo_ids[:3], 0))
-            self.assertEqual(self._locked_by_other(other, self.fifo_ids), self.fifo_ids[:3])
+            self.assertEqual(
+                self._locked_by_other(other, self.fifo_ids), self.fifo_ids[:3]
+            )
             spender.rollback()
             # 355 credits: 36 lots, more than one statement looks at
             moves, uncovered = env["support.credit.lot"]._consume(org, 355, "Lock test")
             self.assertEqual(sorted(moves.mapped("quantity")), [-10] * 35 + [-5])
             self.assertEqual(set(moves.lot_id.ids), set(self.fifo_ids[:36]))
-            self.assertEqual(self._locked_by_other(other, self.fifo_ids), self.fifo_ids[:36])
+            self.assertEqual(
+                self._locked_by_other(other, self.fifo_ids), self.fifo_ids[:36]
+            )
             spender.rollback()
             # more than the organization holds: every lot, and the rest uncovered
             moves, uncovered = env["support.credit.lot"]._consume(org, 450, "Lock test")

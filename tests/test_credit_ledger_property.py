@@ -21,7 +21,9 @@ STEP = st.one_of(
     st.tuples(st.just("consume"), ORG, st.integers(1, 80)),
     st.tuples(st.just("refund"), st.integers(0, 1000), st.integers(1, 30)),
     st.tuples(st.just("expire"), st.integers(1, 45)),
-    st.tuples(st.just("adjust"), st.integers(0, 1000), st.integers(-40, 40).filter(bool)),
+    st.tuples(
+        st.just("adjust"), st.integers(0, 1000), st.integers(-40, 40).filter(bool)
+    ),
 )
 
 
@@ -38,7 +40,10 @@ class TestCreditLedgerProperties(SupportCommon):
         cls.orgs = cls.org_a + cls.org_b
 
     def test_ledger_invariants_hold_after_every_step(self):
-        with freeze_time(START) as frozen, patch.object(self.env.cr, "commit", lambda: None):
+        with (
+            freeze_time(START) as frozen,
+            patch.object(self.env.cr, "commit", lambda: None),
+        ):
             # The expiry cron commits each batch; inside a test the commit is
             # a no-op and each example is rolled back to its savepoint.
 
@@ -58,7 +63,9 @@ class TestCreditLedgerProperties(SupportCommon):
     # ------------------------------------------------------------------
     def _step_grant(self, frozen, org, quantity, days):
         today = fields.Date.context_today(self.Lot)
-        lot = self.Lot._grant(getattr(self, org), quantity, today + timedelta(days=days), "Grant")
+        lot = self.Lot._grant(
+            getattr(self, org), quantity, today + timedelta(days=days), "Grant"
+        )
         self.assertEqual((lot.remaining, lot.state), (quantity, "active"))
 
     def _step_consume(self, frozen, org, quantity):
@@ -71,7 +78,10 @@ class TestCreditLedgerProperties(SupportCommon):
         self.assertEqual(self._balance(partner), available - covered)
 
     def _step_refund(self, frozen, pick, validity_days):
-        consumed = self.Move.search([("partner_id", "in", self.orgs.ids), ("move_type", "=", "consume")], order="id")
+        consumed = self.Move.search(
+            [("partner_id", "in", self.orgs.ids), ("move_type", "=", "consume")],
+            order="id",
+        )
         if not consumed:
             return
         move = consumed[pick % len(consumed)]
@@ -81,7 +91,9 @@ class TestCreditLedgerProperties(SupportCommon):
             self.assertFalse(refunds, "a move is refunded once")
         else:
             self.assertEqual(refunds.mapped("quantity"), [-move.quantity])
-            self.assertGreaterEqual(refunds.lot_id.expiry_date, fields.Date.context_today(self.Lot))
+            self.assertGreaterEqual(
+                refunds.lot_id.expiry_date, fields.Date.context_today(self.Lot)
+            )
         self.assertEqual(len(move.refund_ids), 1)
 
     def _step_expire(self, frozen, days):
@@ -91,7 +103,13 @@ class TestCreditLedgerProperties(SupportCommon):
         self.env.invalidate_all()
         today = fields.Date.context_today(self.Lot)
         self.assertFalse(
-            self.Lot.search([("partner_id", "in", self.orgs.ids), ("expiry_date", "<", today), ("remaining", "!=", 0)]),
+            self.Lot.search(
+                [
+                    ("partner_id", "in", self.orgs.ids),
+                    ("expiry_date", "<", today),
+                    ("remaining", "!=", 0),
+                ]
+            ),
             "after the cron, expired lots hold nothing",
         )
 
@@ -120,20 +138,24 @@ class TestCreditLedgerProperties(SupportCommon):
     def _check_invariants(self):
         self.env.flush_all()
         today = fields.Date.context_today(self.Lot)
-        rows = self.env.execute_query(SQL(
-            """
+        rows = self.env.execute_query(
+            SQL(
+                """
             SELECT lot.id, lot.partner_id, lot.remaining, lot.expiry_date, COALESCE(SUM(move.quantity), 0)
               FROM support_credit_lot lot
          LEFT JOIN support_credit_move move ON move.lot_id = lot.id
              WHERE lot.partner_id IN %s
           GROUP BY lot.id
             """,
-            tuple(self.orgs.ids),
-        ))
+                tuple(self.orgs.ids),
+            )
+        )
         expected_balance = dict.fromkeys(self.orgs.ids, 0)
         for lot_id, partner_id, remaining, expiry_date, total in rows:
             self.assertGreaterEqual(remaining, 0, f"lot {lot_id} below zero")
-            self.assertEqual(remaining, total, f"lot {lot_id}: remaining is not the sum of its moves")
+            self.assertEqual(
+                remaining, total, f"lot {lot_id}: remaining is not the sum of its moves"
+            )
             if expiry_date >= today:
                 expected_balance[partner_id] += total
         # Organizations, and their contacts, in one read.
@@ -141,16 +163,21 @@ class TestCreditLedgerProperties(SupportCommon):
         partners.invalidate_recordset(["support_credit_balance"])
         self.assertEqual(
             partners.mapped("support_credit_balance"),
-            [expected_balance[partner.commercial_partner_id.id] for partner in partners],
+            [
+                expected_balance[partner.commercial_partner_id.id]
+                for partner in partners
+            ],
             "balance == sum of the moves of unexpired lots",
         )
-        [[late_consumptions]] = self.env.execute_query(SQL(
-            """
+        [[late_consumptions]] = self.env.execute_query(
+            SQL(
+                """
             SELECT COUNT(*)
               FROM support_credit_move move
               JOIN support_credit_lot lot ON lot.id = move.lot_id
              WHERE move.move_type = 'consume' AND lot.expiry_date < move.date::date AND lot.partner_id IN %s
             """,
-            tuple(self.orgs.ids),
-        ))
+                tuple(self.orgs.ids),
+            )
+        )
         self.assertEqual(late_consumptions, 0, "a consumption drew from an expired lot")

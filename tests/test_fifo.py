@@ -56,7 +56,10 @@ class TestFifoOutlook(BaseCase):
         return Outlook.of(lots, complete)
 
     def test_every_lot_read_tells_the_balance_and_the_next_expiry(self):
-        outlook = self.outlook([(0, date(2025, 1, 20)), (40, date(2025, 3, 1)), (30, date(2025, 6, 1))], True)
+        outlook = self.outlook(
+            [(0, date(2025, 1, 20)), (40, date(2025, 3, 1)), (30, date(2025, 6, 1))],
+            True,
+        )
         self.assertEqual(outlook, Outlook(70, date(2025, 3, 1), date(2025, 6, 1), True))
         self.assertIs(outlook.is_low(60, self.SOON), False)
         self.assertIs(outlook.is_low(71, self.SOON), True)
@@ -76,9 +79,13 @@ class TestFifoOutlook(BaseCase):
     def test_nothing_left_in_the_lots_read_cannot_tell_what_expires_next(self):
         # the lots not read expire on or after the last one read: within 30 days,
         # some of them might
-        self.assertIsNone(self.outlook([(0, date(2025, 2, 1))], False).is_low(0, self.SOON))
+        self.assertIsNone(
+            self.outlook([(0, date(2025, 2, 1))], False).is_low(0, self.SOON)
+        )
         # after 30 days, none of them does
-        self.assertIs(self.outlook([(0, date(2025, 3, 1))], False).is_low(0, self.SOON), False)
+        self.assertIs(
+            self.outlook([(0, date(2025, 3, 1))], False).is_low(0, self.SOON), False
+        )
 
     def test_no_lot_read_cannot_tell(self):
         # the organization may never have held credits here: nothing "falls"

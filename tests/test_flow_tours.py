@@ -1,6 +1,7 @@
 """The sales rep's and the engineer's flows in the browser, as users of their
 own groups, with what they leave in the database checked afterwards; and
 where tickets live (issue 11)."""
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
@@ -19,30 +20,50 @@ class TestSalesRepTour(HttpCase):
         super().setUpClass()
         cls.today = fields.Date.today()
         cls.salesman = new_test_user(
-            cls.env, login="tour_salesman", name="Sally Sales", groups="sales_team.group_sale_salesman", tz="UTC",
+            cls.env,
+            login="tour_salesman",
+            name="Sally Sales",
+            groups="sales_team.group_sale_salesman",
+            tz="UTC",
         )
         Partner = cls.env["res.partner"]
         cls.org = Partner.create({"name": "Lapsed Tour Org", "is_company": True})
-        cls.contact = Partner.create({"name": "Lena Lapsed", "parent_id": cls.org.id, "email": "lena@example.com"})
-        cls.plan = cls.env["support.plan"].create({"name": "Tour Plan", "credits_per_term": 120})
-        cls.product = cls.env["product.product"].create({
-            "name": "Tour Support Contract, 1 year",
-            "type": "service",
-            "list_price": 1000.0,
-            "support_kind": "contract",
-            "support_plan_id": cls.plan.id,
-            "support_term_months": 12,
-            "support_credits": 120,
-        })
-        cls.deployment = cls.env["support.deployment"].create({"name": "TOUR-LAPSED-1", "partner_id": cls.org.id})
+        cls.contact = Partner.create(
+            {
+                "name": "Lena Lapsed",
+                "parent_id": cls.org.id,
+                "email": "lena@example.com",
+            }
+        )
+        cls.plan = cls.env["support.plan"].create(
+            {"name": "Tour Plan", "credits_per_term": 120}
+        )
+        cls.product = cls.env["product.product"].create(
+            {
+                "name": "Tour Support Contract, 1 year",
+                "type": "service",
+                "list_price": 1000.0,
+                "support_kind": "contract",
+                "support_plan_id": cls.plan.id,
+                "support_term_months": 12,
+                "support_credits": 120,
+            }
+        )
+        cls.deployment = cls.env["support.deployment"].create(
+            {"name": "TOUR-LAPSED-1", "partner_id": cls.org.id}
+        )
         # the coverage ended 14 months ago (on a 15th: no end-of-month rounding)
         cls.lapsed_on = (cls.today - relativedelta(months=14)).replace(day=15)
-        cls.contract = cls.env["support.contract"].create({
-            "deployment_id": cls.deployment.id,
-            "plan_id": cls.plan.id,
-            "date_start": cls.lapsed_on - relativedelta(years=1) + relativedelta(days=1),
-            "date_end": cls.lapsed_on,
-        })
+        cls.contract = cls.env["support.contract"].create(
+            {
+                "deployment_id": cls.deployment.id,
+                "plan_id": cls.plan.id,
+                "date_start": cls.lapsed_on
+                - relativedelta(years=1)
+                + relativedelta(days=1),
+                "date_end": cls.lapsed_on,
+            }
+        )
 
     def test_sales_rep_sells_a_lapsed_deployment(self):
         self.assertEqual(self.contract.state, "lapsed")
@@ -51,7 +72,9 @@ class TestSalesRepTour(HttpCase):
         # two terms on the first line, one on the second, each from the previous end
         expected = self.lapsed_on + relativedelta(months=36)
         self.start_tour(
-            "/odoo", "support_contract_sales_rep_tour", login="tour_salesman",
+            "/odoo",
+            "support_contract_sales_rep_tour",
+            login="tour_salesman",
             cookies={"support_tour_expiry": fields.Date.to_string(expected)},
         )
         order = self.env["sale.order"].search([("partner_id", "=", self.contact.id)])
@@ -60,14 +83,22 @@ class TestSalesRepTour(HttpCase):
         self.assertEqual(order.order_line.support_deployment_id, self.deployment)
         self.assertEqual(order.order_line.mapped("product_uom_qty"), [2, 1])
         self.contract.invalidate_recordset()
-        self.assertRecordValues(self.contract, [{"date_end": expected, "state": "active"}])
+        self.assertRecordValues(
+            self.contract, [{"date_end": expected, "state": "active"}]
+        )
         self.assertEqual(self.deployment.coverage_end, expected)
         new_terms = self.contract.term_ids.filtered("sale_line_id").sorted("date_start")
         self.assertEqual(
             [(term.date_start, term.date_end) for term in new_terms],
             [
-                (self.lapsed_on + relativedelta(days=1), self.lapsed_on + relativedelta(months=12)),
-                (self.lapsed_on + relativedelta(months=12, days=1), self.lapsed_on + relativedelta(months=24)),
+                (
+                    self.lapsed_on + relativedelta(days=1),
+                    self.lapsed_on + relativedelta(months=12),
+                ),
+                (
+                    self.lapsed_on + relativedelta(months=12, days=1),
+                    self.lapsed_on + relativedelta(months=24),
+                ),
                 (self.lapsed_on + relativedelta(months=24, days=1), expected),
             ],
         )
@@ -96,45 +127,76 @@ class TestEngineerTour(HttpCase):
             groups="base.group_user,helpdesk_mgmt.group_helpdesk_user,support_contract.group_support_user,"
             "hr_timesheet.group_hr_timesheet_user",
         )
-        cls.env["hr.employee"].create({"name": "Eddie Engineer", "user_id": cls.engineer.id})
+        cls.env["hr.employee"].create(
+            {"name": "Eddie Engineer", "user_id": cls.engineer.id}
+        )
         Partner = cls.env["res.partner"]
         cls.org = Partner.create({"name": "Covered Tour Org", "is_company": True})
-        cls.contact = Partner.create({"name": "Cora Covered", "parent_id": cls.org.id, "email": "cora@example.com"})
-        cls.plan = cls.env["support.plan"].create({"name": "Tour Minutes Plan", "rounding_minutes": 1})
-        cls.deployment = cls.env["support.deployment"].create({"name": "TOUR-COVERED-1", "partner_id": cls.org.id})
-        cls.env["support.contract"].create({
-            "deployment_id": cls.deployment.id,
-            "plan_id": cls.plan.id,
-            "date_start": today - relativedelta(months=2),
-            "date_end": today + relativedelta(months=10),
-        })
+        cls.contact = Partner.create(
+            {
+                "name": "Cora Covered",
+                "parent_id": cls.org.id,
+                "email": "cora@example.com",
+            }
+        )
+        cls.plan = cls.env["support.plan"].create(
+            {"name": "Tour Minutes Plan", "rounding_minutes": 1}
+        )
+        cls.deployment = cls.env["support.deployment"].create(
+            {"name": "TOUR-COVERED-1", "partner_id": cls.org.id}
+        )
+        cls.env["support.contract"].create(
+            {
+                "deployment_id": cls.deployment.id,
+                "plan_id": cls.plan.id,
+                "date_start": today - relativedelta(months=2),
+                "date_end": today + relativedelta(months=10),
+            }
+        )
         cls.lot = cls.env["support.credit.lot"]._grant(
-            cls.org, 200, today + relativedelta(months=10), "Tour credits",
+            cls.org,
+            200,
+            today + relativedelta(months=10),
+            "Tour credits",
         )
         # assigned by someone else: the engineer may resolve it as a bug
-        cls.ticket = cls.env["helpdesk.ticket"].create({
-            "name": "Switch reboots every night",
-            "description": "<p>Every night at 3:00.</p>",
-            "partner_id": cls.contact.id,
-            "support_deployment_id": cls.deployment.id,
-            "user_id": cls.engineer.id,
-        })
+        cls.ticket = cls.env["helpdesk.ticket"].create(
+            {
+                "name": "Switch reboots every night",
+                "description": "<p>Every night at 3:00.</p>",
+                "partner_id": cls.contact.id,
+                "support_deployment_id": cls.deployment.id,
+                "user_id": cls.engineer.id,
+            }
+        )
 
     def test_engineer_logs_time_and_resolves_as_bug(self):
         self.assertTrue(self.ticket.support_contract_id, "a covered ticket")
-        self.start_tour("/odoo", "support_contract_engineer_tour", login="tour_engineer")
+        self.start_tour(
+            "/odoo", "support_contract_engineer_tour", login="tour_engineer"
+        )
         self.assertFalse(
             self.env["helpdesk.ticket"].search([("create_uid", "=", self.engineer.id)]),
             "the new ticket was discarded, not saved",
         )
         line = self.ticket.support_timesheet_ids
         self.assertEqual(len(line), 1)
-        self.assertRecordValues(line, [{
-            "unit_amount": 0.75, "support_minutes": 45, "support_covered_minutes": 45,
-            "support_uncovered_minutes": 0, "user_id": self.engineer.id,
-        }])
+        self.assertRecordValues(
+            line,
+            [
+                {
+                    "unit_amount": 0.75,
+                    "support_minutes": 45,
+                    "support_covered_minutes": 45,
+                    "support_uncovered_minutes": 0,
+                    "user_id": self.engineer.id,
+                }
+            ],
+        )
         self.assertEqual(self.ticket.support_resolution, "bug")
-        moves = self.env["support.credit.move"].search([("ticket_id", "=", self.ticket.id)], order="id")
+        moves = self.env["support.credit.move"].search(
+            [("ticket_id", "=", self.ticket.id)], order="id"
+        )
         self.assertEqual(
             [(move.move_type, move.quantity, move.lot_id) for move in moves],
             [("consume", -45, self.lot), ("refund", 45, self.lot)],
@@ -145,7 +207,9 @@ class TestEngineerTour(HttpCase):
         self.assertEqual(self.lot.remaining, 200)
         self.org.invalidate_recordset(["support_credit_balance"])
         self.assertEqual(self.org.support_credit_balance, 200)
-        self.assertTrue(self.ticket.stage_id.closed, "the ticket moved to a closing stage")
+        self.assertTrue(
+            self.ticket.stage_id.closed, "the ticket moved to a closing stage"
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -159,13 +223,22 @@ class TestTicketHome(TransactionCase):
         support_root = self.env.ref("support_contract.menu_support_root")
         support_menus = Menu.search([("id", "child_of", support_root.id)])
         ticket_actions = [
-            menu.action for menu in support_menus
-            if menu.action and menu.action._name == "ir.actions.act_window" and menu.action.res_model == "helpdesk.ticket"
+            menu.action
+            for menu in support_menus
+            if menu.action
+            and menu.action._name == "ir.actions.act_window"
+            and menu.action.res_model == "helpdesk.ticket"
         ]
         self.assertFalse(ticket_actions, "no ticket menu in the Support app")
-        self.assertFalse(self.env.ref("support_contract.menu_support_tickets", raise_if_not_found=False))
+        self.assertFalse(
+            self.env.ref(
+                "support_contract.menu_support_tickets", raise_if_not_found=False
+            )
+        )
         breached = self.env.ref("support_contract.menu_support_tickets_breached")
-        self.assertEqual(breached.parent_id, self.env.ref("helpdesk_mgmt.helpdesk_ticket_menu"))
+        self.assertEqual(
+            breached.parent_id, self.env.ref("helpdesk_mgmt.helpdesk_ticket_menu")
+        )
         helpdesk_root = self.env.ref("helpdesk_mgmt.helpdesk_ticket_main_menu")
         self.assertIn(breached, Menu.search([("id", "child_of", helpdesk_root.id)]))
 
@@ -177,13 +250,27 @@ class TestTicketHome(TransactionCase):
             "hr_timesheet.group_hr_timesheet_user",
         )
         action = self.env.ref("helpdesk_mgmt.helpdesk_ticket_action")
-        views = self.env["helpdesk.ticket"].with_user(engineer).get_views(
-            [(False, "list"), (False, "kanban"), (False, "form"), (False, "search")],
-            {"action_id": action.id},
-        )["views"]
+        views = (
+            self.env["helpdesk.ticket"]
+            .with_user(engineer)
+            .get_views(
+                [
+                    (False, "list"),
+                    (False, "kanban"),
+                    (False, "form"),
+                    (False, "search"),
+                ],
+                {"action_id": action.id},
+            )["views"]
+        )
         self.assertIn('name="support_deployment_id"', views["list"]["arch"])
         self.assertIn('name="sla_deadline"', views["kanban"]["arch"])
-        for field in ("support_deployment_id", "support_balance", "support_timesheet_ids", "action_resolve_as_bug"):
+        for field in (
+            "support_deployment_id",
+            "support_balance",
+            "support_timesheet_ids",
+            "action_resolve_as_bug",
+        ):
             self.assertIn(f'name="{field}"', views["form"]["arch"])
         for name in ("sla_breached", "resolution_bug", "group_support_deployment"):
             self.assertIn(f'name="{name}"', views["search"]["arch"])
@@ -191,8 +278,13 @@ class TestTicketHome(TransactionCase):
     def test_quick_create_asks_for_the_subject(self):
         """The kanban's quick create and a many2one's "Create" give the ticket
         a subject and a number (never the typed text as its number)."""
-        kanban = self.env["helpdesk.ticket"].get_views([(False, "kanban")])["views"]["kanban"]["arch"]
-        self.assertIn('quick_create_view="support_contract.helpdesk_ticket_view_form_quick_create"', kanban)
+        kanban = self.env["helpdesk.ticket"].get_views([(False, "kanban")])["views"][
+            "kanban"
+        ]["arch"]
+        self.assertIn(
+            'quick_create_view="support_contract.helpdesk_ticket_view_form_quick_create"',
+            kanban,
+        )
         ticket_id, display_name = self.env["helpdesk.ticket"].name_create("Printer jam")
         ticket = self.env["helpdesk.ticket"].browse(ticket_id)
         self.assertEqual(ticket.name, "Printer jam")

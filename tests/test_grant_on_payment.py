@@ -1,5 +1,6 @@
 """Credits granted when the invoice is paid (issue 11): the company setting,
 payment, second reconciliation, credit notes, consumption before them, cards."""
+
 from datetime import date
 
 from freezegun import freeze_time
@@ -21,12 +22,20 @@ class TestGrantOnPayment(SupportSaleCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.salesman = new_test_user(cls.env, login="grant_salesman", groups="sales_team.group_sale_salesman")
-        cls.accountant = new_test_user(cls.env, login="grant_accountant", groups="account.group_account_invoice")
-        cls.support_manager = new_test_user(
-            cls.env, login="grant_support_manager", groups="support_contract.group_support_manager"
+        cls.salesman = new_test_user(
+            cls.env, login="grant_salesman", groups="sales_team.group_sale_salesman"
         )
-        cls.claimer = cls.env["res.partner"].create({"name": "Claimer Inc", "is_company": True})
+        cls.accountant = new_test_user(
+            cls.env, login="grant_accountant", groups="account.group_account_invoice"
+        )
+        cls.support_manager = new_test_user(
+            cls.env,
+            login="grant_support_manager",
+            groups="support_contract.group_support_manager",
+        )
+        cls.claimer = cls.env["res.partner"].create(
+            {"name": "Claimer Inc", "is_company": True}
+        )
         cls.Lot = cls.env["support.credit.lot"]
         cls.Move = cls.env["support.credit.move"]
 
@@ -39,10 +48,16 @@ class TestGrantOnPayment(SupportSaleCase):
     # ------------------------------------------------------------------
     def _confirmed(self, lines):
         """The salesman quotes and confirms (the test reads as superuser)."""
-        order = self.env["sale.order"].with_user(self.salesman).create({
-            "partner_id": self.contact.id,
-            "order_line": [Command.create(vals) for vals in lines],
-        })
+        order = (
+            self.env["sale.order"]
+            .with_user(self.salesman)
+            .create(
+                {
+                    "partner_id": self.contact.id,
+                    "order_line": [Command.create(vals) for vals in lines],
+                }
+            )
+        )
         order.action_confirm()
         self.assertEqual(order.state, "sale")
         return order.with_env(self.env)
@@ -69,11 +84,18 @@ class TestGrantOnPayment(SupportSaleCase):
     def _credit_note(self, invoice, quantities=None):
         """The accountant reverses ``invoice`` with a credit note (for
         ``quantities`` per order line, when not all of it) and posts it."""
-        reversal = self.env["account.move.reversal"].with_user(self.accountant).with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({"reason": "Customer returned it", "journal_id": invoice.journal_id.id})
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_user(self.accountant)
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create(
+                {"reason": "Customer returned it", "journal_id": invoice.journal_id.id}
+            )
+        )
         action = reversal.refund_moves()
-        credit_note = self.env["account.move"].browse(action["res_id"]).with_user(self.accountant)
+        credit_note = (
+            self.env["account.move"].browse(action["res_id"]).with_user(self.accountant)
+        )
         if quantities:
             for line in credit_note.invoice_line_ids:
                 line.quantity = quantities[line.sale_line_ids]
@@ -86,7 +108,9 @@ class TestGrantOnPayment(SupportSaleCase):
         return partner.support_credit_balance
 
     def _adjustments(self, credit_note):
-        return self.Move.search([("move_type", "=", "adjust"), ("origin", "=", credit_note.name)])
+        return self.Move.search(
+            [("move_type", "=", "adjust"), ("origin", "=", credit_note.name)]
+        )
 
     # ------------------------------------------------------------------
     # The setting
@@ -94,21 +118,31 @@ class TestGrantOnPayment(SupportSaleCase):
     def test_default_grants_at_confirmation_and_payment_adds_nothing(self):
         self.env.company.support_credit_grant = "confirm"
         company = self.env["res.company"].create({"name": "Fresh Company"})
-        self.assertEqual(company.support_credit_grant, "confirm", "today's behaviour is the default")
+        self.assertEqual(
+            company.support_credit_grant, "confirm", "today's behaviour is the default"
+        )
         with freeze_time(TODAY):
             order = self._confirmed([self._contract_line(qty=1), self._pack(1)])
             self.assertEqual(self._balance(), 180)
-            self.assertEqual(order.order_line.mapped("support_credit_state"), ["granted", "granted"])
+            self.assertEqual(
+                order.order_line.mapped("support_credit_state"), ["granted", "granted"]
+            )
             invoice = self._invoice(order)
             self._pay(invoice)
             self.assertEqual(self._balance(), 180, "the payment grants nothing more")
             credit_note = self._credit_note(invoice)
-            self.assertEqual(self._balance(), 180, "a credit note withdraws nothing either")
+            self.assertEqual(
+                self._balance(), 180, "a credit note withdraws nothing either"
+            )
             self.assertFalse(self._adjustments(credit_note))
-        self.assertFalse(self.env["support.invoice.credit"].search([("order_id", "=", order.id)]))
+        self.assertFalse(
+            self.env["support.invoice.credit"].search([("order_id", "=", order.id)])
+        )
 
     def test_setting_is_in_settings(self):
-        settings = self.env["res.config.settings"].create({"support_credit_grant": "confirm"})
+        settings = self.env["res.config.settings"].create(
+            {"support_credit_grant": "confirm"}
+        )
         settings.execute()
         self.assertEqual(self.env.company.support_credit_grant, "confirm")
 
@@ -117,13 +151,19 @@ class TestGrantOnPayment(SupportSaleCase):
             on_payment = self._confirmed([self._pack(1)])
             self.env.company.support_credit_grant = "confirm"
             at_confirmation = self._confirmed([self._pack(2)])
-            self.assertEqual(self._balance(), 120, "only the order confirmed under 'confirm' granted")
+            self.assertEqual(
+                self._balance(), 120, "only the order confirmed under 'confirm' granted"
+            )
             self.env.company.support_credit_grant = "paid"
             self._pay(self._invoice(at_confirmation))
             self.assertEqual(self._balance(), 120, "its payment grants nothing twice")
             self.env.company.support_credit_grant = "confirm"
             self._pay(self._invoice(on_payment))
-            self.assertEqual(self._balance(), 180, "a line confirmed under 'paid' still waits for its payment")
+            self.assertEqual(
+                self._balance(),
+                180,
+                "a line confirmed under 'paid' still waits for its payment",
+            )
 
     # ------------------------------------------------------------------
     # Confirmation and payment
@@ -133,11 +173,20 @@ class TestGrantOnPayment(SupportSaleCase):
         order = self._confirmed([self._contract_line(qty=1), self._pack(1)])
         self.assertEqual(self._balance(), 0)
         self.assertFalse(self._lots())
-        self.assertEqual(self.deployment.coverage_end, date(2026, 2, 28), "coverage follows the confirmation")
+        self.assertEqual(
+            self.deployment.coverage_end,
+            date(2026, 2, 28),
+            "coverage follows the confirmation",
+        )
         self.assertEqual(order.order_line.support_term_ids.credits, 120)
-        self.assertEqual(order.order_line.mapped("support_credit_state"), ["awaiting", "awaiting"])
+        self.assertEqual(
+            order.order_line.mapped("support_credit_state"), ["awaiting", "awaiting"]
+        )
         self.assertIn("granted when the invoice is paid", order.message_ids[0].body)
-        self.assertIn("Credits are granted when the invoice is paid", order.order_line[0]._support_summary())
+        self.assertIn(
+            "Credits are granted when the invoice is paid",
+            order.order_line[0]._support_summary(),
+        )
 
     def test_payment_grants_the_credits_once(self):
         with freeze_time(TODAY):
@@ -147,18 +196,40 @@ class TestGrantOnPayment(SupportSaleCase):
         with freeze_time("2025-03-10"):
             self._pay(invoice)
             self.assertEqual(self._balance(), 240)
-            self.assertRecordValues(self._lots().sorted("expiry_date"), [
-                {"quantity": 120, "remaining": 120, "expiry_date": date(2026, 2, 28),
-                 "contract_term_id": order.order_line[0].support_term_ids.id},
-                {"quantity": 120, "remaining": 120, "expiry_date": date(2026, 3, 10), "contract_term_id": False},
-            ])
+            self.assertRecordValues(
+                self._lots().sorted("expiry_date"),
+                [
+                    {
+                        "quantity": 120,
+                        "remaining": 120,
+                        "expiry_date": date(2026, 2, 28),
+                        "contract_term_id": order.order_line[0].support_term_ids.id,
+                    },
+                    {
+                        "quantity": 120,
+                        "remaining": 120,
+                        "expiry_date": date(2026, 3, 10),
+                        "contract_term_id": False,
+                    },
+                ],
+            )
             grants = self.Move.search([("lot_id", "in", self._lots().ids)])
             self.assertEqual(grants.mapped("move_type"), ["grant", "grant"])
-            self.assertEqual(set(grants.mapped("reason")), {f"Invoice {invoice.name} paid (order {order.name})"})
-            self.assertEqual(order.order_line.mapped("support_credit_state"), ["granted", "granted"])
-            self.assertIn(f"Invoice {invoice.name} paid: support credits granted", order.message_ids[0].body)
+            self.assertEqual(
+                set(grants.mapped("reason")),
+                {f"Invoice {invoice.name} paid (order {order.name})"},
+            )
+            self.assertEqual(
+                order.order_line.mapped("support_credit_state"), ["granted", "granted"]
+            )
+            self.assertIn(
+                f"Invoice {invoice.name} paid: support credits granted",
+                order.message_ids[0].body,
+            )
             # a second reconciliation (payment removed and matched again) grants nothing more
-            receivable = invoice.line_ids.filtered(lambda line: line.account_type == "asset_receivable")
+            receivable = invoice.line_ids.filtered(
+                lambda line: line.account_type == "asset_receivable"
+            )
             payment_line = receivable.matched_credit_ids.credit_move_id
             receivable.remove_move_reconcile()
             self.assertEqual(invoice.payment_state, "not_paid")
@@ -167,7 +238,14 @@ class TestGrantOnPayment(SupportSaleCase):
             invoice._invoice_paid_hook()
             self.assertEqual(self._balance(), 240)
             self.assertEqual(len(self._lots()), 2)
-            self.assertEqual(len(self.env["support.invoice.credit"].search([("order_id", "=", order.id)])), 2)
+            self.assertEqual(
+                len(
+                    self.env["support.invoice.credit"].search(
+                        [("order_id", "=", order.id)]
+                    )
+                ),
+                2,
+            )
 
     @freeze_time(TODAY)
     def test_partial_invoicing_grants_per_invoiced_line(self):
@@ -176,13 +254,18 @@ class TestGrantOnPayment(SupportSaleCase):
         first = self._invoice(order, {line: 1})
         self._pay(first)
         self.assertEqual(self._balance(), 120)
-        self.assertEqual(self._lots().expiry_date, date(2026, 2, 28), "the first term is paid first")
+        self.assertEqual(
+            self._lots().expiry_date, date(2026, 2, 28), "the first term is paid first"
+        )
         self.assertEqual(line.support_credit_state, "partial")
         second = self._invoice(order)
         self.assertEqual(second.invoice_line_ids.quantity, 1)
         self._pay(second)
         self.assertEqual(self._balance(), 240)
-        self.assertEqual(self._lots().sorted("expiry_date").mapped("expiry_date"), [date(2026, 2, 28), date(2027, 2, 28)])
+        self.assertEqual(
+            self._lots().sorted("expiry_date").mapped("expiry_date"),
+            [date(2026, 2, 28), date(2027, 2, 28)],
+        )
         self.assertEqual(line.support_credit_state, "granted")
 
     # ------------------------------------------------------------------
@@ -200,11 +283,19 @@ class TestGrantOnPayment(SupportSaleCase):
         self.assertEqual(sorted(adjustments.mapped("quantity")), [-120, -60])
         self.assertEqual(
             set(adjustments.mapped("reason")),
-            {f"Credit note {credit_note.name} reverses invoice {invoice.name} (order {order.name})"},
+            {
+                f"Credit note {credit_note.name} reverses invoice {invoice.name} (order {order.name})"
+            },
         )
-        self.assertEqual(order.order_line.mapped("support_credit_state"), ["awaiting", "awaiting"])
+        self.assertEqual(
+            order.order_line.mapped("support_credit_state"), ["awaiting", "awaiting"]
+        )
         self.assertEqual(order.order_line.mapped("support_credits_owed"), [0, 0])
-        self.assertEqual(self.deployment.coverage_end, date(2026, 2, 28), "the credit note does not end coverage")
+        self.assertEqual(
+            self.deployment.coverage_end,
+            date(2026, 2, 28),
+            "the credit note does not end coverage",
+        )
         self.assertIn("120 credits withdrawn", order.message_ids[0].body)
         # posted again after a reset to draft, it withdraws nothing more
         credit_note.button_draft()
@@ -236,10 +327,20 @@ class TestGrantOnPayment(SupportSaleCase):
         self.assertEqual(self._balance(), 0)
         self.assertEqual(line.support_credits_owed, 100)
         self.assertEqual(line.support_credit_state, "awaiting")
-        self.assertIn("100 credits consumed cannot be withdrawn and are owed", order.message_ids[0].body)
+        self.assertIn(
+            "100 credits consumed cannot be withdrawn and are owed",
+            order.message_ids[0].body,
+        )
         lot = self._lots()
         self.assertEqual(lot.remaining, 0, "never below what was consumed")
-        self.assertEqual(-sum(lot.move_ids.filtered(lambda move: move.move_type == "consume").mapped("quantity")), 100)
+        self.assertEqual(
+            -sum(
+                lot.move_ids.filtered(lambda move: move.move_type == "consume").mapped(
+                    "quantity"
+                )
+            ),
+            100,
+        )
 
     @freeze_time(TODAY)
     def test_full_refund_and_new_invoice_grants_for_the_new_invoice_once(self):
@@ -249,10 +350,17 @@ class TestGrantOnPayment(SupportSaleCase):
         self.assertEqual(self._balance(), 180)
         # "Full refund and new draft invoice": the payment is freed, the credit
         # note cancels the invoice, a new draft invoice bills the same line
-        reversal = self.env["account.move.reversal"].with_user(self.accountant).with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({"reason": "Wrong address", "journal_id": invoice.journal_id.id})
-        new_invoice = self.env["account.move"].browse(reversal.modify_moves()["res_id"]).with_user(self.accountant)
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_user(self.accountant)
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"reason": "Wrong address", "journal_id": invoice.journal_id.id})
+        )
+        new_invoice = (
+            self.env["account.move"]
+            .browse(reversal.modify_moves()["res_id"])
+            .with_user(self.accountant)
+        )
         self.assertEqual(invoice.payment_state, "reversed")
         self.assertEqual(self._balance(), 0)
         new_invoice.action_post()
@@ -260,22 +368,32 @@ class TestGrantOnPayment(SupportSaleCase):
         outstanding = new_invoice.invoice_outstanding_credits_debits_widget["content"]
         new_invoice.js_assign_outstanding_line(outstanding[0]["id"])
         self.assertIn(new_invoice.payment_state, ("paid", "in_payment"))
-        self.assertEqual(self._balance(), 180, "the freed payment now pays the new invoice")
+        self.assertEqual(
+            self._balance(), 180, "the freed payment now pays the new invoice"
+        )
         self.assertEqual(order.order_line.support_credit_state, "granted")
 
     @freeze_time(TODAY)
     def test_down_payment_grants_nothing_the_final_invoice_does(self):
         order = self._confirmed([self._contract_line(qty=1), self._pack(1)])
         # the salesman asks for a down payment (Odoo's wizard), the accountant posts it
-        wizard = self.env["sale.advance.payment.inv"].with_user(self.salesman).with_context(
-            active_model="sale.order", active_ids=order.ids
-        ).create({"advance_payment_method": "percentage", "amount": 50})
+        wizard = (
+            self.env["sale.advance.payment.inv"]
+            .with_user(self.salesman)
+            .with_context(active_model="sale.order", active_ids=order.ids)
+            .create({"advance_payment_method": "percentage", "amount": 50})
+        )
         wizard.create_invoices()
         down_payment = order.invoice_ids
         down_payment.with_user(self.accountant).action_post()
         self._pay(down_payment)
-        self.assertEqual(self._balance(), 0, "a down payment pays no line: nothing is granted")
-        self.assertEqual(order.order_line.filtered("support_kind").mapped("support_credit_state"), ["awaiting"] * 2)
+        self.assertEqual(
+            self._balance(), 0, "a down payment pays no line: nothing is granted"
+        )
+        self.assertEqual(
+            order.order_line.filtered("support_kind").mapped("support_credit_state"),
+            ["awaiting"] * 2,
+        )
         final = order.with_user(self.accountant)._create_invoices(final=True)
         final.action_post()
         self._pay(final)
@@ -291,10 +409,16 @@ class TestGrantOnPayment(SupportSaleCase):
         self.assertEqual(self._adjustments(credit_note).lot_id, last_lot)
         self.assertEqual((first_lot.remaining, last_lot.remaining), (120, 0))
         self.assertEqual(order.order_line.support_credit_state, "partial")
-        self.assertEqual(self.deployment.coverage_end, date(2027, 2, 28), "coverage is the order's business")
+        self.assertEqual(
+            self.deployment.coverage_end,
+            date(2027, 2, 28),
+            "coverage is the order's business",
+        )
 
     @freeze_time(TODAY)
-    def test_invoice_paid_while_the_order_is_cancelled_grants_when_confirmed_again(self):
+    def test_invoice_paid_while_the_order_is_cancelled_grants_when_confirmed_again(
+        self,
+    ):
         order = self._confirmed([self._pack(1)])
         invoice = self._invoice(order)
         order.with_user(self.salesman)._action_cancel()
@@ -332,7 +456,9 @@ class TestGrantOnPayment(SupportSaleCase):
         invoice = self._invoice(order)
         self._pay(invoice)
         card = line.support_card_ids
-        self.assertRecordValues(card, [{"credits": 120, "state": "active", "expiry_date": date(2026, 3, 1)}])
+        self.assertRecordValues(
+            card, [{"credits": 120, "state": "active", "expiry_date": date(2026, 3, 1)}]
+        )
         self.assertEqual(self._balance(), 0, "a card is not the buyer's credits")
         # one of two reversed: the card is cancelled, a card of 60 replaces it
         self._credit_note(invoice, {line: 1})
@@ -350,18 +476,24 @@ class TestGrantOnPayment(SupportSaleCase):
         invoice = self._invoice(order)
         self._pay(invoice)
         card = order.order_line.support_card_ids
-        result = self.env["support.credit.card"].with_user(self.support_manager)._claim_code(
-            card.code, self.claimer, remote_addr="10.0.0.7"
+        result = (
+            self.env["support.credit.card"]
+            .with_user(self.support_manager)
+            ._claim_code(card.code, self.claimer, remote_addr="10.0.0.7")
         )
         self.assertTrue(result.success)
         self._credit_note(invoice)
         self.assertEqual(card.state, "claimed")
-        self.assertEqual(self._balance(self.claimer), 60, "the claimer keeps the credits")
+        self.assertEqual(
+            self._balance(self.claimer), 60, "the claimer keeps the credits"
+        )
         self.assertEqual(order.order_line.support_credits_owed, 60)
         self.assertIn("cannot be withdrawn and are owed", order.message_ids[0].body)
 
     @freeze_time(TODAY)
-    def test_card_cancelled_by_a_credit_note_is_not_reissued_when_the_order_is_confirmed_again(self):
+    def test_card_cancelled_by_a_credit_note_is_not_reissued_when_the_order_is_confirmed_again(
+        self,
+    ):
         order = self._confirmed([self._pack(1, support_credit_choice="card")])
         invoice = self._invoice(order)
         self._pay(invoice)
@@ -369,7 +501,9 @@ class TestGrantOnPayment(SupportSaleCase):
         order._action_cancel()
         order.action_draft()
         order.action_confirm()
-        self.assertEqual(order.order_line.support_card_ids.mapped("state"), ["cancelled"])
+        self.assertEqual(
+            order.order_line.support_card_ids.mapped("state"), ["cancelled"]
+        )
 
     # ------------------------------------------------------------------
     # Guards
@@ -380,10 +514,21 @@ class TestGrantOnPayment(SupportSaleCase):
         self._pay(self._invoice(order))
         line = order.order_line
         for user in (self.salesman, self.accountant):
-            for field, value in (("support_grant_on_payment", False), ("support_paid_qty", 0), ("support_credits_owed", 0)):
-                with self.subTest(user=user.login, field=field), self.assertRaises(AccessError):
+            for field, value in (
+                ("support_grant_on_payment", False),
+                ("support_paid_qty", 0),
+                ("support_credits_owed", 0),
+            ):
+                with (
+                    self.subTest(user=user.login, field=field),
+                    self.assertRaises(AccessError),
+                ):
                     line.with_user(user).write({field: value})
-            record = self.env["support.invoice.credit"].with_user(user).search([("order_id", "=", order.id)])
+            record = (
+                self.env["support.invoice.credit"]
+                .with_user(user)
+                .search([("order_id", "=", order.id)])
+            )
             self.assertEqual(record.credits, 60, "readable")
             with self.assertRaises(AccessError):
                 record.write({"credits": 600})

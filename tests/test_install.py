@@ -14,8 +14,14 @@ class TestInstall(TransactionCase):
         menu = self.env.ref("support_contract.menu_support_root")
         self.assertFalse(menu.parent_id)
         self.assertEqual(menu.name, "Support")
-        self.assertEqual(menu.group_ids, self.env.ref("support_contract.group_support_user"))
-        visible = self.env["ir.ui.menu"].with_user(self.env.ref("base.user_admin"))._visible_menu_ids()
+        self.assertEqual(
+            menu.group_ids, self.env.ref("support_contract.group_support_user")
+        )
+        visible = (
+            self.env["ir.ui.menu"]
+            .with_user(self.env.ref("base.user_admin"))
+            ._visible_menu_ids()
+        )
         self.assertIn(menu.id, visible)
 
 

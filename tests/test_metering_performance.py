@@ -18,17 +18,27 @@ class TestMeteringPerformance(SupportMeteringCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.project = cls.env["project.project"].create({
-            "name": "Plain Project", "allow_timesheets": True, "privacy_visibility": "employees",
-        })
-        cls.task = cls.env["project.task"].create({"name": "Plain Task", "project_id": cls.project.id})
+        cls.project = cls.env["project.project"].create(
+            {
+                "name": "Plain Project",
+                "allow_timesheets": True,
+                "privacy_visibility": "employees",
+            }
+        )
+        cls.task = cls.env["project.task"].create(
+            {"name": "Plain Task", "project_id": cls.project.id}
+        )
         today = fields.Date.context_today(cls.env.user)
 
         def lots(partner, count):
             # plenty of credits, none expiring within 30 days: no notice to send
             return [
-                {"partner_id": partner.id, "quantity": 1_000, "expiry_date": today + timedelta(days=60 + i % 600),
-                 "reason": "Performance"}
+                {
+                    "partner_id": partner.id,
+                    "quantity": 1_000,
+                    "expiry_date": today + timedelta(days=60 + i % 600),
+                    "reason": "Performance",
+                }
                 for i in range(count)
             ]
 
@@ -45,7 +55,12 @@ class TestMeteringPerformance(SupportMeteringCase):
             self.env.invalidate_all()
         start = self.cr.sql_log_count
         self.env["account.analytic.line"].with_user(self.engineer).create(
-            {**values, "name": "Work", "unit_amount": 0.25, "employee_id": self.employee.id}
+            {
+                **values,
+                "name": "Work",
+                "unit_amount": 0.25,
+                "employee_id": self.employee.id,
+            }
         )
         self.env.flush_all()
         return self.cr.sql_log_count - start
@@ -59,14 +74,30 @@ class TestMeteringPerformance(SupportMeteringCase):
         for cold in (False, True):
             with self.subTest(cold=cold):
                 for _round in range(3):  # the first lines fill the caches
-                    counts = {case: self._line_queries(values, cold) for case, values in cases.items()}
-                _logger.info("queries per line (%s): %s", "empty caches" if cold else "one after another", counts)
+                    counts = {
+                        case: self._line_queries(values, cold)
+                        for case, values in cases.items()
+                    }
+                _logger.info(
+                    "queries per line (%s): %s",
+                    "empty caches" if cold else "one after another",
+                    counts,
+                )
                 self.assertEqual(counts["2 lots"], counts["2,000 lots"], counts)
-                self.assertLessEqual(counts["2,000 lots"], 1.5 * counts["plain"], counts)
+                self.assertLessEqual(
+                    counts["2,000 lots"], 1.5 * counts["plain"], counts
+                )
         # the lines were covered, each by the first-expiring lot of its organization
-        for ticket, partner in ((self.ticket_2, self.org_a), (self.ticket_2000, self.org_b)):
+        for ticket, partner in (
+            (self.ticket_2, self.org_a),
+            (self.ticket_2000, self.org_b),
+        ):
             lines = ticket.support_timesheet_ids
             self.assertEqual(lines.mapped("support_covered_minutes"), [15] * 6)
-            first = self.Lot.search([("partner_id", "=", partner.id)], order="expiry_date, id", limit=1)
-            self.assertEqual(self.Move.search([("timesheet_id", "in", lines.ids)]).lot_id, first)
+            first = self.Lot.search(
+                [("partner_id", "=", partner.id)], order="expiry_date, id", limit=1
+            )
+            self.assertEqual(
+                self.Move.search([("timesheet_id", "in", lines.ids)]).lot_id, first
+            )
             self.assertEqual(first.remaining, 1_000 - 6 * 15)

@@ -11,19 +11,31 @@ class TestPartnerSupport(TransactionCase):
         super().setUpClass()
         Partner = cls.env["res.partner"]
         cls.owner = Partner.create({"name": "Owner Org", "is_company": True})
-        cls.owner_contact = Partner.create({"name": "Owner Contact", "parent_id": cls.owner.id})
+        cls.owner_contact = Partner.create(
+            {"name": "Owner Contact", "parent_id": cls.owner.id}
+        )
         cls.reseller = Partner.create({"name": "Reseller Org", "is_company": True})
         cls.stranger = Partner.create({"name": "Stranger Org", "is_company": True})
         cls.plan = cls.env["support.plan"].create({"name": "Partner Test Plan"})
         Deployment = cls.env["support.deployment"]
-        cls.owned = Deployment.create({"name": "P-OWN-1", "kind": "serial", "partner_id": cls.owner.id})
-        cls.shared = Deployment.create({
-            "name": "P-SHARED-1", "kind": "deployment", "partner_id": cls.owner.id,
-            "coowner_ids": [Command.link(cls.reseller.id)],
-        })
-        cls.env["support.contract"].create({
-            "deployment_id": cls.owned.id, "plan_id": cls.plan.id, "partner_id": cls.owner.id,
-        })
+        cls.owned = Deployment.create(
+            {"name": "P-OWN-1", "kind": "serial", "partner_id": cls.owner.id}
+        )
+        cls.shared = Deployment.create(
+            {
+                "name": "P-SHARED-1",
+                "kind": "deployment",
+                "partner_id": cls.owner.id,
+                "coowner_ids": [Command.link(cls.reseller.id)],
+            }
+        )
+        cls.env["support.contract"].create(
+            {
+                "deployment_id": cls.owned.id,
+                "plan_id": cls.plan.id,
+                "partner_id": cls.owner.id,
+            }
+        )
 
     def test_counts_for_owner_coowner_and_contacts(self):
         partners = self.owner | self.owner_contact | self.reseller | self.stranger
@@ -33,18 +45,30 @@ class TestPartnerSupport(TransactionCase):
 
     def test_smart_buttons_open_the_organization_records(self):
         action = self.owner_contact.action_view_support_deployments()
-        self.assertEqual(self.env["support.deployment"].search(action["domain"]), self.owned | self.shared)
+        self.assertEqual(
+            self.env["support.deployment"].search(action["domain"]),
+            self.owned | self.shared,
+        )
         action = self.reseller.action_view_support_deployments()
-        self.assertEqual(self.env["support.deployment"].search(action["domain"]), self.shared)
+        self.assertEqual(
+            self.env["support.deployment"].search(action["domain"]), self.shared
+        )
         action = self.owner.action_view_support_contracts()
-        self.assertEqual(self.env["support.contract"].search(action["domain"]).deployment_id, self.owned)
+        self.assertEqual(
+            self.env["support.contract"].search(action["domain"]).deployment_id,
+            self.owned,
+        )
 
 
 @tagged("post_install", "-at_install")
 class TestLowBalanceCron(TransactionCase):
     def test_expiring_credits_notified_once_without_consumption(self):
-        org = self.env["res.partner"].create({"name": "Expiring Org", "is_company": True, "email": "org@example.com"})
-        healthy = self.env["res.partner"].create({"name": "Healthy Org", "is_company": True, "email": "ok@example.com"})
+        org = self.env["res.partner"].create(
+            {"name": "Expiring Org", "is_company": True, "email": "org@example.com"}
+        )
+        healthy = self.env["res.partner"].create(
+            {"name": "Healthy Org", "is_company": True, "email": "ok@example.com"}
+        )
         Lot = self.env["support.credit.lot"]
         today = fields.Date.context_today(Lot)
         self.env.company.support_low_balance_threshold = 60
@@ -52,10 +76,13 @@ class TestLowBalanceCron(TransactionCase):
         Lot._grant(healthy, 500, today + timedelta(days=200), "Expires late")
 
         def notices(partner):
-            return self.env["mail.message"].search_count([
-                ("model", "=", "res.partner"), ("res_id", "=", partner.id),
-                ("subject", "=", "Your support credits run low"),
-            ])
+            return self.env["mail.message"].search_count(
+                [
+                    ("model", "=", "res.partner"),
+                    ("res_id", "=", partner.id),
+                    ("subject", "=", "Your support credits run low"),
+                ]
+            )
 
         self.env["res.partner"]._cron_support_notify_low_balance()
         self.env["res.partner"]._cron_support_notify_low_balance()

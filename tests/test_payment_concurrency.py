@@ -8,6 +8,7 @@ accountant registering a payment as an HTTP request would (Odoo's
 again). The fixtures are committed, so that both transactions see them, and
 deleted afterwards.
 """
+
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from unittest.mock import patch
@@ -32,27 +33,50 @@ class TestPaymentConcurrency(CommittedCase):
             cls.company_id = company.id
             cls.previous_grant = company.support_credit_grant
             company.support_credit_grant = "paid"
-            org = env["res.partner"].create({"name": "Concurrent Payer", "is_company": True})
-            contact = env["res.partner"].create({"name": "Pat Payer", "parent_id": org.id, "email": "pat@example.com"})
-            product = env["product.product"].create({
-                "name": "Concurrent support credits, 60 minutes", "type": "service", "list_price": 100.0,
-                "support_kind": "credit_pack", "support_credits": 60,
-            })
+            org = env["res.partner"].create(
+                {"name": "Concurrent Payer", "is_company": True}
+            )
+            contact = env["res.partner"].create(
+                {"name": "Pat Payer", "parent_id": org.id, "email": "pat@example.com"}
+            )
+            product = env["product.product"].create(
+                {
+                    "name": "Concurrent support credits, 60 minutes",
+                    "type": "service",
+                    "list_price": 100.0,
+                    "support_kind": "credit_pack",
+                    "support_credits": 60,
+                }
+            )
             accountant = new_test_user(
-                env, "concurrent_payment_accountant", groups="account.group_account_invoice",
-                company_id=company.id, company_ids=[Command.set(company.ids)],
+                env,
+                "concurrent_payment_accountant",
+                groups="account.group_account_invoice",
+                company_id=company.id,
+                company_ids=[Command.set(company.ids)],
             )
             cls.invoice_ids = {}
             cls.order_ids = []
             for key, choice in (
-                ("full", "organization"), ("halves", "organization"), ("card", "card"), ("hook", "organization"),
+                ("full", "organization"),
+                ("halves", "organization"),
+                ("card", "card"),
+                ("hook", "organization"),
             ):
-                order = env["sale.order"].create({
-                    "partner_id": contact.id,
-                    "order_line": [Command.create({
-                        "product_id": product.id, "product_uom_qty": 2, "support_credit_choice": choice,
-                    })],
-                })
+                order = env["sale.order"].create(
+                    {
+                        "partner_id": contact.id,
+                        "order_line": [
+                            Command.create(
+                                {
+                                    "product_id": product.id,
+                                    "product_uom_qty": 2,
+                                    "support_credit_choice": choice,
+                                }
+                            )
+                        ],
+                    }
+                )
                 order.action_confirm()
                 invoice = order._create_invoices()
                 invoice.action_post()
@@ -60,9 +84,12 @@ class TestPaymentConcurrency(CommittedCase):
                 cls.invoice_ids[key] = invoice.id
             # paid, and its grant not made yet: Odoo calls the paid hook again
             # on each reconciliation that leaves an invoice paid or in payment
-            with patch.object(type(env["support.invoice.credit"]), "_grant_paid", return_value=None):
+            with patch.object(
+                type(env["support.invoice.credit"]), "_grant_paid", return_value=None
+            ):
                 env["account.payment.register"].with_context(
-                    active_model="account.move", active_ids=[cls.invoice_ids["hook"]],
+                    active_model="account.move",
+                    active_ids=[cls.invoice_ids["hook"]],
                 ).create({})._create_payments()
             cls.org_id, cls.accountant_id = org.id, accountant.id
             cls.partner_ids = (org | contact).ids
@@ -72,7 +99,9 @@ class TestPaymentConcurrency(CommittedCase):
     def _cleanup(cls):
         # first, and on its own: the other tests expect the company's setting
         with cls.committed_env() as env:
-            env["res.company"].browse(cls.company_id).support_credit_grant = cls.previous_grant
+            env["res.company"].browse(
+                cls.company_id
+            ).support_credit_grant = cls.previous_grant
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {"force_delete": True})
             orders = env["sale.order"].browse(cls.order_ids)
@@ -80,18 +109,39 @@ class TestPaymentConcurrency(CommittedCase):
             invoices = env["account.move"].browse(list(cls.invoice_ids.values()))
             payments = invoices._get_reconciled_payments()
             # the ledger and what invoices granted refuse deletions: test rows
-            cr.execute(SQL("DELETE FROM support_invoice_credit WHERE sale_line_id = ANY(%s)", lines.ids))
-            cr.execute(SQL(
-                "DELETE FROM support_credit_move WHERE lot_id IN "
-                "(SELECT id FROM support_credit_lot WHERE sale_line_id = ANY(%s) OR partner_id = %s)",
-                lines.ids, cls.org_id,
-            ))
-            cr.execute(SQL(
-                "DELETE FROM support_credit_lot WHERE sale_line_id = ANY(%s) OR partner_id = %s", lines.ids, cls.org_id,
-            ))
-            cards = env["support.credit.card"].search([("sale_line_id", "in", lines.ids)])
-            env["mail.mail"].search([("model", "=", "support.credit.card"), ("res_id", "in", cards.ids)]).unlink()
-            cr.execute(SQL("DELETE FROM support_credit_card WHERE sale_line_id = ANY(%s)", lines.ids))
+            cr.execute(
+                SQL(
+                    "DELETE FROM support_invoice_credit WHERE sale_line_id = ANY(%s)",
+                    lines.ids,
+                )
+            )
+            cr.execute(
+                SQL(
+                    "DELETE FROM support_credit_move WHERE lot_id IN "
+                    "(SELECT id FROM support_credit_lot WHERE sale_line_id = ANY(%s) OR partner_id = %s)",
+                    lines.ids,
+                    cls.org_id,
+                )
+            )
+            cr.execute(
+                SQL(
+                    "DELETE FROM support_credit_lot WHERE sale_line_id = ANY(%s) OR partner_id = %s",
+                    lines.ids,
+                    cls.org_id,
+                )
+            )
+            cards = env["support.credit.card"].search(
+                [("sale_line_id", "in", lines.ids)]
+            )
+            env["mail.mail"].search(
+                [("model", "=", "support.credit.card"), ("res_id", "in", cards.ids)]
+            ).unlink()
+            cr.execute(
+                SQL(
+                    "DELETE FROM support_credit_card WHERE sale_line_id = ANY(%s)",
+                    lines.ids,
+                )
+            )
             payments.action_draft()
             payments.unlink()
             invoices.button_draft()
@@ -100,7 +150,9 @@ class TestPaymentConcurrency(CommittedCase):
             orders.unlink()
             env["product.product"].browse(cls.product_id).unlink()
             env["res.users"].browse(cls.accountant_id).unlink()
-            env["account.payment.register"].search([("partner_id", "in", cls.partner_ids)]).unlink()
+            env["account.payment.register"].search(
+                [("partner_id", "in", cls.partner_ids)]
+            ).unlink()
             env["res.partner"].browse(cls.partner_ids).unlink()
 
     # ------------------------------------------------------------------
@@ -119,13 +171,16 @@ class TestPaymentConcurrency(CommittedCase):
             with self.registry.cursor() as cr:
                 env = api.Environment(cr, self.accountant_id, {})
                 invoice = env["account.move"].browse(invoice_id)
-                self.assertEqual(invoice.payment_state, "not_paid")  # both snapshots taken
+                self.assertEqual(
+                    invoice.payment_state, "not_paid"
+                )  # both snapshots taken
                 barrier.wait(timeout=10)
 
                 def register():
                     vals = {"amount": amounts[index]} if amounts[index] else {}
                     env["account.payment.register"].with_context(
-                        active_model="account.move", active_ids=[invoice_id],
+                        active_model="account.move",
+                        active_ids=[invoice_id],
                     ).create(vals)._create_payments()
 
                 try:
@@ -137,7 +192,10 @@ class TestPaymentConcurrency(CommittedCase):
 
         # The test runner holds the registry lock while post-install tests
         # run; the threads only look the (loaded) registry up.
-        with patch.object(Registry, "_lock", DummyRLock()), ThreadPoolExecutor(max_workers=2) as executor:
+        with (
+            patch.object(Registry, "_lock", DummyRLock()),
+            ThreadPoolExecutor(max_workers=2) as executor,
+        ):
             futures = [executor.submit(pay, index) for index in range(2)]
             return [future.result(timeout=120) for future in futures]
 
@@ -147,9 +205,15 @@ class TestPaymentConcurrency(CommittedCase):
             env = api.Environment(cr, api.SUPERUSER_ID, {})
             invoice = env["account.move"].browse(invoice_id)
             sale_line = invoice.invoice_line_ids.sale_line_ids
-            grants = env["support.invoice.credit"].search([("sale_line_id", "=", sale_line.id)])
-            lots = env["support.credit.lot"].search([("sale_line_id", "=", sale_line.id)])
-            cards = env["support.credit.card"].search([("sale_line_id", "=", sale_line.id)])
+            grants = env["support.invoice.credit"].search(
+                [("sale_line_id", "=", sale_line.id)]
+            )
+            lots = env["support.credit.lot"].search(
+                [("sale_line_id", "=", sale_line.id)]
+            )
+            cards = env["support.credit.card"].search(
+                [("sale_line_id", "=", sale_line.id)]
+            )
             return (
                 [(grant.kind, grant.quantity, grant.credits) for grant in grants],
                 sorted(lots.mapped("quantity")),
@@ -164,9 +228,13 @@ class TestPaymentConcurrency(CommittedCase):
         self.assertIn("nothing left to pay", refusal)
 
     def _assert_granted_once(self, invoice_id, lots, cards):
-        grants, granted_lots, granted_cards, paid_qty, payment_state = self._granted(invoice_id)
+        grants, granted_lots, granted_cards, paid_qty, payment_state = self._granted(
+            invoice_id
+        )
         self.assertIn(payment_state, ("paid", "in_payment"))
-        self.assertEqual(grants, [("grant", 2.0, 120)], "one grant for the invoice line")
+        self.assertEqual(
+            grants, [("grant", 2.0, 120)], "one grant for the invoice line"
+        )
         self.assertEqual(granted_lots, lots)
         self.assertEqual(granted_cards, cards)
         self.assertEqual(paid_qty, 2.0)
@@ -187,9 +255,15 @@ class TestPaymentConcurrency(CommittedCase):
         # each payment alone leaves the invoice partly paid; together they pay it
         invoice_id = self.invoice_ids["halves"]
         with self.registry.cursor() as cr:
-            total = api.Environment(cr, api.SUPERUSER_ID, {})["account.move"].browse(invoice_id).amount_total
+            total = (
+                api.Environment(cr, api.SUPERUSER_ID, {})["account.move"]
+                .browse(invoice_id)
+                .amount_total
+            )
         outcomes = self._pay_at_once(invoice_id, [total / 2, total / 2])
-        self.assertEqual(outcomes, ["paid", "paid"], "the second payment, run again, pays the rest")
+        self.assertEqual(
+            outcomes, ["paid", "paid"], "the second payment, run again, pays the rest"
+        )
         self._assert_granted_once(invoice_id, lots=[120], cards=[])
 
     @mute_logger("odoo.sql_db", "odoo.service.model")
@@ -210,7 +284,9 @@ class TestPaymentConcurrency(CommittedCase):
             with self.registry.cursor() as cr:
                 env = api.Environment(cr, self.accountant_id, {})
                 invoice = env["account.move"].browse(invoice_id)
-                self.assertIn(invoice.payment_state, ("paid", "in_payment"))  # both snapshots taken
+                self.assertIn(
+                    invoice.payment_state, ("paid", "in_payment")
+                )  # both snapshots taken
                 barrier.wait(timeout=10)
                 try:
                     retrying(invoice._invoice_paid_hook, env)
@@ -219,8 +295,13 @@ class TestPaymentConcurrency(CommittedCase):
                     return str(exc)
                 return "done"
 
-        with patch.object(Registry, "_lock", DummyRLock()), ThreadPoolExecutor(max_workers=2) as executor:
+        with (
+            patch.object(Registry, "_lock", DummyRLock()),
+            ThreadPoolExecutor(max_workers=2) as executor,
+        ):
             futures = [executor.submit(hook, index) for index in range(2)]
             outcomes = [future.result(timeout=120) for future in futures]
-        self.assertEqual(outcomes, ["done", "done"], "the loser is run again, not refused")
+        self.assertEqual(
+            outcomes, ["done", "done"], "the loser is run again, not refused"
+        )
         self._assert_granted_once(invoice_id, lots=[120], cards=[])

@@ -1,5 +1,6 @@
 """The customer's support account in the portal (issue 10), as real portal
 users of two organizations and a co-owner, through HTTP."""
+
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -15,46 +16,85 @@ class TestPortalSupportAccount(HttpCase):
         super().setUpClass()
         today = fields.Date.context_today(cls.env.user)
         Partner = cls.env["res.partner"]
-        cls.owner, cls.coowner, cls.stranger = Partner.create([
-            {"name": "Owner Org", "is_company": True, "email": "owner@example.com"},
-            {"name": "Coowner Org", "is_company": True},
-            {"name": "Stranger Org", "is_company": True},
-        ])
+        cls.owner, cls.coowner, cls.stranger = Partner.create(
+            [
+                {"name": "Owner Org", "is_company": True, "email": "owner@example.com"},
+                {"name": "Coowner Org", "is_company": True},
+                {"name": "Stranger Org", "is_company": True},
+            ]
+        )
         cls.users = {}
-        for key, org in (("owner", cls.owner), ("coowner", cls.coowner), ("stranger", cls.stranger)):
-            user = new_test_user(cls.env, login=f"portal_{key}", password=f"portal_{key}_pw", groups="base.group_portal",
-                                 name=f"{key.title()} Person", email=f"{key}@example.com")
+        for key, org in (
+            ("owner", cls.owner),
+            ("coowner", cls.coowner),
+            ("stranger", cls.stranger),
+        ):
+            user = new_test_user(
+                cls.env,
+                login=f"portal_{key}",
+                password=f"portal_{key}_pw",
+                groups="base.group_portal",
+                name=f"{key.title()} Person",
+                email=f"{key}@example.com",
+            )
             user.partner_id.parent_id = org
             cls.users[key] = user
         cls.plan = cls.env["support.plan"].create({"name": "Portal Account Plan"})
-        cls.product = cls.env["product.product"].create({
-            "name": "Portal account contract", "type": "service", "support_kind": "contract", "list_price": 750.0,
-            "support_plan_id": cls.plan.id, "support_term_months": 12, "support_credits": 0,
-        })
+        cls.product = cls.env["product.product"].create(
+            {
+                "name": "Portal account contract",
+                "type": "service",
+                "support_kind": "contract",
+                "list_price": 750.0,
+                "support_plan_id": cls.plan.id,
+                "support_term_months": 12,
+                "support_credits": 0,
+            }
+        )
         Deployment = cls.env["support.deployment"]
-        cls.deployment = Deployment.create({
-            "name": "ACCOUNT-DEP-1", "partner_id": cls.owner.id, "coowner_ids": [Command.set(cls.coowner.ids)],
-        })
-        cls.foreign = Deployment.create({"name": "ACCOUNT-FOREIGN", "partner_id": cls.stranger.id})
-        cls.contract = cls.env["support.contract"].create({
-            "deployment_id": cls.deployment.id, "plan_id": cls.plan.id,
-            "date_start": today - timedelta(days=300), "date_end": today + timedelta(days=20),
-        })
-        cls.foreign_contract = cls.env["support.contract"].create({
-            "deployment_id": cls.foreign.id, "plan_id": cls.plan.id,
-            "date_start": today - timedelta(days=300), "date_end": today + timedelta(days=20),
-        })
-        with patch.object(type(cls.env["ir.cron"]), "_commit_progress", return_value=float("inf")):
+        cls.deployment = Deployment.create(
+            {
+                "name": "ACCOUNT-DEP-1",
+                "partner_id": cls.owner.id,
+                "coowner_ids": [Command.set(cls.coowner.ids)],
+            }
+        )
+        cls.foreign = Deployment.create(
+            {"name": "ACCOUNT-FOREIGN", "partner_id": cls.stranger.id}
+        )
+        cls.contract = cls.env["support.contract"].create(
+            {
+                "deployment_id": cls.deployment.id,
+                "plan_id": cls.plan.id,
+                "date_start": today - timedelta(days=300),
+                "date_end": today + timedelta(days=20),
+            }
+        )
+        cls.foreign_contract = cls.env["support.contract"].create(
+            {
+                "deployment_id": cls.foreign.id,
+                "plan_id": cls.plan.id,
+                "date_start": today - timedelta(days=300),
+                "date_end": today + timedelta(days=20),
+            }
+        )
+        with patch.object(
+            type(cls.env["ir.cron"]), "_commit_progress", return_value=float("inf")
+        ):
             cls.env["support.contract.renewal"]._cron_process()
         cls.renewal = cls.contract.renewal_ids
         Lot = cls.env["support.credit.lot"]
         Lot._grant(cls.owner, 300, today + timedelta(days=200), "Owner credits")
         Lot._grant(cls.owner, 45, today + timedelta(days=10), "Owner credits expiring")
         Lot._grant(cls.coowner, 77, today + timedelta(days=200), "Coowner credits")
-        cls.ticket = cls.env["helpdesk.ticket"].create({
-            "name": "Owner's open ticket", "description": "x", "partner_id": cls.users["owner"].partner_id.id,
-            "support_deployment_id": cls.deployment.id,
-        })
+        cls.ticket = cls.env["helpdesk.ticket"].create(
+            {
+                "name": "Owner's open ticket",
+                "description": "x",
+                "partner_id": cls.users["owner"].partner_id.id,
+                "support_deployment_id": cls.deployment.id,
+            }
+        )
 
     def _login(self, key):
         self.authenticate(f"portal_{key}", f"portal_{key}_pw")
@@ -64,13 +104,19 @@ class TestPortalSupportAccount(HttpCase):
         home = self.url_open("/my")
         self.assertEqual(home.status_code, 200)
         self.assertIn("/my/support", home.text)
-        counters = self.make_jsonrpc_request("/my/counters", {"counters": ["support_deployment_count"]})
+        counters = self.make_jsonrpc_request(
+            "/my/counters", {"counters": ["support_deployment_count"]}
+        )
         self.assertEqual(counters["support_deployment_count"], 1)
         page = self.url_open("/my/support")
         self.assertEqual(page.status_code, 200)
         self.assertIn("345", page.text, "the balance")
         self.assertIn("o_support_expiring", page.text)
-        self.assertIn(">45<", page.text.replace("\n", "").replace(" ", ""), "credits expiring within 30 days")
+        self.assertIn(
+            ">45<",
+            page.text.replace("\n", "").replace(" ", ""),
+            "credits expiring within 30 days",
+        )
         self.assertIn("ACCOUNT-DEP-1", page.text)
         self.assertNotIn("ACCOUNT-FOREIGN", page.text)
         self.assertIn("renews on", page.text)
@@ -106,8 +152,14 @@ class TestPortalSupportAccount(HttpCase):
         page = self.url_open(f"/my/support/deployments/{self.deployment.id}")
         self.assertEqual(page.status_code, 200)
         self.assertIn("Renews on", page.text)
-        self.assertIn(f"{self.renewal.amount:,.2f}", page.text, "the renewal amount, taxes included")
-        self.assertIn(self.renewal.order_id.sudo().get_portal_url().split("?")[0], page.text)
+        self.assertIn(
+            f"{self.renewal.amount:,.2f}",
+            page.text,
+            "the renewal amount, taxes included",
+        )
+        self.assertIn(
+            self.renewal.order_id.sudo().get_portal_url().split("?")[0], page.text
+        )
         self.assertIn("o_support_auto_renew_off_form", page.text)
         self.assertIn("Too expensive", page.text, "the managers' reasons")
         self.assertIn("Owner&#39;s open ticket", page.text)
@@ -117,22 +169,33 @@ class TestPortalSupportAccount(HttpCase):
         self._login("coowner")
         page = self.url_open(f"/my/support/deployments/{self.deployment.id}")
         self.assertEqual(page.status_code, 200)
-        self.assertIn("Only Owner Org, the owner, can change its auto-renewal", page.text)
+        self.assertIn(
+            "Only Owner Org, the owner, can change its auto-renewal", page.text
+        )
         self.assertNotIn("o_support_auto_renew_off_form", page.text)
-        self.assertNotIn(f"{self.renewal.amount:,.2f}", page.text, "never the owner's money")
+        self.assertNotIn(
+            f"{self.renewal.amount:,.2f}", page.text, "never the owner's money"
+        )
 
     @mute_logger("odoo.http")
     def test_foreign_or_missing_deployment_not_found(self):
         self._login("stranger")
-        self.assertEqual(self.url_open(f"/my/support/deployments/{self.deployment.id}").status_code, 404)
-        self.assertEqual(self.url_open("/my/support/deployments/999999999").status_code, 404)
+        self.assertEqual(
+            self.url_open(f"/my/support/deployments/{self.deployment.id}").status_code,
+            404,
+        )
+        self.assertEqual(
+            self.url_open("/my/support/deployments/999999999").status_code, 404
+        )
 
     def _auto_renew(self, turn, csrf=True, deployment=None, contract=None, **extra):
         data = {"contract_id": (contract or self.contract).id, "turn": turn, **extra}
         if csrf:
             data["csrf_token"] = http.Request.csrf_token(self)
         return self.url_open(
-            f"/my/support/deployments/{(deployment or self.deployment).id}/auto-renew", data=data, allow_redirects=False
+            f"/my/support/deployments/{(deployment or self.deployment).id}/auto-renew",
+            data=data,
+            allow_redirects=False,
         )
 
     @mute_logger("odoo.http")
@@ -145,7 +208,10 @@ class TestPortalSupportAccount(HttpCase):
         self.assertEqual(response.status_code, 405)
         self.assertEqual(self._auto_renew("off", csrf=False).status_code, 400)
         self.assertEqual(
-            self._auto_renew("off", deployment=self.foreign, contract=self.foreign_contract).status_code, 404
+            self._auto_renew(
+                "off", deployment=self.foreign, contract=self.foreign_contract
+            ).status_code,
+            404,
         )
         self._login("coowner")
         self.assertEqual(self._auto_renew("off").status_code, 403)
@@ -161,10 +227,18 @@ class TestPortalSupportAccount(HttpCase):
         response = self._auto_renew("off", reason_id=reason.id)
         self.assertEqual(response.status_code, 303)
         self.assertFalse(self.contract.auto_renew)
-        self.assertRecordValues(self.renewal, [{"state": "declined", "reason_id": reason.id}])
+        self.assertRecordValues(
+            self.renewal, [{"state": "declined", "reason_id": reason.id}]
+        )
         self.assertEqual(self.renewal.order_id.state, "cancel")
-        note = self.contract.message_ids.filtered(lambda m: "Auto-renewal turned off by" in str(m.body))
-        self.assertEqual(note.author_id, self.users["owner"].partner_id, "the chatter records who did it")
+        note = self.contract.message_ids.filtered(
+            lambda m: "Auto-renewal turned off by" in str(m.body)
+        )
+        self.assertEqual(
+            note.author_id,
+            self.users["owner"].partner_id,
+            "the chatter records who did it",
+        )
         self.assertIn("Deployment decommissioned", str(note.body))
         page = self.url_open(response.headers["Location"])
         self.assertIn("auto-renewal off", page.text)
@@ -185,20 +259,29 @@ class TestPortalSupportAccount(HttpCase):
         self.assertIn("Period:", page.text)
         pdf = self.url_open(url + "&report_type=pdf")
         self.assertEqual(pdf.status_code, 200)
-        self.assertIn("Deployment: ACCOUNT-DEP-1", pdf.text)  # rendered as HTML in test mode
+        self.assertIn(
+            "Deployment: ACCOUNT-DEP-1", pdf.text
+        )  # rendered as HTML in test mode
 
     def test_ticket_page_shows_plan_priority_time_and_credits(self):
         employee = self.env["hr.employee"].create({"name": "Portal Engineer"})
         self.ticket.priority = "3"
-        self.env["account.analytic.line"].create({
-            "ticket_id": self.ticket.id, "unit_amount": 0.5, "name": "Diagnosis", "employee_id": employee.id,
-        })
+        self.env["account.analytic.line"].create(
+            {
+                "ticket_id": self.ticket.id,
+                "unit_amount": 0.5,
+                "name": "Diagnosis",
+                "employee_id": employee.id,
+            }
+        )
         self._login("owner")
         page = self.url_open(f"/my/ticket/{self.ticket.id}")
         self.assertEqual(page.status_code, 200)
         self.assertIn("Portal Account Plan", page.text)
         self.assertIn("Blocker", page.text)
-        self.assertIn("critically impacted", page.text, "the priority's written definition")
+        self.assertIn(
+            "critically impacted", page.text, "the priority's written definition"
+        )
         self.assertIn("00:30", page.text, "time logged")
         self.assertIn("Credits consumed:", page.text)
 
@@ -208,12 +291,21 @@ class TestPortalSupportAccount(HttpCase):
         self.assertEqual(page.status_code, 200)
         for text in ("Blocker", "High", "Medium", "Low", "The system is degraded."):
             self.assertIn(text, page.text)
-        response = self.url_open("/submitted/ticket", data={
-            "subject": "Urgent portal ticket", "description": "Down", "priority": "3",
-            "support_deployment": self.deployment.id, "csrf_token": http.Request.csrf_token(self),
-        }, allow_redirects=False)
+        response = self.url_open(
+            "/submitted/ticket",
+            data={
+                "subject": "Urgent portal ticket",
+                "description": "Down",
+                "priority": "3",
+                "support_deployment": self.deployment.id,
+                "csrf_token": http.Request.csrf_token(self),
+            },
+            allow_redirects=False,
+        )
         self.assertIn(response.status_code, (302, 303))
-        ticket = self.env["helpdesk.ticket"].search([("name", "=", "Urgent portal ticket")])
+        ticket = self.env["helpdesk.ticket"].search(
+            [("name", "=", "Urgent portal ticket")]
+        )
         self.assertEqual(ticket.priority, "3")
 
 
@@ -221,16 +313,33 @@ class TestPortalSupportAccount(HttpCase):
 class TestPortalHourlyOrder(HttpCase):
     def test_hourly_support_order_shows_the_hours_and_their_amount(self):
         org = self.env["res.partner"].create({"name": "Hourly Org", "is_company": True})
-        user = new_test_user(self.env, login="portal_hourly", password="portal_hourly_pw", groups="base.group_portal")
+        user = new_test_user(
+            self.env,
+            login="portal_hourly",
+            password="portal_hourly_pw",
+            groups="base.group_portal",
+        )
         user.partner_id.parent_id = org
-        deployment = self.env["support.deployment"].create({"name": "HOURLY-DEP", "partner_id": org.id})
-        ticket = self.env["helpdesk.ticket"].create({
-            "name": "Uncovered", "description": "x", "partner_id": user.partner_id.id, "support_deployment_id": deployment.id,
-        })
+        deployment = self.env["support.deployment"].create(
+            {"name": "HOURLY-DEP", "partner_id": org.id}
+        )
+        ticket = self.env["helpdesk.ticket"].create(
+            {
+                "name": "Uncovered",
+                "description": "x",
+                "partner_id": user.partner_id.id,
+                "support_deployment_id": deployment.id,
+            }
+        )
         employee = self.env["hr.employee"].create({"name": "Hourly Engineer"})
-        line = self.env["account.analytic.line"].create({
-            "ticket_id": ticket.id, "unit_amount": 1.5, "name": "Work", "employee_id": employee.id,
-        })
+        line = self.env["account.analytic.line"].create(
+            {
+                "ticket_id": ticket.id,
+                "unit_amount": 1.5,
+                "name": "Work",
+                "employee_id": employee.id,
+            }
+        )
         order = line.support_sale_line_id.order_id
         self.assertEqual(line.support_sale_line_id.product_uom_qty, 1.5)
         self.assertGreater(order.amount_untaxed, 0)
@@ -246,22 +355,51 @@ class TestPortalHourlyOrder(HttpCase):
 class TestPortalAccountTour(HttpCase):
     def test_customer_turns_auto_renew_off_and_downloads_the_statement(self):
         today = fields.Date.context_today(self.env.user)
-        org = self.env["res.partner"].create({"name": "Tour Owner Org", "is_company": True, "email": "t@example.com"})
-        user = new_test_user(self.env, login="portal_tour", password="portal_tour_pw", groups="base.group_portal")
+        org = self.env["res.partner"].create(
+            {"name": "Tour Owner Org", "is_company": True, "email": "t@example.com"}
+        )
+        user = new_test_user(
+            self.env,
+            login="portal_tour",
+            password="portal_tour_pw",
+            groups="base.group_portal",
+        )
         user.partner_id.parent_id = org
         plan = self.env["support.plan"].create({"name": "Tour Plan"})
-        self.env["product.product"].create({
-            "name": "Tour contract", "type": "service", "support_kind": "contract", "list_price": 100.0,
-            "support_plan_id": plan.id, "support_term_months": 12, "support_credits": 0,
-        })
-        deployment = self.env["support.deployment"].create({"name": "ACCOUNT-TOUR-1", "partner_id": org.id})
-        contract = self.env["support.contract"].create({
-            "deployment_id": deployment.id, "plan_id": plan.id,
-            "date_start": today - timedelta(days=300), "date_end": today + timedelta(days=20),
-        })
-        with patch.object(type(self.env["ir.cron"]), "_commit_progress", return_value=float("inf")):
+        self.env["product.product"].create(
+            {
+                "name": "Tour contract",
+                "type": "service",
+                "support_kind": "contract",
+                "list_price": 100.0,
+                "support_plan_id": plan.id,
+                "support_term_months": 12,
+                "support_credits": 0,
+            }
+        )
+        deployment = self.env["support.deployment"].create(
+            {"name": "ACCOUNT-TOUR-1", "partner_id": org.id}
+        )
+        contract = self.env["support.contract"].create(
+            {
+                "deployment_id": deployment.id,
+                "plan_id": plan.id,
+                "date_start": today - timedelta(days=300),
+                "date_end": today + timedelta(days=20),
+            }
+        )
+        with patch.object(
+            type(self.env["ir.cron"]), "_commit_progress", return_value=float("inf")
+        ):
             self.env["support.contract.renewal"]._cron_process()
-        self.env["support.credit.lot"]._grant(org, 345, today + timedelta(days=200), "Tour credits")
-        self.start_tour("/my/support", "support_contract_account_tour", login="portal_tour")
+        self.env["support.credit.lot"]._grant(
+            org, 345, today + timedelta(days=200), "Tour credits"
+        )
+        self.start_tour(
+            "/my/support", "support_contract_account_tour", login="portal_tour"
+        )
         self.assertFalse(contract.auto_renew)
-        self.assertEqual(contract.renewal_ids.reason_id, self.env.ref("support_contract.renewal_reason_price"))
+        self.assertEqual(
+            contract.renewal_ids.reason_id,
+            self.env.ref("support_contract.renewal_reason_price"),
+        )

@@ -50,7 +50,13 @@ class TestPortalCredits(HttpCase):
         cls.org_co = Partner.create({"name": "Gamma Reseller", "is_company": True})
 
         def portal_user(login, org):
-            user = new_test_user(env, login=login, password=login + "_pw", groups="base.group_portal", tz="UTC")
+            user = new_test_user(
+                env,
+                login=login,
+                password=login + "_pw",
+                groups="base.group_portal",
+                tz="UTC",
+            )
             user.partner_id.parent_id = org
             return user
 
@@ -58,23 +64,44 @@ class TestPortalCredits(HttpCase):
         cls.user_b = portal_user("credits_beta", cls.org_b)
         cls.user_co = portal_user("credits_gamma", cls.org_co)
         cls.accountant = new_test_user(
-            env, login="credits_accountant", groups="base.group_user,account.group_account_invoice", tz="UTC",
+            env,
+            login="credits_accountant",
+            groups="base.group_user,account.group_account_invoice",
+            tz="UTC",
         )
-        cls.employee = new_test_user(env, login="credits_employee", groups="base.group_user", tz="UTC")
+        cls.employee = new_test_user(
+            env, login="credits_employee", groups="base.group_user", tz="UTC"
+        )
         # the co-owner may open tickets on Alpha's deployment, never see its credits
-        env["support.deployment"].create({
-            "name": "CREDITS-SHARED-1", "partner_id": cls.org_a.id, "coowner_ids": [Command.set(cls.org_co.ids)],
-        })
+        env["support.deployment"].create(
+            {
+                "name": "CREDITS-SHARED-1",
+                "partner_id": cls.org_a.id,
+                "coowner_ids": [Command.set(cls.org_co.ids)],
+            }
+        )
 
-        product = env["product.product"].create({"name": "Support pack (credits test)", "type": "service"})
-        cls.order = env["sale.order"].create({
-            "partner_id": cls.org_a.id,
-            "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 1})],
-        })
-        cls.card = env["support.credit.card"].create({"credits": 60, "buyer_partner_id": cls.org_b.id})
-        cls.ticket = env["helpdesk.ticket"].create({
-            "name": "Printer on fire", "description": "<p>It burns.</p>", "partner_id": cls.user_a.partner_id.id,
-        })
+        product = env["product.product"].create(
+            {"name": "Support pack (credits test)", "type": "service"}
+        )
+        cls.order = env["sale.order"].create(
+            {
+                "partner_id": cls.org_a.id,
+                "order_line": [
+                    Command.create({"product_id": product.id, "product_uom_qty": 1})
+                ],
+            }
+        )
+        cls.card = env["support.credit.card"].create(
+            {"credits": 60, "buyer_partner_id": cls.org_b.id}
+        )
+        cls.ticket = env["helpdesk.ticket"].create(
+            {
+                "name": "Printer on fire",
+                "description": "<p>It burns.</p>",
+                "partner_id": cls.user_a.partner_id.id,
+            }
+        )
 
         Lot = env["support.credit.lot"].sudo()
         Move = env["support.credit.move"].sudo()
@@ -90,11 +117,23 @@ class TestPortalCredits(HttpCase):
             Lot._cron_expire()
         with at(5):
             cls.lot_soon = Lot._grant(
-                cls.org_a, 120, T + timedelta(days=20), "Premium term", sale_line_id=cls.order.order_line.id,
+                cls.org_a,
+                120,
+                T + timedelta(days=20),
+                "Premium term",
+                sale_line_id=cls.order.order_line.id,
             )
-            cls.lot_later = Lot._grant(cls.org_a, 60, T + timedelta(days=200), "Card credits", card_id=cls.card.id)
+            cls.lot_later = Lot._grant(
+                cls.org_a,
+                60,
+                T + timedelta(days=200),
+                "Card credits",
+                card_id=cls.card.id,
+            )
         with at(2):
-            cls.ticket_moves, _uncovered = Lot._consume(cls.org_a, 30, "Ticket time", ticket_id=cls.ticket.id)
+            cls.ticket_moves, _uncovered = Lot._consume(
+                cls.org_a, 30, "Ticket time", ticket_id=cls.ticket.id
+            )
         with at(1):
             cls.refund = Move._refund(cls.ticket_moves, "Product bug escalated to R&D")
         Lot._consume(cls.org_a, 10, "Phone support", origin="PHONE-42")
@@ -119,8 +158,14 @@ class TestPortalCredits(HttpCase):
         return [
             (
                 int(row.get("data-move-id")),
-                row.xpath(".//td[contains(@class, 'o_support_move_quantity')]")[0].text_content().strip(),
-                int(row.xpath(".//td[contains(@class, 'o_support_move_balance')]")[0].text_content()),
+                row.xpath(".//td[contains(@class, 'o_support_move_quantity')]")[0]
+                .text_content()
+                .strip(),
+                int(
+                    row.xpath(".//td[contains(@class, 'o_support_move_balance')]")[
+                        0
+                    ].text_content()
+                ),
             )
             for row in tree.xpath("//tr[contains(@class, 'o_support_move_row')]")
         ]
@@ -129,15 +174,22 @@ class TestPortalCredits(HttpCase):
         Report = self.env["ir.actions.report"]
         if user:
             Report = Report.with_user(user)
-        content, _type = Report._render_qweb_html(REPORT, partner.ids, data={
-            "date_from": fields.Date.to_string(date_from),
-            "date_to": fields.Date.to_string(date_to),
-            "company_id": self.env.company.id,
-        })
+        content, _type = Report._render_qweb_html(
+            REPORT,
+            partner.ids,
+            data={
+                "date_from": fields.Date.to_string(date_from),
+                "date_to": fields.Date.to_string(date_to),
+                "company_id": self.env.company.id,
+            },
+        )
         return lxml_html.fromstring(content)
 
     def _text(self, tree, css_class):
-        return [node.text_content().strip() for node in tree.xpath(f"//*[contains(@class, '{css_class}')]")]
+        return [
+            node.text_content().strip()
+            for node in tree.xpath(f"//*[contains(@class, '{css_class}')]")
+        ]
 
     # ------------------------------------------------------------------
     # /my/support/credits
@@ -158,17 +210,42 @@ class TestPortalCredits(HttpCase):
         self.assertNotIn("Old pack", tree.xpath("//table")[0].text_content())
         # the history, newest first, signed, with the running balance
         moves = self.moves_a
-        self.assertEqual(self._rows(tree), [
-            (moves[7].id, "-10", 170), (moves[6].id, "+30", 180), (moves[5].id, "-30", 150),
-            (moves[4].id, "+60", 180), (moves[3].id, "+120", 120), (moves[2].id, "-30", 0),
-            (moves[1].id, "-20", 30), (moves[0].id, "+50", 50),
-        ])
-        self.assertEqual(moves.mapped("move_type"), [
-            "grant", "consume", "expire", "grant", "grant", "consume", "refund", "consume",
-        ])
+        self.assertEqual(
+            self._rows(tree),
+            [
+                (moves[7].id, "-10", 170),
+                (moves[6].id, "+30", 180),
+                (moves[5].id, "-30", 150),
+                (moves[4].id, "+60", 180),
+                (moves[3].id, "+120", 120),
+                (moves[2].id, "-30", 0),
+                (moves[1].id, "-20", 30),
+                (moves[0].id, "+50", 50),
+            ],
+        )
+        self.assertEqual(
+            moves.mapped("move_type"),
+            [
+                "grant",
+                "consume",
+                "expire",
+                "grant",
+                "grant",
+                "consume",
+                "refund",
+                "consume",
+            ],
+        )
         text = tree.text_content()
-        for label in ("Grant", "Consumption", "Refund", "Expiry", "Product bug escalated to R&D", "PHONE-42",
-                      self.card.display_name):
+        for label in (
+            "Grant",
+            "Consumption",
+            "Refund",
+            "Expiry",
+            "Product bug escalated to R&D",
+            "PHONE-42",
+            self.card.display_name,
+        ):
             self.assertIn(label, text)
         # origins: the ticket (consumption and its refund) and the order, linked
         self.assertEqual(page.count(f'href="/my/ticket/{self.ticket.id}"'), 2)
@@ -178,7 +255,9 @@ class TestPortalCredits(HttpCase):
         form = tree.xpath("//form[contains(@class, 'o_support_statement_form')]")[0]
         self.assertEqual(form.get("action"), "/my/support/credits/statement")
         self.assertEqual(form.get("method"), "get")
-        self.assertEqual(form.xpath(".//input[@name='date_to']")[0].get("value"), str(self.today))
+        self.assertEqual(
+            form.xpath(".//input[@name='date_to']")[0].get("value"), str(self.today)
+        )
         self.assertNotIn("Beta secret pack", page)
 
     def test_links_only_to_what_the_user_can_open(self):
@@ -198,11 +277,18 @@ class TestPortalCredits(HttpCase):
             self.assertEqual([row[0] for row in self._rows(tree)], moves[7:4:-1].ids)
             self.assertTrue(tree.xpath("//a[@href='/my/support/credits/page/2']"))
             _page, tree = self._page("/my/support/credits/page/2")
-            self.assertEqual(self._rows(tree), [
-                (moves[4].id, "+60", 180), (moves[3].id, "+120", 120), (moves[2].id, "-30", 0),
-            ])
+            self.assertEqual(
+                self._rows(tree),
+                [
+                    (moves[4].id, "+60", 180),
+                    (moves[3].id, "+120", 120),
+                    (moves[2].id, "-30", 0),
+                ],
+            )
             _page, tree = self._page("/my/support/credits/page/3")
-            self.assertEqual(self._rows(tree), [(moves[1].id, "-20", 30), (moves[0].id, "+50", 50)])
+            self.assertEqual(
+                self._rows(tree), [(moves[1].id, "-20", 30), (moves[0].id, "+50", 50)]
+            )
             # past the last page: the last page
             _page, tree = self._page("/my/support/credits/page/9")
             self.assertEqual([row[0] for row in self._rows(tree)], moves[1::-1].ids)
@@ -213,7 +299,9 @@ class TestPortalCredits(HttpCase):
         def history(offset, limit):
             self.env.invalidate_all()
             before = self.env.cr.sql_log_count
-            result = Move._support_history(self.org_a, self.env.company, offset=offset, limit=limit)
+            result = Move._support_history(
+                self.org_a, self.env.company, offset=offset, limit=limit
+            )
             return result, self.env.cr.sql_log_count - before
 
         history(0, 1)  # warm the caches that outlive invalidate_all (rules, ...)
@@ -233,8 +321,14 @@ class TestPortalCredits(HttpCase):
         self.assertEqual(self._text(tree, "o_support_credit_balance"), ["777"])
         self.assertIn("Beta secret pack", page)
         self.assertEqual(len(self._rows(tree)), 1)
-        for secret in ("Alpha Credits Org", "Premium term", "Printer on fire", "Product bug", "PHONE-42",
-                       self.order.name):
+        for secret in (
+            "Alpha Credits Org",
+            "Premium term",
+            "Printer on fire",
+            "Product bug",
+            "PHONE-42",
+            self.order.name,
+        ):
             self.assertNotIn(secret, page)
         self.assertNotIn(f"/my/ticket/{self.ticket.id}", page)
 
@@ -247,7 +341,9 @@ class TestPortalCredits(HttpCase):
         self.assertIn("No credit has been granted", page)
         for secret in ("Alpha Credits Org", "Premium term", "Printer on fire"):
             self.assertNotIn(secret, page)
-        counters = self.make_jsonrpc_request("/my/counters", {"counters": ["support_credit_balance"]})
+        counters = self.make_jsonrpc_request(
+            "/my/counters", {"counters": ["support_credit_balance"]}
+        )
         self.assertEqual(counters["support_credit_balance"], 0)
         # nor in the statement
         response = self.url_open("/my/support/credits/statement")
@@ -257,13 +353,17 @@ class TestPortalCredits(HttpCase):
 
     def test_home_tile_and_counter(self):
         self._login(self.user_a)
-        counters = self.make_jsonrpc_request("/my/counters", {"counters": ["support_credit_balance"]})
+        counters = self.make_jsonrpc_request(
+            "/my/counters", {"counters": ["support_credit_balance"]}
+        )
         self.assertEqual(counters, {"support_credit_balance": 170})
         home = self.url_open("/my").text
         self.assertIn('href="/my/support/credits"', home)
         self.assertIn('data-placeholder_count="support_credit_balance"', home)
         # not computed unless asked for
-        counters = self.make_jsonrpc_request("/my/counters", {"counters": ["support_card_count"]})
+        counters = self.make_jsonrpc_request(
+            "/my/counters", {"counters": ["support_card_count"]}
+        )
         self.assertNotIn("support_credit_balance", counters)
 
     def test_anonymous_is_sent_to_login(self):
@@ -277,10 +377,16 @@ class TestPortalCredits(HttpCase):
     # ------------------------------------------------------------------
     def test_statement_figures(self):
         T = self.today
-        tree = self._statement_html(self.org_a, T - timedelta(days=12), T - timedelta(days=3))
-        self.assertEqual(self._text(tree, "o_statement_organization"), ["Alpha Credits Org"])
+        tree = self._statement_html(
+            self.org_a, T - timedelta(days=12), T - timedelta(days=3)
+        )
+        self.assertEqual(
+            self._text(tree, "o_statement_organization"), ["Alpha Credits Org"]
+        )
         self.assertEqual(self._text(tree, "o_statement_opening_balance"), ["30"])
-        self.assertEqual(self._text(tree, "o_statement_quantity"), ["-30", "+120", "+60"])
+        self.assertEqual(
+            self._text(tree, "o_statement_quantity"), ["-30", "+120", "+60"]
+        )
         self.assertEqual(self._text(tree, "o_statement_balance"), ["0", "120", "180"])
         self.assertEqual(self._text(tree, "o_statement_closing_balance"), ["180"])
         moves_text = " ".join(self._text(tree, "o_statement_move"))
@@ -291,16 +397,23 @@ class TestPortalCredits(HttpCase):
         self.assertNotIn("Phone support", moves_text)
         # what it held at the end of the period, expiring within 30 days after
         self.assertEqual(self._text(tree, "o_statement_expiring_credits"), ["120"])
-        self.assertIn("Premium term", " ".join(self._text(tree, "o_statement_expiring_lot")))
+        self.assertIn(
+            "Premium term", " ".join(self._text(tree, "o_statement_expiring_lot"))
+        )
         # the last 12 months: from nothing to today's balance
         tree = self._statement_html(self.org_a, T - timedelta(days=364), T)
         self.assertEqual(self._text(tree, "o_statement_opening_balance"), ["0"])
         self.assertEqual(self._text(tree, "o_statement_closing_balance"), ["170"])
         self.assertEqual(len(self._text(tree, "o_statement_quantity")), 8)
-        self.assertIn(f"Ticket {self.ticket.number}: Printer on fire", " ".join(self._text(tree, "o_statement_move")))
+        self.assertIn(
+            f"Ticket {self.ticket.number}: Printer on fire",
+            " ".join(self._text(tree, "o_statement_move")),
+        )
         self.assertEqual(self._text(tree, "o_statement_expiring_credits"), ["110"])
         # a period without moves
-        tree = self._statement_html(self.org_a, T - timedelta(days=60), T - timedelta(days=50))
+        tree = self._statement_html(
+            self.org_a, T - timedelta(days=60), T - timedelta(days=50)
+        )
         self.assertEqual(self._text(tree, "o_statement_opening_balance"), ["30"])
         self.assertEqual(self._text(tree, "o_statement_closing_balance"), ["30"])
         self.assertFalse(self._text(tree, "o_statement_quantity"))
@@ -314,7 +427,9 @@ class TestPortalCredits(HttpCase):
         rendered = {}
 
         def render_pdf(report, report_ref, res_ids=None, data=None):
-            content, _type = report._render_qweb_html(report_ref, res_ids, data=dict(data or {}))
+            content, _type = report._render_qweb_html(
+                report_ref, res_ids, data=dict(data or {})
+            )
             rendered.update(ids=res_ids, data=data, html=content)
             return b"%PDF-1.4 statement", "pdf"
 
@@ -338,15 +453,27 @@ class TestPortalCredits(HttpCase):
             response = self.url_open("/my/support/credits/statement")
         self.assertEqual(response.status_code, 200)
         self.assertEqual(rendered["data"]["date_to"], str(T))
-        self.assertEqual(rendered["data"]["date_from"], str(T - relativedelta(years=1) + timedelta(days=1)))
+        self.assertEqual(
+            rendered["data"]["date_from"],
+            str(T - relativedelta(years=1) + timedelta(days=1)),
+        )
         tree = lxml_html.fromstring(rendered["html"])
         self.assertEqual(self._text(tree, "o_statement_closing_balance"), ["170"])
 
     def test_statement_real_pdf(self):
         T = self.today
-        pdf, report_type = self.env["ir.actions.report"].with_context(force_report_rendering=True)._render_qweb_pdf(
-            REPORT, self.org_a.ids,
-            data={"date_from": str(T - timedelta(days=364)), "date_to": str(T), "company_id": self.env.company.id},
+        pdf, report_type = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(
+                REPORT,
+                self.org_a.ids,
+                data={
+                    "date_from": str(T - timedelta(days=364)),
+                    "date_to": str(T),
+                    "company_id": self.env.company.id,
+                },
+            )
         )
         self.assertEqual(report_type, "pdf")
         self.assertTrue(pdf.startswith(b"%PDF"))
@@ -378,21 +505,39 @@ class TestPortalCredits(HttpCase):
         action = contact.action_open_support_credit_statement()
         self.assertEqual(action["res_model"], "support.credit.statement.wizard")
         self.assertEqual(action["target"], "new")
-        wizard = self.env["support.credit.statement.wizard"].with_user(self.accountant).with_context(
-            action["context"],
-        ).create({"date_from": T - timedelta(days=12), "date_to": T - timedelta(days=3)})
+        wizard = (
+            self.env["support.credit.statement.wizard"]
+            .with_user(self.accountant)
+            .with_context(
+                action["context"],
+            )
+            .create(
+                {"date_from": T - timedelta(days=12), "date_to": T - timedelta(days=3)}
+            )
+        )
         self.assertEqual(wizard.partner_id, self.org_a)
         report_action = wizard.action_print()
         self.assertEqual(report_action["type"], "ir.actions.report")
-        self.assertEqual(report_action["report_name"], "support_contract.report_support_credit_statement")
+        self.assertEqual(
+            report_action["report_name"],
+            "support_contract.report_support_credit_statement",
+        )
         self.assertEqual(report_action["context"]["active_ids"], self.org_a.ids)
         # as the web client asks for it: /report/pdf/<report>?options=<data>,
         # without record ids
-        content, _type = self.env["ir.actions.report"].with_user(self.accountant)._render_qweb_html(
-            report_action["report_name"], None, data=dict(report_action["data"]),
+        content, _type = (
+            self.env["ir.actions.report"]
+            .with_user(self.accountant)
+            ._render_qweb_html(
+                report_action["report_name"],
+                None,
+                data=dict(report_action["data"]),
+            )
         )
         tree = lxml_html.fromstring(content)
-        self.assertEqual(self._text(tree, "o_statement_organization"), ["Alpha Credits Org"])
+        self.assertEqual(
+            self._text(tree, "o_statement_organization"), ["Alpha Credits Org"]
+        )
         self.assertEqual(self._text(tree, "o_statement_opening_balance"), ["30"])
         self.assertEqual(self._text(tree, "o_statement_closing_balance"), ["180"])
         self.assertEqual(self._text(tree, "o_statement_expiring_credits"), ["120"])
@@ -400,27 +545,43 @@ class TestPortalCredits(HttpCase):
         self.authenticate("credits_accountant", "credits_accountant")
         response = self.url_open(
             "/report/html/support_contract.report_support_credit_statement?"
-            + urlencode({"options": json.dumps(report_action["data"]), "context": json.dumps({"lang": "en_US"})})
+            + urlencode(
+                {
+                    "options": json.dumps(report_action["data"]),
+                    "context": json.dumps({"lang": "en_US"}),
+                }
+            )
         )
         self.assertEqual(response.status_code, 200)
         tree = lxml_html.fromstring(response.content)
         self.assertEqual(self._text(tree, "o_statement_closing_balance"), ["180"])
         # defaults: the last 12 months
-        wizard = self.env["support.credit.statement.wizard"].with_user(self.accountant).create(
-            {"partner_id": self.org_a.id},
+        wizard = (
+            self.env["support.credit.statement.wizard"]
+            .with_user(self.accountant)
+            .create(
+                {"partner_id": self.org_a.id},
+            )
         )
         self.assertEqual(wizard.date_to, T)
         self.assertLess(wizard.date_from, T - timedelta(days=360))
 
     def test_statement_refused_to_other_internal_users(self):
         with self.assertRaises(AccessError):
-            self._statement_html(self.org_a, self.today - timedelta(days=30), self.today, user=self.employee)
+            self._statement_html(
+                self.org_a,
+                self.today - timedelta(days=30),
+                self.today,
+                user=self.employee,
+            )
 
     # ------------------------------------------------------------------
     # The existing customer routes, as a portal user
     # ------------------------------------------------------------------
     def _customer_routes(self):
-        card = self.env["support.credit.card"].create({"credits": 30, "buyer_partner_id": self.org_a.id})
+        card = self.env["support.credit.card"].create(
+            {"credits": 30, "buyer_partner_id": self.org_a.id}
+        )
         return [
             "/my",
             "/my/support/cards",
@@ -449,7 +610,9 @@ class TestPortalCredits(HttpCase):
         ``model._get_report_base_filename()``, which ``support.credit.card``
         does not have (it inherits ``mail.thread``, not ``portal.mixin``, and
         defines no such method): AttributeError after the PDF was rendered."""
-        card = self.env["support.credit.card"].create({"credits": 30, "buyer_partner_id": self.org_a.id})
+        card = self.env["support.credit.card"].create(
+            {"credits": 30, "buyer_partner_id": self.org_a.id}
+        )
         self._login(self.user_a)
         for query in ("report_type=pdf", "report_type=pdf&download=true"):
             with self.subTest(query=query), mute_logger("odoo.http"):

@@ -1,4 +1,5 @@
 """Renewals (issue 9): contracts that renew themselves, and the renewal desk."""
+
 from datetime import date
 from unittest.mock import patch
 
@@ -21,11 +22,15 @@ class RenewalCase(SupportSaleCase):
         cls.org.email = "accounts@tonylewis.example.com"
         cls.contact.email = "tony@tonylewis.example.com"
         cls.Renewal = cls.env["support.contract.renewal"]
-        cls.env.company.write({"support_renewal_notice_days": 30, "support_renewal_reminder_days": "7,1"})
+        cls.env.company.write(
+            {"support_renewal_notice_days": 30, "support_renewal_reminder_days": "7,1"}
+        )
 
     def _sell(self, deployment=None, on=SOLD_ON, **line):
         with freeze_time(on):
-            order = self._order([self._contract_line(qty=1, deployment=deployment, **line)])
+            order = self._order(
+                [self._contract_line(qty=1, deployment=deployment, **line)]
+            )
             order.action_confirm()
         return order
 
@@ -33,13 +38,20 @@ class RenewalCase(SupportSaleCase):
         return (deployment or self.deployment).contract_ids
 
     def run_cron(self, on):
-        with freeze_time(on), patch.object(type(self.env["ir.cron"]), "_commit_progress", return_value=float("inf")):
+        with (
+            freeze_time(on),
+            patch.object(
+                type(self.env["ir.cron"]), "_commit_progress", return_value=float("inf")
+            ),
+        ):
             self.env["support.contract"]._cron_update_state()
             self.Renewal._cron_process()
         self.env.invalidate_all()
 
     def _messages(self, record, text):
-        return record.message_ids.filtered(lambda m: text in (m.subject or "") + str(m.body))
+        return record.message_ids.filtered(
+            lambda m: text in (m.subject or "") + str(m.body)
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -57,11 +69,21 @@ class TestRenewal(RenewalCase):
         self.run_cron("2025-12-11")
         renewal = contract.renewal_ids
         self.assertEqual(len(renewal), 1, "once per contract and term")
-        self.assertRecordValues(renewal, [{
-            "state": "quoted", "date_start": date(2026, 1, 10), "date_end": date(2027, 1, 9),
-            "date_expiry": EXPIRY, "renewal_mode": "quotation", "previous_amount": order.order_line.price_total,
-            "price_changed": True, "error": False,
-        }])
+        self.assertRecordValues(
+            renewal,
+            [
+                {
+                    "state": "quoted",
+                    "date_start": date(2026, 1, 10),
+                    "date_end": date(2027, 1, 9),
+                    "date_expiry": EXPIRY,
+                    "renewal_mode": "quotation",
+                    "previous_amount": order.order_line.price_total,
+                    "price_changed": True,
+                    "error": False,
+                }
+            ],
+        )
         new_order = renewal.order_id
         self.assertEqual(new_order.state, "sent")
         self.assertEqual(new_order.support_renewal_id, renewal)
@@ -69,15 +91,27 @@ class TestRenewal(RenewalCase):
         self.assertEqual(new_order.partner_invoice_id, order.partner_invoice_id)
         self.assertEqual(new_order.user_id, order.user_id)
         self.assertEqual(new_order.payment_term_id, order.payment_term_id)
-        self.assertRecordValues(new_order.order_line, [{
-            "product_id": self.contract_product.id, "product_uom_qty": 1, "price_unit": 1200.0,
-            "support_deployment_id": self.deployment.id, "support_credit_choice": "organization",
-        }])
+        self.assertRecordValues(
+            new_order.order_line,
+            [
+                {
+                    "product_id": self.contract_product.id,
+                    "product_uom_qty": 1,
+                    "price_unit": 1200.0,
+                    "support_deployment_id": self.deployment.id,
+                    "support_credit_choice": "organization",
+                }
+            ],
+        )
         self.assertIn(contract.name, new_order.order_line.name)
         self.assertIn(self.deployment.name, new_order.order_line.name)
         self.assertEqual(renewal.amount, new_order.amount_total)
         # sent with Odoo's own quotation email
-        self.assertTrue(new_order.message_ids.filtered(lambda m: new_order.name in (m.subject or "")))
+        self.assertTrue(
+            new_order.message_ids.filtered(
+                lambda m: new_order.name in (m.subject or "")
+            )
+        )
 
     def test_quotation_mode_confirmed_invoiced_paid(self):
         self._sell()
@@ -87,20 +121,32 @@ class TestRenewal(RenewalCase):
         with freeze_time("2025-12-20"):
             renewal.order_id.action_confirm()
             self.assertEqual(renewal.state, "confirmed")
-            self.assertEqual(contract.date_end, date(2027, 1, 9), "continuous from the expiry")
-            lots = self._lots().filtered(lambda lot: lot.sale_line_id.order_id == renewal.order_id)
-            self.assertRecordValues(lots, [{"quantity": 120, "expiry_date": date(2027, 1, 9)}])
+            self.assertEqual(
+                contract.date_end, date(2027, 1, 9), "continuous from the expiry"
+            )
+            lots = self._lots().filtered(
+                lambda lot: lot.sale_line_id.order_id == renewal.order_id
+            )
+            self.assertRecordValues(
+                lots, [{"quantity": 120, "expiry_date": date(2027, 1, 9)}]
+            )
             invoice = renewal.order_id._create_invoices()
             invoice.action_post()
             self.assertEqual(renewal.state, "invoiced")
             # a credit note takes it back to confirmed; the new invoice forward again
-            reversal = self.env["account.move.reversal"].with_context(
-                active_model="account.move", active_ids=invoice.ids
-            ).create({"reason": "Wrong address", "journal_id": invoice.journal_id.id})
+            reversal = (
+                self.env["account.move.reversal"]
+                .with_context(active_model="account.move", active_ids=invoice.ids)
+                .create(
+                    {"reason": "Wrong address", "journal_id": invoice.journal_id.id}
+                )
+            )
             reversal.modify_moves()
             self.assertEqual(invoice.payment_state, "reversed")
             self.assertEqual(renewal.state, "confirmed")
-            new_invoice = renewal.order_id.invoice_ids.filtered(lambda move: move.state == "draft")
+            new_invoice = renewal.order_id.invoice_ids.filtered(
+                lambda move: move.state == "draft"
+            )
             new_invoice.action_post()
             self.assertEqual(renewal.state, "invoiced")
             self.env["account.payment.register"].with_context(
@@ -157,7 +203,9 @@ class TestRenewal(RenewalCase):
         self.assertFalse(self._messages(order, "expires on"))
         self.run_cron("2026-01-02")
         self.run_cron("2026-01-02")
-        self.assertEqual(len(self._messages(order, "expires on")), 1, "7 days before, once")
+        self.assertEqual(
+            len(self._messages(order, "expires on")), 1, "7 days before, once"
+        )
         self.assertEqual(renewal.reminder_date, date(2026, 1, 2))
         self.run_cron("2026-01-05")
         self.assertEqual(len(self._messages(order, "expires on")), 1)
@@ -166,7 +214,9 @@ class TestRenewal(RenewalCase):
         with freeze_time("2026-01-08"):
             order.action_confirm()
         self.run_cron("2026-01-08")
-        self.assertEqual(len(self._messages(order, "expires on")), 2, "no reminder once confirmed")
+        self.assertEqual(
+            len(self._messages(order, "expires on")), 2, "no reminder once confirmed"
+        )
 
     def test_turning_off_cancels_the_order_and_records_the_reason(self):
         self._sell()
@@ -175,18 +225,30 @@ class TestRenewal(RenewalCase):
         renewal = contract.renewal_ids
         balance = self.org.support_credit_balance
         reason = self.env.ref("support_contract.renewal_reason_price")
-        support_user = new_test_user(self.env, login="renewal_support_user", groups="support_contract.group_support_user")
+        support_user = new_test_user(
+            self.env,
+            login="renewal_support_user",
+            groups="support_contract.group_support_user",
+        )
         with freeze_time("2025-12-15"):
-            wizard = Form(self.env["support.contract.auto.renew.wizard"].with_user(support_user).with_context(
-                default_contract_ids=contract.ids))
+            wizard = Form(
+                self.env["support.contract.auto.renew.wizard"]
+                .with_user(support_user)
+                .with_context(default_contract_ids=contract.ids)
+            )
             wizard.reason_id = reason
             wizard.save().action_confirm()
         self.assertFalse(contract.auto_renew)
         self.assertEqual(renewal.order_id.state, "cancel")
-        self.assertRecordValues(renewal, [{"state": "declined", "reason_id": reason.id, "reason": "Too expensive"}])
+        self.assertRecordValues(
+            renewal,
+            [{"state": "declined", "reason_id": reason.id, "reason": "Too expensive"}],
+        )
         self.assertEqual(contract.date_end, EXPIRY, "the current term runs to its end")
         self.org.invalidate_recordset(["support_credit_balance"])
-        self.assertEqual(self.org.support_credit_balance, balance, "nothing is refunded")
+        self.assertEqual(
+            self.org.support_credit_balance, balance, "nothing is refunded"
+        )
         note = self._messages(contract, "Auto-renewal turned off by")
         self.assertIn("Too expensive", str(note.body))
         self.assertIn(support_user.name, str(note.body))
@@ -204,14 +266,25 @@ class TestRenewal(RenewalCase):
         contract = self._contract()
         self.run_cron(NOTICE_DAY)
         contract.action_turn_auto_renew_off(reason="Budget cut")
-        self.assertRecordValues(contract.renewal_ids, [{"state": "declined", "reason": "Budget cut"}])
+        self.assertRecordValues(
+            contract.renewal_ids, [{"state": "declined", "reason": "Budget cut"}]
+        )
 
     def test_one_failing_contract_never_stops_the_others(self):
-        archived_product = self.env["product.product"].create({
-            "name": "Old support product", "type": "service", "list_price": 900.0, "support_kind": "contract",
-            "support_plan_id": self.plan.id, "support_term_months": 12, "support_credits": 120,
-        })
-        other = self.env["support.deployment"].create({"name": "DEP-FAIL", "kind": "deployment", "partner_id": self.org.id})
+        archived_product = self.env["product.product"].create(
+            {
+                "name": "Old support product",
+                "type": "service",
+                "list_price": 900.0,
+                "support_kind": "contract",
+                "support_plan_id": self.plan.id,
+                "support_term_months": 12,
+                "support_credits": 120,
+            }
+        )
+        other = self.env["support.deployment"].create(
+            {"name": "DEP-FAIL", "kind": "deployment", "partner_id": self.org.id}
+        )
         self._sell()
         self._sell(deployment=other, product_id=archived_product.id)
         archived_product.active = False
@@ -220,10 +293,15 @@ class TestRenewal(RenewalCase):
         self.assertEqual(good.state, "quoted")
         self.assertEqual(bad.state, "due")
         self.assertIn("archived", bad.error)
-        self.assertTrue(self._messages(self._contract(other), "could not be created or sent"))
+        self.assertTrue(
+            self._messages(self._contract(other), "could not be created or sent")
+        )
         # the next run tries again, without a second note
         self.run_cron("2025-12-11")
-        self.assertEqual(len(self._messages(self._contract(other), "could not be created or sent")), 1)
+        self.assertEqual(
+            len(self._messages(self._contract(other), "could not be created or sent")),
+            1,
+        )
 
     def test_customer_without_email_is_an_error(self):
         self.org.email = False
@@ -242,7 +320,11 @@ class TestRenewal(RenewalCase):
         self.assertEqual(contract.renewal_ids.state, "quoted")
 
     def salesman_user(self):
-        return new_test_user(self.env, login="renewal_salesman", groups="sales_team.group_sale_salesman_all_leads,support_contract.group_support_user")
+        return new_test_user(
+            self.env,
+            login="renewal_salesman",
+            groups="sales_team.group_sale_salesman_all_leads,support_contract.group_support_user",
+        )
 
     def test_desk_reporting_fields(self):
         self._sell()
@@ -253,7 +335,9 @@ class TestRenewal(RenewalCase):
         contract.action_turn_auto_renew_off()
         self.assertEqual(renewal.lost_amount, renewal.amount)
         groups = self.Renewal._read_group(
-            [("id", "=", renewal.id)], ["date_expiry:month", "state"], ["amount:sum", "lost_amount:sum", "renewal_rate:avg"]
+            [("id", "=", renewal.id)],
+            ["date_expiry:month", "state"],
+            ["amount:sum", "lost_amount:sum", "renewal_rate:avg"],
         )
         self.assertEqual(len(groups), 1)
         self.assertEqual(groups[0][1], "declined")
@@ -262,11 +346,23 @@ class TestRenewal(RenewalCase):
 @tagged("post_install", "-at_install")
 class TestRenewalScale(RenewalCase):
     def _contracts(self, count, start):
-        deployments = self.env["support.deployment"].create([
-            {"name": f"SCALE-{start + i}", "kind": "deployment", "partner_id": self.org.id} for i in range(count)
-        ])
+        deployments = self.env["support.deployment"].create(
+            [
+                {
+                    "name": f"SCALE-{start + i}",
+                    "kind": "deployment",
+                    "partner_id": self.org.id,
+                }
+                for i in range(count)
+            ]
+        )
         with freeze_time(SOLD_ON):
-            order = self._order([self._contract_line(qty=1, deployment=deployment) for deployment in deployments])
+            order = self._order(
+                [
+                    self._contract_line(qty=1, deployment=deployment)
+                    for deployment in deployments
+                ]
+            )
             order.action_confirm()
         return deployments.contract_ids
 
@@ -296,26 +392,52 @@ class TestContractImport(RenewalCase):
         )
         self.assertFalse(result["messages"], result["messages"])
         contract = self.env["support.contract"].browse(result["ids"])
-        self.assertRecordValues(contract, [{
-            "date_start": date(2019, 4, 1), "date_end": date(2026, 3, 31), "partner_id": self.org.id,
-        }])
-        self.assertRecordValues(contract.term_ids, [{"date_start": date(2019, 4, 1), "date_end": date(2026, 3, 31), "credits": 0}])
+        self.assertRecordValues(
+            contract,
+            [
+                {
+                    "date_start": date(2019, 4, 1),
+                    "date_end": date(2026, 3, 31),
+                    "partner_id": self.org.id,
+                }
+            ],
+        )
+        self.assertRecordValues(
+            contract.term_ids,
+            [
+                {
+                    "date_start": date(2019, 4, 1),
+                    "date_end": date(2026, 3, 31),
+                    "credits": 0,
+                }
+            ],
+        )
         self.assertEqual(self.deployment.coverage_end, date(2026, 3, 31))
 
     def test_one_date_alone_or_a_later_change_is_refused_clearly(self):
-        with self.assertRaisesRegex(UserError, "give both its Start Date and its Expiry"):
-            self.env["support.contract"].create({
-                "deployment_id": self.deployment.id, "plan_id": self.plan.id, "date_end": "2026-03-31",
-            })
+        with self.assertRaisesRegex(
+            UserError, "give both its Start Date and its Expiry"
+        ):
+            self.env["support.contract"].create(
+                {
+                    "deployment_id": self.deployment.id,
+                    "plan_id": self.plan.id,
+                    "date_end": "2026-03-31",
+                }
+            )
         contract = self._cover_until(self.deployment, date(2026, 3, 31))
         with self.assertRaisesRegex(UserError, "come from its terms"):
             contract.date_end = date(2030, 1, 1)
 
     def test_imported_contract_renews_with_the_plans_product(self):
-        self.env["support.contract"].create({
-            "deployment_id": self.deployment.id, "plan_id": self.plan.id,
-            "date_start": "2019-04-01", "date_end": "2026-01-09",
-        })
+        self.env["support.contract"].create(
+            {
+                "deployment_id": self.deployment.id,
+                "plan_id": self.plan.id,
+                "date_start": "2019-04-01",
+                "date_end": "2026-01-09",
+            }
+        )
         self.run_cron(NOTICE_DAY)
         renewal = self._contract().renewal_ids
         self.assertEqual(renewal.state, "quoted")
@@ -328,7 +450,9 @@ class TestRenewalSettings(RenewalCase):
     def test_reminder_days_are_checked(self):
         from odoo.exceptions import ValidationError
 
-        with self.assertRaisesRegex(ValidationError, "days before expiry separated by commas"):
+        with self.assertRaisesRegex(
+            ValidationError, "days before expiry separated by commas"
+        ):
             self.env.company.support_renewal_reminder_days = "7,x"
         self.env.company.support_renewal_reminder_days = "14, 3"
         self.assertEqual(self.env.company._support_renewal_reminder_days(), [14, 3])
@@ -337,23 +461,40 @@ class TestRenewalSettings(RenewalCase):
 @tagged("post_install", "-at_install")
 class TestRenewalResume(RenewalCase):
     def test_a_killed_run_resumes_without_doing_anything_twice(self):
-        deployments = self.env["support.deployment"].create([
-            {"name": f"RESUME-{i}", "kind": "deployment", "partner_id": self.org.id} for i in range(5)
-        ])
+        deployments = self.env["support.deployment"].create(
+            [
+                {"name": f"RESUME-{i}", "kind": "deployment", "partner_id": self.org.id}
+                for i in range(5)
+            ]
+        )
         with freeze_time(SOLD_ON):
-            self._order([self._contract_line(qty=1, deployment=d) for d in deployments]).action_confirm()
+            self._order(
+                [self._contract_line(qty=1, deployment=d) for d in deployments]
+            ).action_confirm()
         contracts = deployments.contract_ids
         # out of time after the first batch of 2: the run stops there
-        with freeze_time(NOTICE_DAY), patch.object(type(self.env["ir.cron"]), "_commit_progress", return_value=0):
+        with (
+            freeze_time(NOTICE_DAY),
+            patch.object(type(self.env["ir.cron"]), "_commit_progress", return_value=0),
+        ):
             self.Renewal._cron_process(batch_size=2)
         self.assertEqual(len(contracts.renewal_ids), 2)
         self.run_cron(NOTICE_DAY)
         self.assertEqual(len(contracts.renewal_ids), 5)
         self.assertEqual(set(contracts.renewal_ids.mapped("state")), {"quoted"})
-        self.assertEqual(len(contracts.renewal_ids.order_id), 5, "one order per renewal")
+        self.assertEqual(
+            len(contracts.renewal_ids.order_id), 5, "one order per renewal"
+        )
 
     def test_desk_views_render(self):
-        views = self.Renewal.get_views([(False, kind) for kind in ("list", "kanban", "pivot", "graph", "form", "search")])
-        self.assertEqual(set(views["views"]), {"list", "kanban", "pivot", "graph", "form", "search"})
+        views = self.Renewal.get_views(
+            [
+                (False, kind)
+                for kind in ("list", "kanban", "pivot", "graph", "form", "search")
+            ]
+        )
+        self.assertEqual(
+            set(views["views"]), {"list", "kanban", "pivot", "graph", "form", "search"}
+        )
         action = self.env.ref("support_contract.support_contract_renewal_action")
         self.assertEqual(action.view_mode, "list,kanban,pivot,graph,form")

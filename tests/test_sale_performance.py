@@ -12,21 +12,31 @@ class TestSupportSalePerformance(SupportSaleCase):
     """Confirming N support lines on N deployments costs the same per line at any N."""
 
     def _order_on_new_deployments(self, count, prefix):
-        deployments = self.env["support.deployment"].create([
-            {"name": f"{prefix}-{i}", "kind": "deployment", "partner_id": self.org.id}
-            for i in range(count)
-        ])
-        order = self.env["sale.order"].create({
-            "partner_id": self.contact.id,
-            "order_line": [
-                Command.create({
-                    "product_id": self.contract_product.id,
-                    "product_uom_qty": 1,
-                    "support_deployment_id": deployment.id,
-                })
-                for deployment in deployments
-            ],
-        })
+        deployments = self.env["support.deployment"].create(
+            [
+                {
+                    "name": f"{prefix}-{i}",
+                    "kind": "deployment",
+                    "partner_id": self.org.id,
+                }
+                for i in range(count)
+            ]
+        )
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.contact.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.contract_product.id,
+                            "product_uom_qty": 1,
+                            "support_deployment_id": deployment.id,
+                        }
+                    )
+                    for deployment in deployments
+                ],
+            }
+        )
         self.env.flush_all()
         self.env.invalidate_all()
         return order
@@ -38,7 +48,9 @@ class TestSupportSalePerformance(SupportSaleCase):
         self.env.flush_all()
         queries = self.cr.sql_log_count - before
         self.assertEqual(len(order.order_line.support_term_ids), count)
-        lots = self.env["support.credit.lot"].search([("sale_line_id", "in", order.order_line.ids)])
+        lots = self.env["support.credit.lot"].search(
+            [("sale_line_id", "in", order.order_line.ids)]
+        )
         self.assertEqual(sum(lots.mapped("quantity")), 120 * count)
         return queries
 
@@ -49,7 +61,9 @@ class TestSupportSalePerformance(SupportSaleCase):
         q110 = self._confirmation_queries(110, "B")
         q200 = self._confirmation_queries(200, "C")
         low, high = (q110 - q20) / 90, (q200 - q110) / 90
-        message = (f"confirming 20 / 110 / 200 lines took {q20} / {q110} / {q200} queries: "
-                   f"{low:.2f} then {high:.2f} queries per extra line")
+        message = (
+            f"confirming 20 / 110 / 200 lines took {q20} / {q110} / {q200} queries: "
+            f"{low:.2f} then {high:.2f} queries per extra line"
+        )
         self.assertLessEqual(high, MAX_QUERIES_PER_LINE, message)
         self.assertLessEqual(abs(high - low), 0.25, message)

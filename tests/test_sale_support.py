@@ -14,48 +14,68 @@ class SupportSaleCase(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.env.company
-        cls.org = cls.env["res.partner"].create({"name": "Tony Lewis Home", "is_company": True})
-        cls.contact = cls.env["res.partner"].create({"name": "Tony Lewis", "parent_id": cls.org.id})
-        cls.reseller = cls.env["res.partner"].create({"name": "Reseller Ltd", "is_company": True})
-        cls.plan = cls.env["support.plan"].create({"name": "Test Enterprise", "credits_per_term": 120})
-        cls.contract_product = cls.env["product.product"].create({
-            "name": "Support Contract - Test, 1 year",
-            "type": "service",
-            "list_price": 1000.0,
-            "support_kind": "contract",
-            "support_plan_id": cls.plan.id,
-            "support_term_months": 12,
-            "support_credits": 120,
-        })
-        cls.pack_product = cls.env["product.product"].create({
-            "name": "Support Credits - Test 60 minutes",
-            "type": "service",
-            "list_price": 100.0,
-            "support_kind": "credit_pack",
-            "support_credits": 60,
-        })
-        cls.deployment = cls.env["support.deployment"].create({
-            "name": "78927639",
-            "kind": "serial",
-            "partner_id": cls.org.id,
-        })
+        cls.org = cls.env["res.partner"].create(
+            {"name": "Tony Lewis Home", "is_company": True}
+        )
+        cls.contact = cls.env["res.partner"].create(
+            {"name": "Tony Lewis", "parent_id": cls.org.id}
+        )
+        cls.reseller = cls.env["res.partner"].create(
+            {"name": "Reseller Ltd", "is_company": True}
+        )
+        cls.plan = cls.env["support.plan"].create(
+            {"name": "Test Enterprise", "credits_per_term": 120}
+        )
+        cls.contract_product = cls.env["product.product"].create(
+            {
+                "name": "Support Contract - Test, 1 year",
+                "type": "service",
+                "list_price": 1000.0,
+                "support_kind": "contract",
+                "support_plan_id": cls.plan.id,
+                "support_term_months": 12,
+                "support_credits": 120,
+            }
+        )
+        cls.pack_product = cls.env["product.product"].create(
+            {
+                "name": "Support Credits - Test 60 minutes",
+                "type": "service",
+                "list_price": 100.0,
+                "support_kind": "credit_pack",
+                "support_credits": 60,
+            }
+        )
+        cls.deployment = cls.env["support.deployment"].create(
+            {
+                "name": "78927639",
+                "kind": "serial",
+                "partner_id": cls.org.id,
+            }
+        )
 
     @classmethod
     def _cover_until(cls, deployment, date_end, date_start=None):
         """Give `deployment` a contract whose last term ends on `date_end`."""
         date_start = date_start or date(date_end.year - 1, date_end.month, 1)
-        return cls.env["support.contract"].create({
-            "deployment_id": deployment.id,
-            "plan_id": cls.plan.id,
-            "partner_id": deployment.partner_id.id,
-            "term_ids": [Command.create({"date_start": date_start, "date_end": date_end})],
-        })
+        return cls.env["support.contract"].create(
+            {
+                "deployment_id": deployment.id,
+                "plan_id": cls.plan.id,
+                "partner_id": deployment.partner_id.id,
+                "term_ids": [
+                    Command.create({"date_start": date_start, "date_end": date_end})
+                ],
+            }
+        )
 
     def _order(self, lines, partner=None):
-        return self.env["sale.order"].create({
-            "partner_id": (partner or self.contact).id,
-            "order_line": [Command.create(vals) for vals in lines],
-        })
+        return self.env["sale.order"].create(
+            {
+                "partner_id": (partner or self.contact).id,
+                "order_line": [Command.create(vals) for vals in lines],
+            }
+        )
 
     def _contract_line(self, qty=1, deployment=None, **extra):
         vals = {"product_id": self.contract_product.id, "product_uom_qty": qty}
@@ -65,12 +85,13 @@ class SupportSaleCase(TransactionCase):
         return vals
 
     def _lots(self, partner=None):
-        return self.env["support.credit.lot"].search([("partner_id", "=", (partner or self.org).id)])
+        return self.env["support.credit.lot"].search(
+            [("partner_id", "=", (partner or self.org).id)]
+        )
 
 
 @tagged("post_install", "-at_install")
 class TestSupportSale(SupportSaleCase):
-
     @freeze_time("2017-06-15")
     def test_catch_up_seed_example(self):
         """Expiry 2012-09-30, ordered 2017-06-15: 5 terms, new expiry 2017-09-30."""
@@ -79,14 +100,18 @@ class TestSupportSale(SupportSaleCase):
         with Form(order) as form:
             with form.order_line.edit(0) as line:
                 line.support_deployment_id = self.deployment
-                self.assertEqual(line.product_uom_qty, 5, "the catch-up quantity is proposed")
+                self.assertEqual(
+                    line.product_uom_qty, 5, "the catch-up quantity is proposed"
+                )
         line = order.order_line
         self.assertEqual(line.support_catch_up_terms, 5)
         self.assertEqual(line.support_new_expiry, date(2017, 9, 30))
         order.action_confirm()
         self.assertEqual(self.deployment.coverage_end, date(2017, 9, 30))
         contract = self.deployment.contract_ids
-        self.assertEqual(len(contract), 1, "the existing contract is extended, not duplicated")
+        self.assertEqual(
+            len(contract), 1, "the existing contract is extended, not duplicated"
+        )
         self.assertEqual(len(contract.term_ids), 6)
 
     @freeze_time("2017-06-15")
@@ -104,7 +129,9 @@ class TestSupportSale(SupportSaleCase):
         self.assertEqual(order.order_line.support_catch_up_terms, 1)
         order.action_confirm()
         term = self.deployment.contract_ids.term_ids
-        self.assertRecordValues(term, [{"date_start": date(2017, 6, 15), "date_end": date(2018, 6, 14)}])
+        self.assertRecordValues(
+            term, [{"date_start": date(2017, 6, 15), "date_end": date(2018, 6, 14)}]
+        )
 
     @freeze_time("2017-06-15")
     def test_not_lapsed_extends_from_expiry_not_from_today(self):
@@ -115,14 +142,20 @@ class TestSupportSale(SupportSaleCase):
         self.assertEqual(self.deployment.coverage_end, date(2019, 8, 31))
 
     def test_missing_deployment_names_the_line(self):
-        order = self._order([
-            {"product_id": self.pack_product.id, "product_uom_qty": 1},
-            self._contract_line(qty=1, deployment=False),
-        ])
-        with self.assertRaisesRegex(UserError, rf"{order.name}, line 2 .*choose the deployment"):
+        order = self._order(
+            [
+                {"product_id": self.pack_product.id, "product_uom_qty": 1},
+                self._contract_line(qty=1, deployment=False),
+            ]
+        )
+        with self.assertRaisesRegex(
+            UserError, rf"{order.name}, line 2 .*choose the deployment"
+        ):
             order.action_confirm()
         self.assertEqual(order.state, "draft")
-        self.assertFalse(self._lots(), "nothing is granted when confirmation is refused")
+        self.assertFalse(
+            self._lots(), "nothing is granted when confirmation is refused"
+        )
 
     def test_zero_or_fractional_quantity_refused(self):
         order = self._order([self._contract_line(qty=1.5)])
@@ -140,10 +173,17 @@ class TestSupportSale(SupportSaleCase):
         terms = order.order_line.support_term_ids.sorted("date_start")
         self.assertEqual(terms.mapped("credits"), [0, 0, 0, 0, 120])
         lots = self._lots()
-        self.assertRecordValues(lots, [{
-            "quantity": 120, "remaining": 120, "expiry_date": date(2017, 9, 30),
-            "sale_line_id": order.order_line.id,
-        }])
+        self.assertRecordValues(
+            lots,
+            [
+                {
+                    "quantity": 120,
+                    "remaining": 120,
+                    "expiry_date": date(2017, 9, 30),
+                    "sale_line_id": order.order_line.id,
+                }
+            ],
+        )
         self.assertEqual(terms[-1].lot_ids, lots)
         self.assertEqual(self.org.support_credit_balance, 120)
 
@@ -155,7 +195,12 @@ class TestSupportSale(SupportSaleCase):
         self.assertEqual(self._lots(self.reseller).quantity, 120)
 
     def test_confirm_twice_or_after_cancel_grants_once(self):
-        order = self._order([self._contract_line(qty=1), {"product_id": self.pack_product.id, "product_uom_qty": 2}])
+        order = self._order(
+            [
+                self._contract_line(qty=1),
+                {"product_id": self.pack_product.id, "product_uom_qty": 2},
+            ]
+        )
         order.action_confirm()
         self.assertEqual(self.org.support_credit_balance, 240)
         with self.assertRaises(UserError):
@@ -163,14 +208,22 @@ class TestSupportSale(SupportSaleCase):
         order._action_cancel()
         order.action_draft()
         order.action_confirm()
-        self.assertEqual(self.org.support_credit_balance, 240, "re-confirming grants nothing more")
+        self.assertEqual(
+            self.org.support_credit_balance, 240, "re-confirming grants nothing more"
+        )
         self.assertEqual(len(self.deployment.contract_ids.term_ids), 1)
 
     def test_card_choice_creates_cards_and_no_lot(self):
-        order = self._order([
-            self._contract_line(qty=1, support_credit_choice="card"),
-            {"product_id": self.pack_product.id, "product_uom_qty": 3, "support_credit_choice": "card"},
-        ])
+        order = self._order(
+            [
+                self._contract_line(qty=1, support_credit_choice="card"),
+                {
+                    "product_id": self.pack_product.id,
+                    "product_uom_qty": 3,
+                    "support_credit_choice": "card",
+                },
+            ]
+        )
         order.action_confirm()
         self.assertFalse(self._lots())
         cards = order.order_line.support_card_ids
@@ -179,17 +232,26 @@ class TestSupportSale(SupportSaleCase):
         self.assertEqual(cards.buyer_partner_id, self.org)
         self.assertEqual(set(cards.mapped("state")), {"active"})
         self.assertEqual(order.support_card_count, 2)
-        self.assertEqual(self.deployment.coverage_end.year - date.today().year, 1,
-                         "the card choice still extends the coverage")
+        self.assertEqual(
+            self.deployment.coverage_end.year - date.today().year,
+            1,
+            "the card choice still extends the coverage",
+        )
 
     @freeze_time("2020-01-10")
     def test_credit_pack_expires_twelve_months_after_purchase(self):
-        order = self._order([{"product_id": self.pack_product.id, "product_uom_qty": 2}])
+        order = self._order(
+            [{"product_id": self.pack_product.id, "product_uom_qty": 2}]
+        )
         order.action_confirm()
-        self.assertRecordValues(self._lots(), [{"quantity": 120, "expiry_date": date(2021, 1, 10)}])
+        self.assertRecordValues(
+            self._lots(), [{"quantity": 120, "expiry_date": date(2021, 1, 10)}]
+        )
 
     def test_deployment_locked_after_confirmation(self):
-        other = self.env["support.deployment"].create({"name": "DEP-2", "kind": "deployment", "partner_id": self.org.id})
+        other = self.env["support.deployment"].create(
+            {"name": "DEP-2", "kind": "deployment", "partner_id": self.org.id}
+        )
         order = self._order([self._contract_line(qty=1)])
         order.action_confirm()
         with self.assertRaisesRegex(UserError, "can no longer change"):
@@ -207,29 +269,46 @@ class TestSupportSale(SupportSaleCase):
     @freeze_time("2017-06-15")
     def test_apply_deployment_to_all_lines(self):
         self._cover_until(self.deployment, date(2012, 9, 30))
-        order = self._order([
-            self._contract_line(qty=1, deployment=False),
-            self._contract_line(qty=1, deployment=False),
-            {"product_id": self.pack_product.id, "product_uom_qty": 1},
-        ])
+        order = self._order(
+            [
+                self._contract_line(qty=1, deployment=False),
+                self._contract_line(qty=1, deployment=False),
+                {"product_id": self.pack_product.id, "product_uom_qty": 1},
+            ]
+        )
         action = order.action_support_apply_deployment()
-        wizard = self.env[action["res_model"]].with_context(action["context"]).create(
-            {"deployment_id": self.deployment.id}
+        wizard = (
+            self.env[action["res_model"]]
+            .with_context(action["context"])
+            .create({"deployment_id": self.deployment.id})
         )
         wizard.action_apply()
-        contract_lines = order.order_line.filtered(lambda line: line.support_kind == "contract")
+        contract_lines = order.order_line.filtered(
+            lambda line: line.support_kind == "contract"
+        )
         self.assertEqual(contract_lines.support_deployment_id, self.deployment)
         # the second line extends after the first: the catch-up is bought once
         self.assertEqual(contract_lines.mapped("product_uom_qty"), [5, 1])
-        self.assertEqual(contract_lines.mapped("support_new_expiry"), [date(2017, 9, 30), date(2018, 9, 30)])
+        self.assertEqual(
+            contract_lines.mapped("support_new_expiry"),
+            [date(2017, 9, 30), date(2018, 9, 30)],
+        )
         self.assertFalse((order.order_line - contract_lines).support_deployment_id)
 
     def test_salesperson_confirms_without_support_rights(self):
-        salesman = new_test_user(self.env, login="support_salesman", groups="sales_team.group_sale_salesman")
-        order = self._order([
-            self._contract_line(qty=1),
-            {"product_id": self.pack_product.id, "product_uom_qty": 1, "support_credit_choice": "card"},
-        ])
+        salesman = new_test_user(
+            self.env, login="support_salesman", groups="sales_team.group_sale_salesman"
+        )
+        order = self._order(
+            [
+                self._contract_line(qty=1),
+                {
+                    "product_id": self.pack_product.id,
+                    "product_uom_qty": 1,
+                    "support_credit_choice": "card",
+                },
+            ]
+        )
         order.user_id = salesman  # salespeople see their own orders
         order = order.with_user(salesman)
         order.action_confirm()

@@ -5,6 +5,7 @@ reaches the field or the route, doing exactly the write or the request, then
 asserting that the payer, the balance and the ledger did not change and that
 the error says why.
 """
+
 from datetime import date
 from unittest.mock import patch
 
@@ -15,7 +16,6 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .support_ticket_common import SupportTicketCase
 from .test_sale_support import SupportSaleCase
 from .test_ticket_metering import SupportMeteringCase
 
@@ -23,7 +23,11 @@ from .test_ticket_metering import SupportMeteringCase
 @tagged("post_install", "-at_install")
 class TestTicketFieldsGuarded(SupportMeteringCase):
     def _ledger(self):
-        return self.Move.search_count([]), self._balance(self.org_a), self._balance(self.org_c)
+        return (
+            self.Move.search_count([]),
+            self._balance(self.org_a),
+            self._balance(self.org_c),
+        )
 
     def test_paying_organization_cannot_be_written(self):
         self._grant(self.org_a, 100)
@@ -38,27 +42,42 @@ class TestTicketFieldsGuarded(SupportMeteringCase):
             ("support_sla_targets", {}),
             ("sla_first_response_date", "2020-01-01 00:00:00"),
         ]:
-            with self.subTest(field=field), self.assertRaisesRegex(AccessError, "cannot be written"):
+            with (
+                self.subTest(field=field),
+                self.assertRaisesRegex(AccessError, "cannot be written"),
+            ):
                 ticket.with_user(self.engineer).write({field: value})
         # nor at creation: the organization pays for its own ticket
         with self.assertRaisesRegex(AccessError, "Paying Organization"):
-            self.Ticket.with_user(self.engineer).create({
-                "name": "Pay for me", "description": "x", "partner_id": self.contact_a.id,
-                "support_deployment_id": self.deployment.id, "support_paying_partner_id": self.org_c.id,
-            })
+            self.Ticket.with_user(self.engineer).create(
+                {
+                    "name": "Pay for me",
+                    "description": "x",
+                    "partner_id": self.contact_a.id,
+                    "support_deployment_id": self.deployment.id,
+                    "support_paying_partner_id": self.org_c.id,
+                }
+            )
         self.assertEqual(ticket.support_paying_partner_id, self.org_a)
         self._log(ticket, 0.5)
         self.assertEqual(self._balance(self.org_a), 70)
-        self.assertEqual(self._balance(self.org_c), 100, "another organization never pays")
+        self.assertEqual(
+            self._balance(self.org_c), 100, "another organization never pays"
+        )
 
     def test_ticket_opened_as_bug_does_not_make_time_free(self):
         self._grant(self.org_a, 100)
         with self.assertRaisesRegex(UserError, "Only a Support Manager"):
-            self.Ticket.with_user(self.engineer).create({
-                "name": "Free time", "description": "x", "partner_id": self.contact_a.id,
-                "support_deployment_id": self.deployment.id, "support_resolution": "bug",
-                "user_id": self.engineer.id,
-            })
+            self.Ticket.with_user(self.engineer).create(
+                {
+                    "name": "Free time",
+                    "description": "x",
+                    "partner_id": self.contact_a.id,
+                    "support_deployment_id": self.deployment.id,
+                    "support_resolution": "bug",
+                    "user_id": self.engineer.id,
+                }
+            )
         self.assertEqual(self._balance(self.org_a), 100)
 
     def test_self_assignment_does_not_allow_bug_resolution(self):
@@ -67,12 +86,18 @@ class TestTicketFieldsGuarded(SupportMeteringCase):
         self._log(ticket, 0.5)
         ticket.with_user(self.engineer).user_id = self.engineer
         self.assertEqual(ticket.support_assigned_by_id, self.engineer)
-        with self.assertRaisesRegex(UserError, "assigning it to yourself does not count"):
+        with self.assertRaisesRegex(
+            UserError, "assigning it to yourself does not count"
+        ):
             ticket.with_user(self.engineer).action_resolve_as_bug()
-        with self.assertRaisesRegex(UserError, "assigning it to yourself does not count"):
+        with self.assertRaisesRegex(
+            UserError, "assigning it to yourself does not count"
+        ):
             ticket.with_user(self.engineer).write({"support_resolution": "bug"})
         with self.assertRaisesRegex(AccessError, "Assigned By"):
-            ticket.with_user(self.engineer).write({"support_assigned_by_id": self.manager.id})
+            ticket.with_user(self.engineer).write(
+                {"support_assigned_by_id": self.manager.id}
+            )
         self.assertEqual(self._balance(self.org_a), 70)
         # assigned by the manager, the engineer may
         ticket.with_user(self.manager).user_id = self.engineer
@@ -82,7 +107,9 @@ class TestTicketFieldsGuarded(SupportMeteringCase):
     def test_ticket_binds_only_a_contract_of_its_company(self):
         other = self.env["res.company"].create({"name": "Other Support Co"})
         ticket = self._ticket(company_id=other.id)
-        self.assertFalse(ticket.support_contract_id, "the deployment's contract is another company's")
+        self.assertFalse(
+            ticket.support_contract_id, "the deployment's contract is another company's"
+        )
         self.assertEqual(self._ticket().support_contract_id, self.contract)
 
 
@@ -98,13 +125,21 @@ class TestTimesheetFieldsGuarded(SupportMeteringCase):
             ("support_uncovered_minutes", 0),
             ("support_sale_line_id", False),
         ]:
-            with self.subTest(field=field), self.assertRaisesRegex(AccessError, "cannot be written"):
+            with (
+                self.subTest(field=field),
+                self.assertRaisesRegex(AccessError, "cannot be written"),
+            ):
                 line.with_user(self.engineer).write({field: value})
         with self.assertRaisesRegex(AccessError, "cannot be written"):
-            self.env["account.analytic.line"].with_user(self.engineer).create({
-                "ticket_id": ticket.id, "unit_amount": 1, "name": "x",
-                "employee_id": self.employee.id, "support_minutes": 60,
-            })
+            self.env["account.analytic.line"].with_user(self.engineer).create(
+                {
+                    "ticket_id": ticket.id,
+                    "unit_amount": 1,
+                    "name": "x",
+                    "employee_id": self.employee.id,
+                    "support_minutes": 60,
+                }
+            )
         # reducing the line after a forged "already metered" would give credits back
         self.assertEqual(line.support_minutes, 30)
         self.assertEqual(self._balance(self.org_a), 70)
@@ -112,45 +147,83 @@ class TestTimesheetFieldsGuarded(SupportMeteringCase):
     def test_timesheet_only_employee_cannot_log_on_a_ticket(self):
         self._grant(self.org_a, 100)
         ticket = self._ticket()
-        clerk = new_test_user(self.env, login="timesheet_clerk", groups="base.group_user,hr_timesheet.group_hr_timesheet_user")
-        employee = self.env["hr.employee"].create({"name": "Clerk", "user_id": clerk.id})
+        clerk = new_test_user(
+            self.env,
+            login="timesheet_clerk",
+            groups="base.group_user,hr_timesheet.group_hr_timesheet_user",
+        )
+        employee = self.env["hr.employee"].create(
+            {"name": "Clerk", "user_id": clerk.id}
+        )
         with self.assertRaises(AccessError):
-            self.env["account.analytic.line"].with_user(clerk).create({
-                "ticket_id": ticket.id, "unit_amount": 1, "name": "x", "employee_id": employee.id,
-            })
+            self.env["account.analytic.line"].with_user(clerk).create(
+                {
+                    "ticket_id": ticket.id,
+                    "unit_amount": 1,
+                    "name": "x",
+                    "employee_id": employee.id,
+                }
+            )
         self.assertEqual(self._balance(self.org_a), 100)
 
     def test_time_is_logged_in_the_ticket_company(self):
         self._grant(self.org_a, 100)
         ticket = self._ticket()
         other = self.env["res.company"].create({"name": "Other Timesheet Co"})
-        project = self.env["project.project"].create({"name": "Elsewhere", "company_id": other.id})
+        project = self.env["project.project"].create(
+            {"name": "Elsewhere", "company_id": other.id}
+        )
         with self.assertRaisesRegex(UserError, "must be logged in its company"):
-            self.env["account.analytic.line"].create({
-                "ticket_id": ticket.id, "unit_amount": 1, "name": "x", "employee_id": self.employee.id,
-                "project_id": project.id, "company_id": other.id,
-            })
+            self.env["account.analytic.line"].create(
+                {
+                    "ticket_id": ticket.id,
+                    "unit_amount": 1,
+                    "name": "x",
+                    "employee_id": self.employee.id,
+                    "project_id": project.id,
+                    "company_id": other.id,
+                }
+            )
         self.assertEqual(self._balance(self.org_a), 100)
 
     def test_moving_a_line_reverses_then_meters_on_the_new_ticket(self):
         self._grant(self.org_a, 100)
         self._grant(self.org_c, 100)
-        deployment_c = self.env["support.deployment"].create({"name": "TKT-DEP-C", "partner_id": self.org_c.id})
-        self.env["support.contract"].create({
-            "deployment_id": deployment_c.id, "plan_id": self.plan.id,
-            "term_ids": [Command.create({"date_start": date(2020, 1, 1), "date_end": date(2035, 12, 31)})],
-        })
+        deployment_c = self.env["support.deployment"].create(
+            {"name": "TKT-DEP-C", "partner_id": self.org_c.id}
+        )
+        self.env["support.contract"].create(
+            {
+                "deployment_id": deployment_c.id,
+                "plan_id": self.plan.id,
+                "term_ids": [
+                    Command.create(
+                        {"date_start": date(2020, 1, 1), "date_end": date(2035, 12, 31)}
+                    )
+                ],
+            }
+        )
         ticket_a = self._ticket()
         ticket_c = self._ticket(partner=self.contact_c, deployment=deployment_c)
         line = self._log(ticket_a, 0.5)
         self.assertEqual(self._balance(self.org_a), 70)
         line.with_user(self.engineer).ticket_id = ticket_c
-        self.assertEqual(self._balance(self.org_a), 100, "the old ticket's organization gets its credits back")
-        self.assertEqual(self._balance(self.org_c), 70, "the new ticket's organization pays")
-        self.assertRecordValues(line, [{"support_minutes": 30, "support_covered_minutes": 30}])
+        self.assertEqual(
+            self._balance(self.org_a),
+            100,
+            "the old ticket's organization gets its credits back",
+        )
+        self.assertEqual(
+            self._balance(self.org_c), 70, "the new ticket's organization pays"
+        )
+        self.assertRecordValues(
+            line, [{"support_minutes": 30, "support_covered_minutes": 30}]
+        )
 
     def test_moving_uncovered_time_bills_the_new_organization(self):
-        deployment_c = self.env["support.deployment"].create({"name": "TKT-DEP-C2", "partner_id": self.org_c.id})
+        deployment_c = self.env["support.deployment"].create(
+            {"name": "TKT-DEP-C2", "partner_id": self.org_c.id}
+        )
         ticket_a = self._ticket(deployment=self.deployment_uncovered)
         ticket_c = self._ticket(partner=self.contact_c, deployment=deployment_c)
         line = self._log(ticket_a, 1.0)
@@ -168,11 +241,16 @@ class TestTimesheetFieldsGuarded(SupportMeteringCase):
             line = self._log(ticket, 0.5)
             self.assertEqual(old.remaining, 10)
         with freeze_time("2026-03-01"):
-            with patch.object(type(self.env["ir.cron"]), "_commit_progress", return_value=float("inf")):
+            with patch.object(
+                type(self.env["ir.cron"]), "_commit_progress", return_value=float("inf")
+            ):
                 self.Lot.sudo()._cron_expire()
             line.unlink()
             new_lots = self.Lot.search([("partner_id", "=", self.org_a.id)]) - old
-            self.assertRecordValues(new_lots, [{"quantity": 30, "remaining": 30, "expiry_date": date(2026, 5, 30)}])
+            self.assertRecordValues(
+                new_lots,
+                [{"quantity": 30, "remaining": 30, "expiry_date": date(2026, 5, 30)}],
+            )
             self.assertEqual(old.remaining, 0, "the expired lot stays expired")
             self.assertEqual(self._balance(self.org_a), 30)
 
@@ -185,44 +263,67 @@ class TestLedgerWrittenThroughItsApi(SupportMeteringCase):
         for user in (self.manager, self.engineer):
             with self.subTest(user=user.login):
                 with self.assertRaises(AccessError):
-                    self.Move.with_user(user).create({
-                        "lot_id": lot.id, "move_type": "adjust", "quantity": 5000, "reason": "Free credits",
-                    })
+                    self.Move.with_user(user).create(
+                        {
+                            "lot_id": lot.id,
+                            "move_type": "adjust",
+                            "quantity": 5000,
+                            "reason": "Free credits",
+                        }
+                    )
                 with self.assertRaises(AccessError):
-                    self.Lot.with_user(user).create({
-                        "name": "Free", "partner_id": self.org_a.id, "quantity": 5000, "expiry_date": "2035-01-01",
-                    })
+                    self.Lot.with_user(user).create(
+                        {
+                            "name": "Free",
+                            "partner_id": self.org_a.id,
+                            "quantity": 5000,
+                            "expiry_date": "2035-01-01",
+                        }
+                    )
         # the superuser account over RPC is no exception: only the API's own code is
         admin = self.env.ref("base.user_admin")
         with self.assertRaisesRegex(AccessError, "written through its own operations"):
-            self.Move.with_user(admin).create({
-                "lot_id": lot.id, "move_type": "adjust", "quantity": 5000, "reason": "Free credits",
-            })
+            self.Move.with_user(admin).create(
+                {
+                    "lot_id": lot.id,
+                    "move_type": "adjust",
+                    "quantity": 5000,
+                    "reason": "Free credits",
+                }
+            )
         self.assertEqual(self.Move.search_count([]), before)
         self.assertEqual(self._balance(self.org_a), 100)
 
     def test_import_refused(self):
         lot = self._grant(self.org_a, 100)
         result = self.Move.with_user(self.manager).load(
-            ["lot_id/.id", "move_type", "quantity", "reason"], [[str(lot.id), "adjust", "5000", "Imported"]]
+            ["lot_id/.id", "move_type", "quantity", "reason"],
+            [[str(lot.id), "adjust", "5000", "Imported"]],
         )
         self.assertFalse(result["ids"])
         self.assertTrue(result["messages"])
         result = self.Lot.with_user(self.env.ref("base.user_admin")).load(
-            ["name", "partner_id/.id", "quantity", "expiry_date"], [["Imported", str(self.org_a.id), "5000", "2035-01-01"]]
+            ["name", "partner_id/.id", "quantity", "expiry_date"],
+            [["Imported", str(self.org_a.id), "5000", "2035-01-01"]],
         )
         self.assertFalse(result["ids"])
         self.assertEqual(self._balance(self.org_a), 100)
 
     def test_ledger_api_refuses_callers_without_rights(self):
         with self.assertRaisesRegex(AccessError, "Only Support Managers"):
-            self.Lot.with_user(self.engineer)._grant(self.org_a, 10, date(2035, 1, 1), "No")
+            self.Lot.with_user(self.engineer)._grant(
+                self.org_a, 10, date(2035, 1, 1), "No"
+            )
         lot = self._grant(self.org_a, 100)
         with self.assertRaises(AccessError):
             lot.with_user(self.engineer)._adjust(1000, "No")
         # the manager's Adjust Credits wizard still works
-        wizard = self.env["support.credit.adjust.wizard"].with_user(self.manager).create(
-            {"lot_id": lot.id, "quantity": -10, "reason": "Goodwill correction"}
+        wizard = (
+            self.env["support.credit.adjust.wizard"]
+            .with_user(self.manager)
+            .create(
+                {"lot_id": lot.id, "quantity": -10, "reason": "Goodwill correction"}
+            )
         )
         wizard.action_confirm()
         self.assertEqual(self._balance(self.org_a), 90)
@@ -233,7 +334,11 @@ class TestSaleGrantGuarded(SupportSaleCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.salesman = new_test_user(cls.env, login="guard_salesman", groups="sales_team.group_sale_salesman_all_leads")
+        cls.salesman = new_test_user(
+            cls.env,
+            login="guard_salesman",
+            groups="sales_team.group_sale_salesman_all_leads",
+        )
 
     def _balance(self):
         self.org.invalidate_recordset(["support_credit_balance"])
@@ -245,12 +350,19 @@ class TestSaleGrantGuarded(SupportSaleCase):
         self.assertEqual(self._balance(), 120)
         line = order.order_line.with_user(self.salesman)
         for field in ("support_processed", "support_withdrawn", "support_uncovered"):
-            with self.subTest(field=field), self.assertRaisesRegex(AccessError, "cannot be written"):
+            with (
+                self.subTest(field=field),
+                self.assertRaisesRegex(AccessError, "cannot be written"),
+            ):
                 line.write({field: False if field == "support_processed" else True})
         with self.assertRaisesRegex(AccessError, "cannot be written"):
-            self.env["sale.order.line"].with_user(self.salesman).create({
-                "order_id": order.id, "product_id": self.pack_product.id, "support_processed": True,
-            })
+            self.env["sale.order.line"].with_user(self.salesman).create(
+                {
+                    "order_id": order.id,
+                    "product_id": self.pack_product.id,
+                    "support_processed": True,
+                }
+            )
         order.with_user(self.salesman)._action_cancel()
         order.with_user(self.salesman).action_draft()
         order.with_user(self.salesman).action_confirm()
@@ -258,7 +370,12 @@ class TestSaleGrantGuarded(SupportSaleCase):
 
     @freeze_time("2025-03-01")
     def test_cancel_withdraws_what_is_not_consumed_and_ends_the_terms(self):
-        order = self._order([self._contract_line(qty=1), {"product_id": self.pack_product.id, "product_uom_qty": 1}])
+        order = self._order(
+            [
+                self._contract_line(qty=1),
+                {"product_id": self.pack_product.id, "product_uom_qty": 1},
+            ]
+        )
         order.action_confirm()
         self.assertEqual(self._balance(), 180)
         self.assertEqual(self.deployment.coverage_end, date(2026, 2, 28))
@@ -266,11 +383,17 @@ class TestSaleGrantGuarded(SupportSaleCase):
         self.env["support.credit.lot"].sudo()._consume(self.org, 20, "Work done")
         order.with_user(self.salesman)._action_cancel()
         self.assertEqual(self._balance(), 0)
-        withdrawals = self.env["support.credit.move"].search([("move_type", "=", "adjust")])
+        withdrawals = self.env["support.credit.move"].search(
+            [("move_type", "=", "adjust")]
+        )
         self.assertEqual(sum(withdrawals.mapped("quantity")), -160)
-        self.assertEqual(set(withdrawals.mapped("reason")), {f"Order {order.name} cancelled"})
+        self.assertEqual(
+            set(withdrawals.mapped("reason")), {f"Order {order.name} cancelled"}
+        )
         self.assertTrue(order.order_line.support_term_ids.cancelled)
-        self.assertFalse(self.deployment.coverage_end, "the cancelled order's term no longer covers")
+        self.assertFalse(
+            self.deployment.coverage_end, "the cancelled order's term no longer covers"
+        )
         self.assertIn("already consumed", order.message_ids[0].body)
         self.assertIn("20 already consumed", order.message_ids[0].body)
         for lot in self._lots():
@@ -279,12 +402,24 @@ class TestSaleGrantGuarded(SupportSaleCase):
         order.action_draft()
         order.action_confirm()
         self.assertEqual(self._balance(), 160)
-        self.assertEqual(pack_lot.remaining, 60, "the consumption came from the term's lot, expiring first")
+        self.assertEqual(
+            pack_lot.remaining,
+            60,
+            "the consumption came from the term's lot, expiring first",
+        )
         self.assertEqual(self.deployment.coverage_end, date(2026, 2, 28))
         self.assertEqual(len(self.deployment.contract_ids.term_ids), 1)
 
     def test_cancel_and_confirm_again_reissues_cancelled_cards(self):
-        order = self._order([{"product_id": self.pack_product.id, "product_uom_qty": 2, "support_credit_choice": "card"}])
+        order = self._order(
+            [
+                {
+                    "product_id": self.pack_product.id,
+                    "product_uom_qty": 2,
+                    "support_credit_choice": "card",
+                }
+            ]
+        )
         order.action_confirm()
         card = order.order_line.support_card_ids
         order._action_cancel()
@@ -302,8 +437,15 @@ class TestPortalTicketSubmitIsPost(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.org = cls.env["res.partner"].create({"name": "Submit Org", "is_company": True})
-        cls.user = new_test_user(cls.env, login="portal_submit", password="portal_submit_pw", groups="base.group_portal")
+        cls.org = cls.env["res.partner"].create(
+            {"name": "Submit Org", "is_company": True}
+        )
+        cls.user = new_test_user(
+            cls.env,
+            login="portal_submit",
+            password="portal_submit_pw",
+            groups="base.group_portal",
+        )
         cls.user.partner_id.parent_id = cls.org
 
     def _tickets(self):
@@ -312,7 +454,10 @@ class TestPortalTicketSubmitIsPost(HttpCase):
     @mute_logger("odoo.http")
     def test_get_creates_nothing(self):
         self.authenticate("portal_submit", "portal_submit_pw")
-        response = self.url_open("/submitted/ticket?subject=Drive-by+ticket&description=x", allow_redirects=False)
+        response = self.url_open(
+            "/submitted/ticket?subject=Drive-by+ticket&description=x",
+            allow_redirects=False,
+        )
         self.assertEqual(response.status_code, 405)
         self.assertFalse(self._tickets())
 
@@ -320,7 +465,9 @@ class TestPortalTicketSubmitIsPost(HttpCase):
     def test_post_without_csrf_refused(self):
         self.authenticate("portal_submit", "portal_submit_pw")
         response = self.url_open(
-            "/submitted/ticket", data={"subject": "Drive-by ticket", "description": "x"}, allow_redirects=False
+            "/submitted/ticket",
+            data={"subject": "Drive-by ticket", "description": "x"},
+            allow_redirects=False,
         )
         self.assertEqual(response.status_code, 400)
         self.assertFalse(self._tickets())
@@ -329,7 +476,11 @@ class TestPortalTicketSubmitIsPost(HttpCase):
         self.authenticate("portal_submit", "portal_submit_pw")
         response = self.url_open(
             "/submitted/ticket",
-            data={"subject": "Drive-by ticket", "description": "x", "csrf_token": http.Request.csrf_token(self)},
+            data={
+                "subject": "Drive-by ticket",
+                "description": "x",
+                "csrf_token": http.Request.csrf_token(self),
+            },
             allow_redirects=False,
         )
         self.assertIn(response.status_code, (302, 303))

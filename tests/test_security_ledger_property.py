@@ -2,6 +2,7 @@
 confirming again, logging, editing, moving and deleting time, and resolving
 tickets as bugs never break the ledger, never take a lot below zero, and
 never make one organization pay for another's ticket."""
+
 from contextlib import closing
 
 from hypothesis import given, settings
@@ -32,15 +33,29 @@ class TestLedgerSecurityProperties(SupportMeteringCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.pack = cls.env["product.product"].create({
-            "name": "Property pack, 60 credits", "type": "service", "list_price": 10.0,
-            "support_kind": "credit_pack", "support_credits": 60,
-        })
-        cls.deployment_c = cls.env["support.deployment"].create({"name": "PROP-DEP-C", "partner_id": cls.org_c.id})
-        cls.env["support.contract"].create({
-            "deployment_id": cls.deployment_c.id, "plan_id": cls.plan.id,
-            "term_ids": [Command.create({"date_start": "2020-01-01", "date_end": "2035-12-31"})],
-        })
+        cls.pack = cls.env["product.product"].create(
+            {
+                "name": "Property pack, 60 credits",
+                "type": "service",
+                "list_price": 10.0,
+                "support_kind": "credit_pack",
+                "support_credits": 60,
+            }
+        )
+        cls.deployment_c = cls.env["support.deployment"].create(
+            {"name": "PROP-DEP-C", "partner_id": cls.org_c.id}
+        )
+        cls.env["support.contract"].create(
+            {
+                "deployment_id": cls.deployment_c.id,
+                "plan_id": cls.plan.id,
+                "term_ids": [
+                    Command.create(
+                        {"date_start": "2020-01-01", "date_end": "2035-12-31"}
+                    )
+                ],
+            }
+        )
         cls.orgs = cls.org_a + cls.org_c
         cls.contacts = {"org_a": cls.contact_a, "org_c": cls.contact_c}
         cls.deployments = {"org_a": cls.deployment, "org_c": cls.deployment_c}
@@ -64,15 +79,23 @@ class TestLedgerSecurityProperties(SupportMeteringCase):
         ticket = self.tickets.get(org)
         if not ticket or ticket.support_resolution == "bug":
             ticket = self.tickets[org] = self._ticket(
-                partner=self.contacts[org], deployment=self.deployments[org], user_id=self.engineer.id
+                partner=self.contacts[org],
+                deployment=self.deployments[org],
+                user_id=self.engineer.id,
             )
         return ticket
 
     def _step_sell(self, org, quantity):
-        order = self.env["sale.order"].create({
-            "partner_id": self.contacts[org].id,
-            "order_line": [Command.create({"product_id": self.pack.id, "product_uom_qty": quantity})],
-        })
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.contacts[org].id,
+                "order_line": [
+                    Command.create(
+                        {"product_id": self.pack.id, "product_uom_qty": quantity}
+                    )
+                ],
+            }
+        )
         order.action_confirm()
         self.orders.append(order)
 
@@ -100,7 +123,9 @@ class TestLedgerSecurityProperties(SupportMeteringCase):
 
     def _step_move(self, pick, org):
         if lines := self._alive_lines():
-            lines[pick % len(lines)].with_user(self.engineer).ticket_id = self._ticket_of(org)
+            lines[pick % len(lines)].with_user(
+                self.engineer
+            ).ticket_id = self._ticket_of(org)
 
     def _step_delete(self, pick):
         if lines := self._alive_lines():
@@ -115,28 +140,34 @@ class TestLedgerSecurityProperties(SupportMeteringCase):
     # ------------------------------------------------------------------
     def _check_invariants(self):
         self.env.flush_all()
-        rows = self.env.execute_query(SQL(
-            """
+        rows = self.env.execute_query(
+            SQL(
+                """
             SELECT lot.id, lot.remaining, COALESCE(SUM(move.quantity), 0)
               FROM support_credit_lot lot
          LEFT JOIN support_credit_move move ON move.lot_id = lot.id
              WHERE lot.partner_id IN %s
           GROUP BY lot.id
             """,
-            tuple(self.orgs.ids),
-        ))
+                tuple(self.orgs.ids),
+            )
+        )
         for lot_id, remaining, total in rows:
             self.assertGreaterEqual(remaining, 0, f"lot {lot_id} below zero")
-            self.assertEqual(remaining, total, f"lot {lot_id}: remaining is not the sum of its moves")
-        [[foreign]] = self.env.execute_query(SQL(
-            """
+            self.assertEqual(
+                remaining, total, f"lot {lot_id}: remaining is not the sum of its moves"
+            )
+        [[foreign]] = self.env.execute_query(
+            SQL(
+                """
             SELECT COUNT(*)
               FROM support_credit_move move
               JOIN support_credit_lot lot ON lot.id = move.lot_id
               JOIN helpdesk_ticket ticket ON ticket.id = move.ticket_id
              WHERE lot.partner_id != ticket.support_paying_partner_id
             """,
-        ))
+            )
+        )
         self.assertEqual(foreign, 0, "an organization paid for another's ticket")
         # what each line's ledger moves took is what the line says it covered
         self.env.invalidate_all()
@@ -144,6 +175,17 @@ class TestLedgerSecurityProperties(SupportMeteringCase):
             if line.ticket_id.support_resolution == "bug":
                 continue
             moves = self.Move.sudo().search([("timesheet_id", "=", line.id)])
-            taken = -sum(moves.filtered(lambda m: m.move_type in ("consume", "refund")).mapped("quantity"))
-            self.assertEqual(taken, line.support_covered_minutes, f"line {line.id}: ledger and line disagree")
-            self.assertEqual(line.support_covered_minutes + line.support_uncovered_minutes, line.support_minutes)
+            taken = -sum(
+                moves.filtered(lambda m: m.move_type in ("consume", "refund")).mapped(
+                    "quantity"
+                )
+            )
+            self.assertEqual(
+                taken,
+                line.support_covered_minutes,
+                f"line {line.id}: ledger and line disagree",
+            )
+            self.assertEqual(
+                line.support_covered_minutes + line.support_uncovered_minutes,
+                line.support_minutes,
+            )

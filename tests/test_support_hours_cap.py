@@ -19,22 +19,38 @@ class TestSupportHoursCap(SupportMeteringCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.plan.max_support_hours = 1.0  # 60 minutes per term
-        cls.deployment_terms = cls.env["support.deployment"].create({"name": "CAP-DEP", "partner_id": cls.org_a.id})
-        cls.contract_terms = cls.env["support.contract"].create({
-            "deployment_id": cls.deployment_terms.id,
-            "plan_id": cls.plan.id,
-            "term_ids": [
-                Command.create({"date_start": date(2026, 1, 1), "date_end": date(2026, 12, 31)}),
-                Command.create({"date_start": date(2027, 1, 1), "date_end": date(2027, 12, 31)}),
-            ],
-        })
+        cls.deployment_terms = cls.env["support.deployment"].create(
+            {"name": "CAP-DEP", "partner_id": cls.org_a.id}
+        )
+        cls.contract_terms = cls.env["support.contract"].create(
+            {
+                "deployment_id": cls.deployment_terms.id,
+                "plan_id": cls.plan.id,
+                "term_ids": [
+                    Command.create(
+                        {"date_start": date(2026, 1, 1), "date_end": date(2026, 12, 31)}
+                    ),
+                    Command.create(
+                        {"date_start": date(2027, 1, 1), "date_end": date(2027, 12, 31)}
+                    ),
+                ],
+            }
+        )
 
     def _log_on(self, ticket, hours, day):
         return (
-            self.env["account.analytic.line"].with_user(self.engineer).create({
-                "ticket_id": ticket.id, "unit_amount": hours, "name": "Work",
-                "employee_id": self.employee.id, "date": day,
-            }).sudo()
+            self.env["account.analytic.line"]
+            .with_user(self.engineer)
+            .create(
+                {
+                    "ticket_id": ticket.id,
+                    "unit_amount": hours,
+                    "name": "Work",
+                    "employee_id": self.employee.id,
+                    "date": day,
+                }
+            )
+            .sudo()
         )
 
     def test_within_at_and_past_the_cap_across_two_tickets(self):
@@ -42,28 +58,47 @@ class TestSupportHoursCap(SupportMeteringCase):
         first, second = self._ticket(), self._ticket(name="Second problem")
         self.assertEqual(first.support_max_minutes, 60)
         within = self._log(first, 0.5)  # 30 of 60
-        self.assertEqual((within.support_covered_minutes, within.support_uncovered_minutes), (30, 0))
-        self.assertEqual(second.support_cap_left_minutes, 30, "the cap counts every ticket of the term")
+        self.assertEqual(
+            (within.support_covered_minutes, within.support_uncovered_minutes), (30, 0)
+        )
+        self.assertEqual(
+            second.support_cap_left_minutes,
+            30,
+            "the cap counts every ticket of the term",
+        )
         at = self._log(second, 0.5)  # 60 of 60: exactly at the cap
-        self.assertEqual((at.support_covered_minutes, at.support_uncovered_minutes), (30, 0))
+        self.assertEqual(
+            (at.support_covered_minutes, at.support_uncovered_minutes), (30, 0)
+        )
         past = self._log(first, 0.25)  # beyond: uncovered although 940 credits are left
-        self.assertEqual((past.support_covered_minutes, past.support_uncovered_minutes), (0, 15))
+        self.assertEqual(
+            (past.support_covered_minutes, past.support_uncovered_minutes), (0, 15)
+        )
         self.assertEqual(self._balance(self.org_a), 940)
-        self.assertEqual(self._uncovered_line(self.org_a).qty_delivered, 0.25, "billed hourly")
+        self.assertEqual(
+            self._uncovered_line(self.org_a).qty_delivered, 0.25, "billed hourly"
+        )
         first.invalidate_recordset(["support_cap_left_minutes"])
         self.assertEqual(first.support_cap_left_minutes, 0)
         self.contract.invalidate_recordset(["support_hours_used", "support_hours_left"])
-        self.assertEqual((self.contract.support_hours_used, self.contract.support_hours_left), (1.0, 0.0))
+        self.assertEqual(
+            (self.contract.support_hours_used, self.contract.support_hours_left),
+            (1.0, 0.0),
+        )
 
     def test_a_line_straddling_the_cap_is_split(self):
         self._grant(self.org_a, 1000)
         ticket = self._ticket()
         self._log(ticket, 0.75)
         line = self._log(ticket, 0.5)  # 45 + 30: 15 covered, 15 beyond
-        self.assertEqual((line.support_covered_minutes, line.support_uncovered_minutes), (15, 15))
+        self.assertEqual(
+            (line.support_covered_minutes, line.support_uncovered_minutes), (15, 15)
+        )
         # a shorter line frees its covered time for the next one
         line.unit_amount = 0.25  # 15 minutes: the uncovered part goes first
-        self.assertEqual((line.support_covered_minutes, line.support_uncovered_minutes), (15, 0))
+        self.assertEqual(
+            (line.support_covered_minutes, line.support_uncovered_minutes), (15, 0)
+        )
 
     def test_a_new_term_resets_the_cap(self):
         self._grant(self.org_a, 1000)
@@ -71,9 +106,14 @@ class TestSupportHoursCap(SupportMeteringCase):
         in_2026 = self._log_on(ticket, 1.0, date(2026, 6, 1))
         beyond = self._log_on(ticket, 0.5, date(2026, 6, 2))
         self.assertEqual(in_2026.support_covered_minutes, 60)
-        self.assertEqual((beyond.support_covered_minutes, beyond.support_uncovered_minutes), (0, 30))
+        self.assertEqual(
+            (beyond.support_covered_minutes, beyond.support_uncovered_minutes), (0, 30)
+        )
         in_2027 = self._log_on(ticket, 0.5, date(2027, 2, 1))
-        self.assertEqual((in_2027.support_covered_minutes, in_2027.support_uncovered_minutes), (30, 0))
+        self.assertEqual(
+            (in_2027.support_covered_minutes, in_2027.support_uncovered_minutes),
+            (30, 0),
+        )
 
     def test_uncapped_plan_is_unchanged(self):
         self.plan.max_support_hours = 0
@@ -81,7 +121,9 @@ class TestSupportHoursCap(SupportMeteringCase):
         ticket = self._ticket()
         self.assertEqual(ticket.support_max_minutes, 0)
         line = self._log(ticket, 2.0)
-        self.assertEqual((line.support_covered_minutes, line.support_uncovered_minutes), (120, 0))
+        self.assertEqual(
+            (line.support_covered_minutes, line.support_uncovered_minutes), (120, 0)
+        )
 
     def test_tickets_keep_the_cap_of_the_plan_when_they_opened(self):
         self._grant(self.org_a, 1000)
@@ -97,24 +139,33 @@ class TestSupportHoursCap(SupportMeteringCase):
         term = self.contract.term_ids
         self._log(ticket, 0.75)  # 45 of 60: 75%
         self.assertFalse(term.support_cap_warned)
-        count = self.env["mail.message"].search_count([("model", "=", "res.partner"), ("res_id", "=", self.org_a.id)])
+        count = self.env["mail.message"].search_count(
+            [("model", "=", "res.partner"), ("res_id", "=", self.org_a.id)]
+        )
         self._log(ticket, 0.1)  # 51 of 60: 85%
         self.assertTrue(term.support_cap_warned)
         messages = self.env["mail.message"].search(
-            [("model", "=", "res.partner"), ("res_id", "=", self.org_a.id)], order="id desc",
+            [("model", "=", "res.partner"), ("res_id", "=", self.org_a.id)],
+            order="id desc",
         )
         self.assertEqual(len(messages) - count, 1)
         self.assertIn("maximum support hours", messages[0].body)
         self.assertIn(self.contact_a, messages[0].partner_ids)
         self._log(ticket, 0.1)
         self.assertEqual(
-            self.env["mail.message"].search_count([("model", "=", "res.partner"), ("res_id", "=", self.org_a.id)]) - count, 1,
+            self.env["mail.message"].search_count(
+                [("model", "=", "res.partner"), ("res_id", "=", self.org_a.id)]
+            )
+            - count,
+            1,
             "once per term",
         )
 
     def test_nobody_writes_the_warning_flag(self):
         with self.assertRaises(AccessError):
-            self.contract.term_ids.with_user(self.manager).write({"support_cap_warned": True})
+            self.contract.term_ids.with_user(self.manager).write(
+                {"support_cap_warned": True}
+            )
 
 
 @tagged("post_install", "-at_install")
@@ -123,13 +174,27 @@ class TestPortalSupportHoursCap(HttpCase):
         plan = self.env.ref("support_contract.support_plan_suitecrm_dedicated")
         self.assertEqual(plan.max_support_hours, 10)
         org = self.env["res.partner"].create({"name": "Capped Org", "is_company": True})
-        user = new_test_user(self.env, login="portal_capped", password="portal_capped_pw", groups="base.group_portal")
+        user = new_test_user(
+            self.env,
+            login="portal_capped",
+            password="portal_capped_pw",
+            groups="base.group_portal",
+        )
         user.partner_id.parent_id = org
-        deployment = self.env["support.deployment"].create({"name": "CAPPED-1", "partner_id": org.id})
-        self.env["support.contract"].create({
-            "deployment_id": deployment.id, "plan_id": plan.id,
-            "term_ids": [Command.create({"date_start": date(2026, 1, 1), "date_end": date(2030, 12, 31)})],
-        })
+        deployment = self.env["support.deployment"].create(
+            {"name": "CAPPED-1", "partner_id": org.id}
+        )
+        self.env["support.contract"].create(
+            {
+                "deployment_id": deployment.id,
+                "plan_id": plan.id,
+                "term_ids": [
+                    Command.create(
+                        {"date_start": date(2026, 1, 1), "date_end": date(2030, 12, 31)}
+                    )
+                ],
+            }
+        )
         self.authenticate("portal_capped", "portal_capped_pw")
         page = self.url_open(f"/my/support/deployments/{deployment.id}")
         self.assertEqual(page.status_code, 200)

@@ -2,7 +2,11 @@ from datetime import date
 
 from odoo.tests import BaseCase, tagged
 
-from odoo.addons.support_contract.lib.terms import catch_up_terms, new_expiry, term_periods
+from odoo.addons.support_contract.lib.terms import (
+    catch_up_terms,
+    new_expiry,
+    term_periods,
+)
 
 
 @tagged("post_install", "-at_install")
@@ -29,17 +33,24 @@ class TestTerms(BaseCase):
     def test_never_covered_starts_on_order_date(self):
         ordered = date(2024, 3, 10)
         self.assertEqual(catch_up_terms(None, ordered), 1)
-        self.assertEqual(term_periods(None, ordered, 1), [(date(2024, 3, 10), date(2025, 3, 9))])
+        self.assertEqual(
+            term_periods(None, ordered, 1), [(date(2024, 3, 10), date(2025, 3, 9))]
+        )
         self.assertEqual(
             term_periods(None, ordered, 2),
-            [(date(2024, 3, 10), date(2025, 3, 9)), (date(2025, 3, 10), date(2026, 3, 9))],
+            [
+                (date(2024, 3, 10), date(2025, 3, 9)),
+                (date(2025, 3, 10), date(2026, 3, 9)),
+            ],
         )
         self.assertEqual(new_expiry(None, ordered, 3, term_months=1), date(2024, 6, 9))
 
     def test_not_lapsed_extends_from_expiry_not_today(self):
         expiry, ordered = date(2025, 11, 30), date(2025, 10, 5)
         self.assertEqual(catch_up_terms(expiry, ordered), 1)
-        self.assertEqual(term_periods(expiry, ordered, 1), [(date(2025, 12, 1), date(2026, 11, 30))])
+        self.assertEqual(
+            term_periods(expiry, ordered, 1), [(date(2025, 12, 1), date(2026, 11, 30))]
+        )
         # ordered on the very day of expiry: still covered, one term
         self.assertEqual(catch_up_terms(expiry, expiry), 1)
         # the day after expiry: lapsed by one day, one term is still enough
@@ -54,7 +65,12 @@ class TestTerms(BaseCase):
         periods = term_periods(expiry, date(2016, 1, 10), 4)
         self.assertEqual(
             [end for _start, end in periods],
-            [date(2017, 2, 28), date(2018, 2, 28), date(2019, 2, 28), date(2020, 2, 29)],
+            [
+                date(2017, 2, 28),
+                date(2018, 2, 28),
+                date(2019, 2, 28),
+                date(2020, 2, 29),
+            ],
         )
         self.assertEqual(periods[0][0], date(2016, 3, 1))
         self.assertEqual(periods[3][0], date(2019, 3, 1))
@@ -71,11 +87,13 @@ class TestTerms(BaseCase):
                 (date(2021, 4, 1), date(2021, 4, 30)),
             ],
         )
-        self.assertEqual(catch_up_terms(date(2021, 1, 31), date(2021, 3, 15), term_months=1), 2)
+        self.assertEqual(
+            catch_up_terms(date(2021, 1, 31), date(2021, 3, 15), term_months=1), 2
+        )
 
     def test_periods_are_contiguous(self):
         periods = term_periods(date(2010, 8, 31), date(2019, 1, 1), 9, term_months=12)
-        for (_s1, end), (start, _e2) in zip(periods, periods[1:]):
+        for (_s1, end), (start, _e2) in zip(periods, periods[1:], strict=False):
             self.assertEqual((start - end).days, 1)
 
     def test_invalid_input(self):

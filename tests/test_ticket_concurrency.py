@@ -24,20 +24,37 @@ class TestTicketMeteringConcurrency(BaseCase):
         self.registry = Registry(get_db_name())
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            org = env["res.partner"].create({"name": "Concurrent Org", "is_company": True})
-            contact = env["res.partner"].create({"name": "Concurrent Contact", "parent_id": org.id})
-            plan = env["support.plan"].create({"name": "Concurrent Plan", "metering": "minutes"})
-            deployment = env["support.deployment"].create({"name": "CONC-DEP-1", "partner_id": org.id})
+            org = env["res.partner"].create(
+                {"name": "Concurrent Org", "is_company": True}
+            )
+            contact = env["res.partner"].create(
+                {"name": "Concurrent Contact", "parent_id": org.id}
+            )
+            plan = env["support.plan"].create(
+                {"name": "Concurrent Plan", "metering": "minutes"}
+            )
+            deployment = env["support.deployment"].create(
+                {"name": "CONC-DEP-1", "partner_id": org.id}
+            )
             env["support.contract"].create(
                 {
                     "deployment_id": deployment.id,
                     "plan_id": plan.id,
-                    "term_ids": [Command.create({"date_start": date(2020, 1, 1), "date_end": date(2035, 12, 31)})],
+                    "term_ids": [
+                        Command.create(
+                            {
+                                "date_start": date(2020, 1, 1),
+                                "date_end": date(2035, 12, 31),
+                            }
+                        )
+                    ],
                 }
             )
             Lot = env["support.credit.lot"]
             self.lot_soon = Lot._grant(org, 50, date(2034, 1, 31), "Concurrent soon").id
-            self.lot_late = Lot._grant(org, 100, date(2035, 12, 31), "Concurrent late").id
+            self.lot_late = Lot._grant(
+                org, 100, date(2035, 12, 31), "Concurrent late"
+            ).id
             tickets = env["helpdesk.ticket"].create(
                 [
                     {
@@ -49,7 +66,9 @@ class TestTicketMeteringConcurrency(BaseCase):
                     for i in range(2)
                 ]
             )
-            employee = env.user.employee_ids[:1] or env["hr.employee"].create({"name": "Root", "user_id": env.uid})
+            employee = env.user.employee_ids[:1] or env["hr.employee"].create(
+                {"name": "Root", "user_id": env.uid}
+            )
             self.ticket_ids = tickets.ids
             self.employee_id = employee.id
             self.org_id = org.id
@@ -65,12 +84,20 @@ class TestTicketMeteringConcurrency(BaseCase):
         through the ORM, so its rows go with SQL)."""
         with self.registry.cursor() as cr:
             lot_ids = (self.lot_soon, self.lot_late)
-            cr.execute("DELETE FROM support_credit_move WHERE lot_id IN %s OR ticket_id IN %s", [lot_ids, tuple(self.ticket_ids)])
+            cr.execute(
+                "DELETE FROM support_credit_move WHERE lot_id IN %s OR ticket_id IN %s",
+                [lot_ids, tuple(self.ticket_ids)],
+            )
             cr.execute("DELETE FROM support_credit_lot WHERE id IN %s", [lot_ids])
-            cr.execute("DELETE FROM account_analytic_line WHERE ticket_id IN %s", [tuple(self.ticket_ids)])
+            cr.execute(
+                "DELETE FROM account_analytic_line WHERE ticket_id IN %s",
+                [tuple(self.ticket_ids)],
+            )
             env = api.Environment(cr, SUPERUSER_ID, {})
             env["helpdesk.ticket"].browse(self.ticket_ids).unlink()
-            env["support.contract"].search([("deployment_id", "=", self.record_ids["deployment"])]).unlink()
+            env["support.contract"].search(
+                [("deployment_id", "=", self.record_ids["deployment"])]
+            ).unlink()
             env["support.deployment"].browse(self.record_ids["deployment"]).unlink()
             env["support.plan"].browse(self.record_ids["plan"]).unlink()
             env["res.partner"].browse(self.record_ids["partners"]).unlink()
@@ -87,7 +114,12 @@ class TestTicketMeteringConcurrency(BaseCase):
                     env = api.Environment(cr, SUPERUSER_ID, {})
                     barrier.wait(timeout=30) if attempts == 1 else None
                     env["account.analytic.line"].create(
-                        {"ticket_id": ticket_id, "unit_amount": 1.0, "name": "Work", "employee_id": self.employee_id}
+                        {
+                            "ticket_id": ticket_id,
+                            "unit_amount": 1.0,
+                            "name": "Work",
+                            "employee_id": self.employee_id,
+                        }
                     )
                     env.flush_all()
                 results.append(("ok", attempts))
@@ -104,7 +136,8 @@ class TestTicketMeteringConcurrency(BaseCase):
         barrier = threading.Barrier(2)
         results = []
         threads = [
-            threading.Thread(target=self._log_time, args=(ticket_id, barrier, results)) for ticket_id in self.ticket_ids
+            threading.Thread(target=self._log_time, args=(ticket_id, barrier, results))
+            for ticket_id in self.ticket_ids
         ]
         for thread in threads:
             thread.start()
@@ -116,10 +149,14 @@ class TestTicketMeteringConcurrency(BaseCase):
             lots = env["support.credit.lot"].browse([self.lot_soon, self.lot_late])
             # 120 minutes consumed in all: 50 from the first lot, 70 from the second
             self.assertEqual(lots.mapped("remaining"), [0, 30])
-            moves = env["support.credit.move"].search([("lot_id", "in", lots.ids), ("move_type", "=", "consume")])
+            moves = env["support.credit.move"].search(
+                [("lot_id", "in", lots.ids), ("move_type", "=", "consume")]
+            )
             self.assertEqual(sum(moves.mapped("quantity")), -120)
             for lot in lots:
                 self.assertEqual(lot.remaining, sum(lot.move_ids.mapped("quantity")))
                 self.assertGreaterEqual(lot.remaining, 0)
-            lines = env["account.analytic.line"].search([("ticket_id", "in", self.ticket_ids)])
+            lines = env["account.analytic.line"].search(
+                [("ticket_id", "in", self.ticket_ids)]
+            )
             self.assertEqual(lines.mapped("support_covered_minutes"), [60, 60])

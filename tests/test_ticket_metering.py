@@ -19,14 +19,23 @@ class SupportMeteringCase(SupportTicketCase):
         cls.Move = cls.env["support.credit.move"]
         cls.employee = cls.engineer.employee_ids[:1]
 
-    def _grant(self, partner, quantity, expiry=date(2035, 12, 31), reason="Test credits"):
+    def _grant(
+        self, partner, quantity, expiry=date(2035, 12, 31), reason="Test credits"
+    ):
         return self.Lot._grant(partner, quantity, expiry, reason)
 
     def _log(self, ticket, hours, user=None):
         return (
             self.env["account.analytic.line"]
             .with_user(user or self.engineer)
-            .create({"ticket_id": ticket.id, "unit_amount": hours, "name": "Work", "employee_id": self.employee.id})
+            .create(
+                {
+                    "ticket_id": ticket.id,
+                    "unit_amount": hours,
+                    "name": "Work",
+                    "employee_id": self.employee.id,
+                }
+            )
             .sudo()
         )
 
@@ -35,7 +44,9 @@ class SupportMeteringCase(SupportTicketCase):
         return partner.support_credit_balance
 
     def _uncovered_line(self, partner):
-        order = self.env["sale.order"].search([("partner_id", "=", partner.id), ("support_uncovered", "=", True)])
+        order = self.env["sale.order"].search(
+            [("partner_id", "=", partner.id), ("support_uncovered", "=", True)]
+        )
         return order.order_line.filtered("support_uncovered")
 
 
@@ -45,10 +56,21 @@ class TestTicketMetering(SupportMeteringCase):
         self._grant(self.org_a, 500)
         ticket = self._ticket()
         line = self._log(ticket, 0.5)
-        self.assertRecordValues(line, [{"support_minutes": 30, "support_covered_minutes": 30, "support_uncovered_minutes": 0}])
+        self.assertRecordValues(
+            line,
+            [
+                {
+                    "support_minutes": 30,
+                    "support_covered_minutes": 30,
+                    "support_uncovered_minutes": 0,
+                }
+            ],
+        )
         self.assertEqual(self._balance(self.org_a), 470)
         move = self.Move.search([("timesheet_id", "=", line.id)])
-        self.assertRecordValues(move, [{"move_type": "consume", "quantity": -30, "ticket_id": ticket.id}])
+        self.assertRecordValues(
+            move, [{"move_type": "consume", "quantity": -30, "ticket_id": ticket.id}]
+        )
         # a plan rounding up to 15 minutes, copied on the tickets opened after
         self.plan.rounding_minutes = 15
         rounded_ticket = self._ticket()
@@ -69,18 +91,40 @@ class TestTicketMetering(SupportMeteringCase):
         line = self._log(ticket, 50 / 60)
         self.assertRecordValues(soon | late, [{"remaining": 0}, {"remaining": 80}])
         moves = self.Move.search([("timesheet_id", "=", line.id)], order="quantity")
-        self.assertRecordValues(moves, [{"lot_id": soon.id, "quantity": -30}, {"lot_id": late.id, "quantity": -20}])
+        self.assertRecordValues(
+            moves,
+            [
+                {"lot_id": soon.id, "quantity": -30},
+                {"lot_id": late.id, "quantity": -20},
+            ],
+        )
 
     def test_partial_coverage_bills_uncovered_time(self):
         self._grant(self.org_a, 30)
         ticket = self._ticket()
         line = self._log(ticket, 1.5)
-        self.assertRecordValues(line, [{"support_minutes": 90, "support_covered_minutes": 30, "support_uncovered_minutes": 60}])
+        self.assertRecordValues(
+            line,
+            [
+                {
+                    "support_minutes": 90,
+                    "support_covered_minutes": 30,
+                    "support_uncovered_minutes": 60,
+                }
+            ],
+        )
         self.assertEqual(self._balance(self.org_a), 0)
         sale_line = self._uncovered_line(self.org_a)
         self.assertEqual(len(sale_line), 1)
         self.assertRecordValues(
-            sale_line, [{"product_id": self.hourly_product.id, "qty_delivered": 1.0, "support_uncovered": True}]
+            sale_line,
+            [
+                {
+                    "product_id": self.hourly_product.id,
+                    "qty_delivered": 1.0,
+                    "support_uncovered": True,
+                }
+            ],
         )
         self.assertEqual(sale_line.order_id.state, "sale")
         self.assertEqual(line.support_sale_line_id, sale_line)
@@ -95,7 +139,9 @@ class TestTicketMetering(SupportMeteringCase):
         self._grant(self.org_a, 500)
         ticket = self._ticket(deployment=self.deployment_uncovered)
         line = self._log(ticket, 0.75)
-        self.assertRecordValues(line, [{"support_covered_minutes": 0, "support_uncovered_minutes": 45}])
+        self.assertRecordValues(
+            line, [{"support_covered_minutes": 0, "support_uncovered_minutes": 45}]
+        )
         self.assertEqual(self._balance(self.org_a), 500)
         self.assertEqual(self._uncovered_line(self.org_a).qty_delivered, 0.75)
 
@@ -113,7 +159,9 @@ class TestTicketMetering(SupportMeteringCase):
         line_moves = self.Move.search([("timesheet_id", "=", line.id)], order="id")
         self.assertEqual(line_moves.mapped("quantity"), [-30, -30, 30, 30, -20])
         self.assertEqual(sum(line_moves.mapped("quantity")), -20)
-        self.assertRecordValues(line, [{"support_minutes": 20, "support_covered_minutes": 20}])
+        self.assertRecordValues(
+            line, [{"support_minutes": 20, "support_covered_minutes": 20}]
+        )
         ticket.invalidate_recordset(["support_credits_consumed"])
         self.assertEqual(ticket.support_credits_consumed, 20)
         line.with_user(self.engineer).unlink()
@@ -131,7 +179,9 @@ class TestTicketMetering(SupportMeteringCase):
         sale_line = line.support_sale_line_id
         self.assertEqual(sale_line.qty_delivered, 0.5)
         line.unit_amount = 40 / 60
-        self.assertRecordValues(line, [{"support_covered_minutes": 30, "support_uncovered_minutes": 10}])
+        self.assertRecordValues(
+            line, [{"support_covered_minutes": 30, "support_uncovered_minutes": 10}]
+        )
         self.assertAlmostEqual(sale_line.qty_delivered, 10 / 60, places=2)
         self.assertEqual(self._balance(self.org_a), 0)
         line.unlink()
@@ -154,7 +204,11 @@ class TestTicketMetering(SupportMeteringCase):
 
         def notices():
             return self.env["mail.message"].search_count(
-                [("model", "=", "res.partner"), ("res_id", "=", self.org_a.id), ("subject", "=", subject)]
+                [
+                    ("model", "=", "res.partner"),
+                    ("res_id", "=", self.org_a.id),
+                    ("subject", "=", subject),
+                ]
             )
 
         self._log(ticket, 0.5)
@@ -164,7 +218,11 @@ class TestTicketMetering(SupportMeteringCase):
         self._log(ticket, 0.1)
         self.assertEqual(notices(), 1)
         message = self.env["mail.message"].search(
-            [("model", "=", "res.partner"), ("res_id", "=", self.org_a.id), ("subject", "=", subject)]
+            [
+                ("model", "=", "res.partner"),
+                ("res_id", "=", self.org_a.id),
+                ("subject", "=", subject),
+            ]
         )
         self.assertIn(self.contact_a, message.partner_ids)
 
@@ -200,7 +258,10 @@ class TestTicketBugRefund(SupportMeteringCase):
             self.assertEqual(new.remaining, 100)
             self.assertEqual(old.remaining, 0)
             extra = self.Lot.search([("partner_id", "=", self.org_a.id)]) - old - new
-            self.assertRecordValues(extra, [{"quantity": 40, "remaining": 40, "expiry_date": date(2026, 4, 15)}])
+            self.assertRecordValues(
+                extra,
+                [{"quantity": 40, "remaining": 40, "expiry_date": date(2026, 4, 15)}],
+            )
             self.assertEqual(self._balance(self.org_a), 140)
 
     def test_only_manager_or_assigned_engineer(self):
@@ -228,8 +289,12 @@ class TestTicketIncidentPoints(SupportMeteringCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.plan.write({"metering": "incident", "incident_points": 10})
-        cls.closed_stage = cls.env["helpdesk.ticket.stage"].create({"name": "Done (test)", "closed": True, "sequence": 80})
-        cls.open_stage = cls.env["helpdesk.ticket.stage"].create({"name": "Open (test)", "sequence": 1})
+        cls.closed_stage = cls.env["helpdesk.ticket.stage"].create(
+            {"name": "Done (test)", "closed": True, "sequence": 80}
+        )
+        cls.open_stage = cls.env["helpdesk.ticket.stage"].create(
+            {"name": "Open (test)", "sequence": 1}
+        )
 
     def test_charge_on_opening(self):
         self._grant(self.org_a, 25)
@@ -275,7 +340,12 @@ class TestTicketMeteringPerformance(SupportMeteringCase):
     def _count_queries(self, ticket, count):
         Line = self.env["account.analytic.line"]
         vals_list = [
-            {"ticket_id": ticket.id, "unit_amount": 0.25, "name": f"Work {i}", "employee_id": self.employee.id}
+            {
+                "ticket_id": ticket.id,
+                "unit_amount": 0.25,
+                "name": f"Work {i}",
+                "employee_id": self.employee.id,
+            }
             for i in range(count)
         ]
         self.env.flush_all()
@@ -291,12 +361,19 @@ class TestTicketMeteringPerformance(SupportMeteringCase):
         self._grant(self.org_a, 10_000)
         self._grant(self.org_a, 10_000, date(2034, 6, 30))
         ticket = self._ticket()
-        plain = self._ticket(deployment=self.env["support.deployment"])  # no deployment: not metered
+        plain = self._ticket(
+            deployment=self.env["support.deployment"]
+        )  # no deployment: not metered
         small = self._count_queries(ticket, 10)
         unmetered = self._count_queries(plain, 1000)
         metered = self._count_queries(ticket, 1000)
         self.assertEqual(self._balance(self.org_a), 20_000 - 1010 * 15)
-        _logger.info("queries: 10 metered lines %s, 1000 plain lines %s, 1000 metered lines %s", small, unmetered, metered)
+        _logger.info(
+            "queries: 10 metered lines %s, 1000 plain lines %s, 1000 metered lines %s",
+            small,
+            unmetered,
+            metered,
+        )
         # metering adds a constant number of queries to the batch (measured: 31)
         self.assertLessEqual(metered - unmetered, 60, (small, unmetered, metered))
         # and the whole batch costs a small fixed number of queries per line (measured: about 1)
@@ -313,7 +390,11 @@ class TestLowBalanceExpiring(SupportMeteringCase):
         self._log(ticket, 0.5)
         self._log(ticket, 0.5)
         messages = self.env["mail.message"].search(
-            [("model", "=", "res.partner"), ("res_id", "=", self.org_a.id), ("subject", "=", "Your support credits run low")]
+            [
+                ("model", "=", "res.partner"),
+                ("res_id", "=", self.org_a.id),
+                ("subject", "=", "Your support credits run low"),
+            ]
         )
         self.assertEqual(len(messages), 1)
         self.assertIn("expiring within 30 days", messages.body)
@@ -342,10 +423,15 @@ class TestTicketMeteringExpiredLots(SupportMeteringCase):
             ticket = self._ticket()
             line = self._log(ticket, 1.0)  # 40 from the old lot, 20 from the new one
         with freeze_time("2026-03-01"):
-            line.unit_amount = 0.5  # 30 credits back: 20 to the new lot, 10 of the old lot's 40
+            line.unit_amount = (
+                0.5  # 30 credits back: 20 to the new lot, 10 of the old lot's 40
+            )
             self.assertEqual(new.remaining, 100)
             extra = self.Lot.search([("partner_id", "=", self.org_a.id)]) - old - new
-            self.assertRecordValues(extra, [{"quantity": 40, "remaining": 10, "expiry_date": date(2026, 5, 30)}])
+            self.assertRecordValues(
+                extra,
+                [{"quantity": 40, "remaining": 10, "expiry_date": date(2026, 5, 30)}],
+            )
             self.assertEqual(self._balance(self.org_a), 110)
             self.assertEqual(line.support_covered_minutes, 30)
 
@@ -361,6 +447,12 @@ class TestTicketFormTimesheets(SupportMeteringCase):
                 line.unit_amount = 0.75
         self.assertRecordValues(
             ticket.support_timesheet_ids,
-            [{"support_minutes": 45, "support_covered_minutes": 45, "project_id": self.env.ref("support_contract.project_support").id}],
+            [
+                {
+                    "support_minutes": 45,
+                    "support_covered_minutes": 45,
+                    "project_id": self.env.ref("support_contract.project_support").id,
+                }
+            ],
         )
         self.assertEqual(self._balance(self.org_a), 55)

@@ -14,15 +14,34 @@ class TestTicketPortalClose(HttpCase):
         Partner = cls.env["res.partner"]
         cls.org_a = Partner.create({"name": "Alpha Org", "is_company": True})
         cls.org_c = Partner.create({"name": "Gamma Stranger", "is_company": True})
-        cls.user_a = new_test_user(cls.env, login="portal_alpha", password="portal_alpha_pw", groups="base.group_portal")
-        cls.user_a.partner_id.parent_id = cls.org_a
-        cls.user_c = new_test_user(cls.env, login="portal_gamma", password="portal_gamma_pw", groups="base.group_portal")
-        cls.user_c.partner_id.parent_id = cls.org_c
-        cls.colleague_a = Partner.create({"name": "Colleague Alpha", "parent_id": cls.org_a.id})
-        cls.close_stage = cls.env["helpdesk.ticket.stage"].create(
-            {"name": "Solved by customer", "closed": True, "close_from_portal": True, "sequence": 90}
+        cls.user_a = new_test_user(
+            cls.env,
+            login="portal_alpha",
+            password="portal_alpha_pw",
+            groups="base.group_portal",
         )
-        cls.open_stage = cls.env["helpdesk.ticket.stage"].create({"name": "Open (test)", "sequence": 0})
+        cls.user_a.partner_id.parent_id = cls.org_a
+        cls.user_c = new_test_user(
+            cls.env,
+            login="portal_gamma",
+            password="portal_gamma_pw",
+            groups="base.group_portal",
+        )
+        cls.user_c.partner_id.parent_id = cls.org_c
+        cls.colleague_a = Partner.create(
+            {"name": "Colleague Alpha", "parent_id": cls.org_a.id}
+        )
+        cls.close_stage = cls.env["helpdesk.ticket.stage"].create(
+            {
+                "name": "Solved by customer",
+                "closed": True,
+                "close_from_portal": True,
+                "sequence": 90,
+            }
+        )
+        cls.open_stage = cls.env["helpdesk.ticket.stage"].create(
+            {"name": "Open (test)", "sequence": 0}
+        )
         cls.ticket = cls.env["helpdesk.ticket"].create(
             {
                 "name": "Printer on fire",
@@ -35,7 +54,10 @@ class TestTicketPortalClose(HttpCase):
     def _close(self, method="POST", csrf=True):
         data = {"ticket_id": self.ticket.id, "stage_id": self.close_stage.id}
         if method == "GET":
-            return self.url_open(f"/ticket/close?ticket_id={self.ticket.id}&stage_id={self.close_stage.id}", allow_redirects=False)
+            return self.url_open(
+                f"/ticket/close?ticket_id={self.ticket.id}&stage_id={self.close_stage.id}",
+                allow_redirects=False,
+            )
         if csrf:
             data["csrf_token"] = http.Request.csrf_token(self)
         return self.url_open("/ticket/close", data=data, allow_redirects=False)
@@ -58,7 +80,11 @@ class TestTicketPortalClose(HttpCase):
         # an unknown ticket answers the same
         response = self.url_open(
             "/ticket/close",
-            data={"ticket_id": 999999999, "stage_id": self.close_stage.id, "csrf_token": http.Request.csrf_token(self)},
+            data={
+                "ticket_id": 999999999,
+                "stage_id": self.close_stage.id,
+                "csrf_token": http.Request.csrf_token(self),
+            },
             allow_redirects=False,
         )
         self.assertEqual(response.status_code, 404)
@@ -75,17 +101,25 @@ class TestTicketPortalClose(HttpCase):
         self.authenticate("portal_alpha", "portal_alpha_pw")
         response = self._close()
         self.assertEqual(response.status_code, 303)
-        self.assertTrue(response.headers["Location"].endswith(f"/my/ticket/{self.ticket.id}"))
+        self.assertTrue(
+            response.headers["Location"].endswith(f"/my/ticket/{self.ticket.id}")
+        )
         self.ticket.invalidate_recordset()
         self.assertEqual(self.ticket.stage_id, self.close_stage)
         self.assertTrue(self.ticket.closed_date)
 
     def test_stage_not_closable_from_portal_ignored(self):
-        other = self.env["helpdesk.ticket.stage"].create({"name": "Staff only", "closed": True})
+        other = self.env["helpdesk.ticket.stage"].create(
+            {"name": "Staff only", "closed": True}
+        )
         self.authenticate("portal_alpha", "portal_alpha_pw")
         self.url_open(
             "/ticket/close",
-            data={"ticket_id": self.ticket.id, "stage_id": other.id, "csrf_token": http.Request.csrf_token(self)},
+            data={
+                "ticket_id": self.ticket.id,
+                "stage_id": other.id,
+                "csrf_token": http.Request.csrf_token(self),
+            },
             allow_redirects=False,
         )
         self.ticket.invalidate_recordset()
@@ -93,7 +127,9 @@ class TestTicketPortalClose(HttpCase):
 
     def test_ticket_page_posts_the_close_form(self):
         """The portal's close buttons submit a POST with a CSRF token."""
-        arch = self.env.ref("helpdesk_mgmt.portal_helpdesk_ticket_page")._get_combined_arch()
+        arch = self.env.ref(
+            "helpdesk_mgmt.portal_helpdesk_ticket_page"
+        )._get_combined_arch()
         forms = arch.xpath("//form[@t-attf-action='/ticket/close']")
         self.assertTrue(forms)
         for form in forms:
@@ -110,20 +146,37 @@ class TestTicketPortalDeployment(HttpCase):
         cls.org_a = Partner.create({"name": "Alpha Org", "is_company": True})
         cls.org_b = Partner.create({"name": "Beta Reseller", "is_company": True})
         cls.org_c = Partner.create({"name": "Gamma Stranger", "is_company": True})
-        cls.user_b = new_test_user(cls.env, login="portal_beta", password="portal_beta_pw", groups="base.group_portal")
+        cls.user_b = new_test_user(
+            cls.env,
+            login="portal_beta",
+            password="portal_beta_pw",
+            groups="base.group_portal",
+        )
         cls.user_b.partner_id.parent_id = cls.org_b
         plan = cls.env["support.plan"].create({"name": "Portal Plan"})
         Deployment = cls.env["support.deployment"]
         cls.covered = Deployment.create(
-            {"name": "PORTAL-COVERED", "partner_id": cls.org_a.id, "coowner_ids": [Command.set(cls.org_b.ids)]}
+            {
+                "name": "PORTAL-COVERED",
+                "partner_id": cls.org_a.id,
+                "coowner_ids": [Command.set(cls.org_b.ids)],
+            }
         )
-        cls.uncovered = Deployment.create({"name": "PORTAL-UNCOVERED", "partner_id": cls.org_b.id})
-        cls.foreign = Deployment.create({"name": "PORTAL-FOREIGN", "partner_id": cls.org_c.id})
+        cls.uncovered = Deployment.create(
+            {"name": "PORTAL-UNCOVERED", "partner_id": cls.org_b.id}
+        )
+        cls.foreign = Deployment.create(
+            {"name": "PORTAL-FOREIGN", "partner_id": cls.org_c.id}
+        )
         cls.env["support.contract"].create(
             {
                 "deployment_id": cls.covered.id,
                 "plan_id": plan.id,
-                "term_ids": [Command.create({"date_start": date(2020, 1, 1), "date_end": date(2035, 12, 31)})],
+                "term_ids": [
+                    Command.create(
+                        {"date_start": date(2020, 1, 1), "date_end": date(2035, 12, 31)}
+                    )
+                ],
             }
         )
 
@@ -155,7 +208,13 @@ class TestTicketPortalDeployment(HttpCase):
         self.assertIn(response.status_code, (302, 303))
         ticket = self.env["helpdesk.ticket"].search([("name", "=", "Portal ticket")])
         self.assertRecordValues(
-            ticket, [{"support_deployment_id": self.covered.id, "support_paying_partner_id": self.org_b.id}]
+            ticket,
+            [
+                {
+                    "support_deployment_id": self.covered.id,
+                    "support_paying_partner_id": self.org_b.id,
+                }
+            ],
         )
         self.assertTrue(ticket.support_contract_id)
 
@@ -164,4 +223,6 @@ class TestTicketPortalDeployment(HttpCase):
         self.authenticate("portal_beta", "portal_beta_pw")
         response = self._submit(self.foreign)
         self.assertEqual(response.status_code, 404)
-        self.assertFalse(self.env["helpdesk.ticket"].search([("name", "=", "Portal ticket")]))
+        self.assertFalse(
+            self.env["helpdesk.ticket"].search([("name", "=", "Portal ticket")])
+        )

@@ -25,7 +25,9 @@ class TestTicketSupportFields(SupportTicketCase):
                 }
             ],
         )
-        self.assertEqual(ticket.support_sla_targets, {"1": [4.0, False], "3": [2.0, True]})
+        self.assertEqual(
+            ticket.support_sla_targets, {"1": [4.0, False], "3": [2.0, True]}
+        )
 
     def test_coowner_pays_with_its_own_credits(self):
         ticket = self._ticket(partner=self.contact_b)
@@ -36,14 +38,24 @@ class TestTicketSupportFields(SupportTicketCase):
         with self.assertRaises(ValidationError) as error:
             self._ticket(partner=self.contact_c)
         self.assertIn("TKT-DEP-1", str(error.exception))
-        ticket = self._ticket(partner=self.contact_c, deployment=self.env["support.deployment"])
+        ticket = self._ticket(
+            partner=self.contact_c, deployment=self.env["support.deployment"]
+        )
         with self.assertRaises(ValidationError):
             ticket.support_deployment_id = self.deployment
 
     def test_uncovered_deployment_has_no_contract(self):
         ticket = self._ticket(deployment=self.deployment_uncovered)
         self.assertRecordValues(
-            ticket, [{"support_contract_id": False, "support_plan_id": False, "sla_deadline": False, "sla_state": False}]
+            ticket,
+            [
+                {
+                    "support_contract_id": False,
+                    "support_plan_id": False,
+                    "sla_deadline": False,
+                    "sla_state": False,
+                }
+            ],
         )
 
     @freeze_time("2026-11-20 16:00:00")
@@ -51,9 +63,19 @@ class TestTicketSupportFields(SupportTicketCase):
         ticket = self._ticket()
         self.assertEqual(ticket.sla_deadline, datetime(2026, 11, 23, 12, 0))
         # the plan changes: targets, calendar, metering
-        self.plan.sla_line_ids.filtered(lambda line: line.priority == "1").response_hours = 16
-        self.plan.sla_line_ids.filtered(lambda line: line.priority == "3").round_the_clock = False
-        self.plan.write({"rounding_minutes": 15, "metering": "incident", "resource_calendar_id": False})
+        self.plan.sla_line_ids.filtered(
+            lambda line: line.priority == "1"
+        ).response_hours = 16
+        self.plan.sla_line_ids.filtered(
+            lambda line: line.priority == "3"
+        ).round_the_clock = False
+        self.plan.write(
+            {
+                "rounding_minutes": 15,
+                "metering": "incident",
+                "resource_calendar_id": False,
+            }
+        )
         # and the contract ends
         self.contract.action_cancel()
         self.env.flush_all()
@@ -90,12 +112,17 @@ class TestTicketSla(SupportTicketCase):
             ticket.invalidate_recordset(["sla_state"])
             self.assertEqual(ticket.sla_state, "at_risk")
             self.assertIn(ticket, self.Ticket.search([("sla_state", "=", "at_risk")]))
-            self.assertNotIn(ticket, self.Ticket.search([("sla_state", "in", ["breached", "on_time"])]))
+            self.assertNotIn(
+                ticket,
+                self.Ticket.search([("sla_state", "in", ["breached", "on_time"])]),
+            )
         with freeze_time("2026-11-23 12:01:00"):
             ticket.invalidate_recordset(["sla_state"])
             self.assertEqual(ticket.sla_state, "breached")
             self.assertIn(ticket, self.Ticket.search([("sla_state", "=", "breached")]))
-            action = self.env.ref("support_contract.action_helpdesk_ticket_sla_breached")
+            action = self.env.ref(
+                "support_contract.action_helpdesk_ticket_sla_breached"
+            )
             self.assertIn(ticket, self.Ticket.search(ast.literal_eval(action.domain)))
 
     @freeze_time("2026-11-20 16:00:00")
@@ -132,20 +159,33 @@ class TestTicketSla(SupportTicketCase):
             ticket = self._ticket(priority="1")
         with freeze_time("2026-11-23 10:00:00"):
             # an internal note, and a message from the customer, are no response
-            ticket.with_user(self.engineer).message_post(body="internal", message_type="comment", subtype_xmlid="mail.mt_note")
+            ticket.with_user(self.engineer).message_post(
+                body="internal", message_type="comment", subtype_xmlid="mail.mt_note"
+            )
             ticket.message_post(
-                body="any news?", message_type="comment", subtype_xmlid="mail.mt_comment", author_id=self.contact_a.id
+                body="any news?",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                author_id=self.contact_a.id,
             )
             self.assertFalse(ticket.sla_first_response_date)
             ticket.with_user(self.engineer).message_post(
-                body="We are on it.", message_type="comment", subtype_xmlid="mail.mt_comment"
+                body="We are on it.",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
             )
-            self.assertEqual(ticket.sla_first_response_date, datetime(2026, 11, 23, 10, 0))
+            self.assertEqual(
+                ticket.sla_first_response_date, datetime(2026, 11, 23, 10, 0)
+            )
         with freeze_time("2026-11-23 13:00:00"):
             ticket.with_user(self.engineer).message_post(
-                body="Still on it.", message_type="comment", subtype_xmlid="mail.mt_comment"
+                body="Still on it.",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
             )
-            self.assertEqual(ticket.sla_first_response_date, datetime(2026, 11, 23, 10, 0))
+            self.assertEqual(
+                ticket.sla_first_response_date, datetime(2026, 11, 23, 10, 0)
+            )
             ticket.invalidate_recordset(["sla_state"])
             self.assertEqual(ticket.sla_state, "on_time")
             self.assertIn(ticket, self.Ticket.search([("sla_state", "=", "on_time")]))
@@ -155,7 +195,9 @@ class TestTicketSla(SupportTicketCase):
             ticket = self._ticket(priority="1")
         with freeze_time("2026-11-23 14:00:00"):
             ticket.with_user(self.engineer).message_post(
-                body="Sorry for the delay.", message_type="comment", subtype_xmlid="mail.mt_comment"
+                body="Sorry for the delay.",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
             )
         self.assertTrue(ticket.sla_response_late)
         self.assertEqual(ticket.sla_state, "breached")

@@ -53,7 +53,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ROOT / ".local"
-CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "support_contract"
+CACHE = (
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    / "support_contract"
+)
 CLONE_ID = hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]
 ADDON = "support_contract"
 # What `test` does with lint findings (SUPPORT_LINT overrides it). `warn` until
@@ -65,11 +68,16 @@ LINT_MODES = ("enforce", "warn", "off")
 # Debian packages the runtime needs from the machine's own suite. The
 # JavaScript and font packages are the targets of odoo-19's symlinks.
 DEB_PACKAGES = [
-    "libjs-jquery", "libjs-jquery-form", "libjs-underscore",
-    "fonts-font-awesome", "fonts-roboto-unhinted", "fonts-inconsolata", "fonts-ocr-b",
-    "chromium",      # browser tests (HttpCase.browser_js, tours)
-    "wkhtmltopdf",   # PDF reports
-    "libmagic1",     # python-magic
+    "libjs-jquery",
+    "libjs-jquery-form",
+    "libjs-underscore",
+    "fonts-font-awesome",
+    "fonts-roboto-unhinted",
+    "fonts-inconsolata",
+    "fonts-ocr-b",
+    "chromium",  # browser tests (HttpCase.browser_js, tours)
+    "wkhtmltopdf",  # PDF reports
+    "libmagic1",  # python-magic
 ]
 # Taken from the `unstable` suite through the private apt configuration.
 # fonts-montserrat is not in Debian 12; odoo-19's web fonts point at it.
@@ -80,10 +88,9 @@ EXTRACT_VERSION = "2"
 # Files that Debian's repack leaves out (debian/copyright: Files-Excluded) but
 # that Odoo's asset bundles list: a missing one breaks every page's assets.
 DFSG_STANDINS = {
-    "odoo/addons/mail/static/lib/selfie_segmentation/selfie_segmentation.js":
-        "/* Stand-in: Debian's odoo-19 package leaves out MediaPipe's minified\n"
-        " * selfie_segmentation.js. Background blur in Discuss video calls is\n"
-        " * unavailable; everything else works. (support_contract tools/devenv.py) */\n",
+    "odoo/addons/mail/static/lib/selfie_segmentation/selfie_segmentation.js": "/* Stand-in: Debian's odoo-19 package leaves out MediaPipe's minified\n"
+    " * selfie_segmentation.js. Background blur in Discuss video calls is\n"
+    " * unavailable; everything else works. (support_contract tools/devenv.py) */\n",
 }
 
 
@@ -117,6 +124,7 @@ def stamp_ok(path, value):
 def setup_lock():
     """Serialize the setup steps of concurrent runs in one clone (they wait, not race)."""
     import fcntl
+
     LOCAL.mkdir(exist_ok=True)
     with open(LOCAL / "setup.lock", "w") as fh:
         try:
@@ -140,24 +148,37 @@ def write_atomic(path, text):
 def as_root_prefix():
     if os.geteuid() == 0:
         return []
-    if shutil.which("sudo") and run(["sudo", "-n", "true"], check=False,
-                                    stderr=subprocess.DEVNULL).returncode == 0:
+    if (
+        shutil.which("sudo")
+        and run(
+            ["sudo", "-n", "true"], check=False, stderr=subprocess.DEVNULL
+        ).returncode
+        == 0
+    ):
         return ["sudo", "-n"]
     return None
 
 
 def missing_debs(names):
-    out = run(["dpkg-query", "-W", "-f=${Package} ${db:Status-Status}\n", *names],
-              check=False, capture_output=True, text=True).stdout
-    installed = {line.split()[0] for line in out.splitlines() if line.endswith(" installed")}
+    out = run(
+        ["dpkg-query", "-W", "-f=${Package} ${db:Status-Status}\n", *names],
+        check=False,
+        capture_output=True,
+        text=True,
+    ).stdout
+    installed = {
+        line.split()[0] for line in out.splitlines() if line.endswith(" installed")
+    }
     return [n for n in names if n not in installed]
 
 
 def apt_install(names):
     prefix = as_root_prefix()
     if prefix is None:
-        die("these Debian packages are missing and I cannot become root to install them: "
-            f"{' '.join(names)}\n  Install them with: sudo apt-get install {' '.join(names)}")
+        die(
+            "these Debian packages are missing and I cannot become root to install them: "
+            f"{' '.join(names)}\n  Install them with: sudo apt-get install {' '.join(names)}"
+        )
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     cmd = [*prefix, "apt-get", "install", "-y", "--no-install-recommends", *names]
     log(f"installing Debian packages: {' '.join(names)}")
@@ -197,24 +218,39 @@ def machine_archive():
                     continue
                 key, value = line.split(":", 1)
                 fields[key.strip().lower()] = value.strip()
-            if fields.get("enabled", "yes").lower() == "no" or "deb" not in fields.get("types", "").split():
+            if (
+                fields.get("enabled", "yes").lower() == "no"
+                or "deb" not in fields.get("types", "").split()
+            ):
                 continue
             for uri in fields.get("uris", "").split():
-                entries.append((uri, fields.get("suites", "").split(), fields.get("signed-by")))
-    for path in ["/etc/apt/sources.list", *sorted(glob.glob("/etc/apt/sources.list.d/*.list"))]:
+                entries.append(
+                    (uri, fields.get("suites", "").split(), fields.get("signed-by"))
+                )
+    for path in [
+        "/etc/apt/sources.list",
+        *sorted(glob.glob("/etc/apt/sources.list.d/*.list")),
+    ]:
         with contextlib.suppress(OSError):
             for line in Path(path).read_text().splitlines():
-                m = re.match(r"^\s*deb\s+(?:\[(?P<opts>[^\]]*)\]\s+)?(?P<uri>\S+)\s+(?P<suite>\S+)", line)
+                m = re.match(
+                    r"^\s*deb\s+(?:\[(?P<opts>[^\]]*)\]\s+)?(?P<uri>\S+)\s+(?P<suite>\S+)",
+                    line,
+                )
                 if m:
-                    opts = dict(o.split("=", 1) for o in (m["opts"] or "").split() if "=" in o)
+                    opts = dict(
+                        o.split("=", 1) for o in (m["opts"] or "").split() if "=" in o
+                    )
                     entries.append((m["uri"], [m["suite"]], opts.get("signed-by")))
     for uri, suites, keyring in entries:
         if codename in suites and "security" not in uri:
             if not keyring or not os.path.isfile(keyring):
                 keyring = DEBIAN_KEYRING
             return uri.rstrip("/"), keyring
-    die("could not find the machine's Debian archive in its apt sources; "
-        "set ODOO_DEB_MIRROR to the archive's address")
+    die(
+        "could not find the machine's Debian archive in its apt sources; "
+        "set ODOO_DEB_MIRROR to the archive's address"
+    )
 
 
 def private_apt():
@@ -223,23 +259,39 @@ def private_apt():
     for sub in ("lists/partial", "cache/archives/partial", "preferences.d"):
         (base / sub).mkdir(parents=True, exist_ok=True)
     uri, keyring = machine_archive()
-    write_atomic(base / "sources.list", f"deb [signed-by={keyring}] {uri} unstable main\n")
+    write_atomic(
+        base / "sources.list", f"deb [signed-by={keyring}] {uri} unstable main\n"
+    )
     return [
-        "-o", f"Dir::Etc::sourcelist={base / 'sources.list'}",
-        "-o", "Dir::Etc::sourceparts=/nonexistent",
-        "-o", f"Dir::Etc::preferencesparts={base / 'preferences.d'}",
-        "-o", f"Dir::State::lists={base / 'lists'}",
-        "-o", f"Dir::Cache={base / 'cache'}",
-        "-o", "Dir::State::status=/dev/null",
-        "-o", "Debug::NoLocking=1",
+        "-o",
+        f"Dir::Etc::sourcelist={base / 'sources.list'}",
+        "-o",
+        "Dir::Etc::sourceparts=/nonexistent",
+        "-o",
+        f"Dir::Etc::preferencesparts={base / 'preferences.d'}",
+        "-o",
+        f"Dir::State::lists={base / 'lists'}",
+        "-o",
+        f"Dir::Cache={base / 'cache'}",
+        "-o",
+        "Dir::State::status=/dev/null",
+        "-o",
+        "Debug::NoLocking=1",
         # apt's download sandbox user cannot write into our folders.
         *(["-o", "APT::Sandbox::User=root"] if os.geteuid() == 0 else []),
     ]
 
 
 def deb_valid(path):
-    return run(["dpkg-deb", "--info", path], check=False, stdout=subprocess.DEVNULL,
-               stderr=subprocess.DEVNULL).returncode == 0
+    return (
+        run(
+            ["dpkg-deb", "--info", path],
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ).returncode
+        == 0
+    )
 
 
 def fetch_debs(names):
@@ -310,14 +362,19 @@ def odoo_from_debian():
     # Odoo's metadata asks for `psycopg2`, which PyPI only has as a source
     # build; the virtual environment has the same module from psycopg2-binary.
     pkg_info = pypath / "odoo-19.0.egg-info" / "PKG-INFO"
-    pkg_info.write_text(pkg_info.read_text().replace(
-        "Requires-Dist: psycopg2>=2.2", "Requires-Dist: psycopg2-binary>=2.2"))
+    pkg_info.write_text(
+        pkg_info.read_text().replace(
+            "Requires-Dist: psycopg2>=2.2", "Requires-Dist: psycopg2-binary>=2.2"
+        )
+    )
     for relpath, text in DFSG_STANDINS.items():
         standin = pypath / relpath
         if not standin.exists():
             standin.parent.mkdir(parents=True, exist_ok=True)
             standin.write_text(text)
-    (tmp / ".complete").write_text(f"v{EXTRACT_VERSION} " + " ".join(d.name for d in debs.values()))
+    (tmp / ".complete").write_text(
+        f"v{EXTRACT_VERSION} " + " ".join(d.name for d in debs.values())
+    )
     shutil.rmtree(dest, ignore_errors=True)
     tmp.rename(dest)
     return dest / "usr/lib/python3/dist-packages"
@@ -326,8 +383,12 @@ def odoo_from_debian():
 def odoo_from_source(src):
     src = Path(src).expanduser().resolve()
     release = src / "odoo" / "release.py"
-    if not release.exists() or not re.search(r"version_info\s*=\s*\(\s*19\s*,", release.read_text()):
-        die(f"ODOO_SRC={src} is not an Odoo 19 source tree (no odoo/release.py of version 19)")
+    if not release.exists() or not re.search(
+        r"version_info\s*=\s*\(\s*19\s*,", release.read_text()
+    ):
+        die(
+            f"ODOO_SRC={src} is not an Odoo 19 source tree (no odoo/release.py of version 19)"
+        )
     return src
 
 
@@ -347,13 +408,21 @@ def python_for_venv():
     for name in ("python3.11",):
         if shutil.which(name):
             return shutil.which(name)
-    die("Python 3.11 is needed (Odoo 19's dependencies are pinned for it); "
-        "install it (Debian 12: apt-get install python3 python3-venv)")
+    die(
+        "Python 3.11 is needed (Odoo 19's dependencies are pinned for it); "
+        "install it (Debian 12: apt-get install python3 python3-venv)"
+    )
 
 
 def venv_capable(python):
-    return run([python, "-c", "import ensurepip, venv"], check=False,
-               stderr=subprocess.DEVNULL).returncode == 0
+    return (
+        run(
+            [python, "-c", "import ensurepip, venv"],
+            check=False,
+            stderr=subprocess.DEVNULL,
+        ).returncode
+        == 0
+    )
 
 
 VENV = LOCAL / "venv"
@@ -361,8 +430,17 @@ VENV_PY = VENV / "bin" / "python"
 
 
 def site_packages():
-    return Path(run([VENV_PY, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                    capture_output=True, text=True).stdout.strip())
+    return Path(
+        run(
+            [
+                VENV_PY,
+                "-c",
+                "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+            ],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
 
 
 def ensure_venv(pypath):
@@ -382,13 +460,25 @@ def ensure_venv(pypath):
     if not any(pypath.glob("odoo-19.0*-info")):
         dist = site / "odoo-19.0.dist-info"
         dist.mkdir(exist_ok=True)
-        (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: odoo\nVersion: 19.0\n")
+        (dist / "METADATA").write_text(
+            "Metadata-Version: 2.1\nName: odoo\nVersion: 19.0\n"
+        )
         (dist / "INSTALLER").write_text("support_contract devenv\n")
         (dist / "RECORD").write_text("")
     log("installing Odoo's Python dependencies, OCA helpdesk_mgmt and the test tools")
-    run([VENV_PY, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-         "-r", ROOT / "tools" / "requirements.txt"],
-        env=dict(os.environ, PIP_NO_WARN_SCRIPT_LOCATION="1"))
+    run(
+        [
+            VENV_PY,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "-r",
+            ROOT / "tools" / "requirements.txt",
+        ],
+        env=dict(os.environ, PIP_NO_WARN_SCRIPT_LOCATION="1"),
+    )
     write_atomic(stamp, want)
 
 
@@ -397,12 +487,20 @@ def ensure_venv(pypath):
 # --------------------------------------------------------------------------
 def pg_connect(host, port, user, password=None, dbname="postgres"):
     import psycopg2  # only inside the virtual environment
-    return psycopg2.connect(host=host, port=port, user=user, password=password,
-                            dbname=dbname, connect_timeout=5)
+
+    return psycopg2.connect(
+        host=host,
+        port=port,
+        user=user,
+        password=password,
+        dbname=dbname,
+        connect_timeout=5,
+    )
 
 
 def pg_try(host, port, user, password=None):
     import psycopg2
+
     try:
         pg_connect(host, port, user, password).close()
         return "ok"
@@ -416,8 +514,10 @@ def pg_try(host, port, user, password=None):
 
 
 def pg_server_bin():
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"),
-                   key=lambda p: int(Path(p).parent.parent.name))
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"),
+        key=lambda p: int(Path(p).parent.parent.name),
+    )
     return Path(found[-1]).parent if found else None
 
 
@@ -437,7 +537,9 @@ def private_cluster():
     if os.geteuid() == 0:
         # PostgreSQL refuses to run as root: run it as the `postgres` account.
         if run(["id", "-u", "postgres"], check=False, capture_output=True).returncode:
-            die("running as root and no `postgres` account exists to run the private cluster")
+            die(
+                "running as root and no `postgres` account exists to run the private cluster"
+            )
         user_cmd = ["runuser", "-u", "postgres", "--"]
         pgdir.mkdir(parents=True, exist_ok=True)
         run(["chown", "postgres", pgdir, sockdir])
@@ -447,15 +549,42 @@ def private_cluster():
         tmp = pgdir / "data.partial"
         run([*user_cmd, "rm", "-rf", tmp])
         log(f"creating a private PostgreSQL cluster in {data}")
-        run([*user_cmd, bindir / "initdb", "-D", tmp, "-U", "odoo", "--auth=trust",
-             "-E", "UTF8", "--locale=C.UTF-8"], stdout=subprocess.DEVNULL)
+        run(
+            [
+                *user_cmd,
+                bindir / "initdb",
+                "-D",
+                tmp,
+                "-U",
+                "odoo",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
         run([*user_cmd, "mv", tmp, data])
     port = "5432"
     status = pg_try(str(sockdir), port, "odoo")
     if status != "ok":
         log("starting the private PostgreSQL cluster")
-        run([*user_cmd, bindir / "pg_ctl", "-D", data, "-l", pgdir / "server.log", "-w", "-t", "60",
-             "-o", f"-c listen_addresses='' -c unix_socket_directories='{sockdir}' -p {port}", "start"])
+        run(
+            [
+                *user_cmd,
+                bindir / "pg_ctl",
+                "-D",
+                data,
+                "-l",
+                pgdir / "server.log",
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                f"-c listen_addresses='' -c unix_socket_directories='{sockdir}' -p {port}",
+                "start",
+            ]
+        )
     return {"host": str(sockdir), "port": port, "user": "odoo", "password": None}
 
 
@@ -478,12 +607,31 @@ def ensure_postgres():
             conn.autocommit = True
             with conn.cursor() as cr:
                 from psycopg2 import sql
-                cr.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEDB").format(sql.Identifier(user)))
+
+                cr.execute(
+                    sql.SQL("CREATE ROLE {} LOGIN CREATEDB").format(
+                        sql.Identifier(user)
+                    )
+                )
             conn.close()
             created = True
         elif os.geteuid() == 0 and shutil.which("psql"):
-            created = run(["runuser", "-u", "postgres", "--", "psql", "-q", "-c",
-                           f'CREATE ROLE "{user}" LOGIN CREATEDB'], check=False).returncode == 0
+            created = (
+                run(
+                    [
+                        "runuser",
+                        "-u",
+                        "postgres",
+                        "--",
+                        "psql",
+                        "-q",
+                        "-c",
+                        f'CREATE ROLE "{user}" LOGIN CREATEDB',
+                    ],
+                    check=False,
+                ).returncode
+                == 0
+            )
         if created:
             log(f"created PostgreSQL role {user}")
             status = pg_try(host, port, user, password)
@@ -538,8 +686,11 @@ def ensure_lint_hooks():
     if stamp_ok(stamp, want):
         return
     log("installing the environment of OCA's module checks (pre-commit install-hooks)")
-    run([VENV / "bin" / "pre-commit", "install-hooks"], cwd=ROOT,
-        env=dict(os.environ, PRE_COMMIT_HOME=str(home)))
+    run(
+        [VENV / "bin" / "pre-commit", "install-hooks"],
+        cwd=ROOT,
+        env=dict(os.environ, PRE_COMMIT_HOME=str(home)),
+    )
     write_atomic(stamp, want)
 
 
@@ -554,9 +705,17 @@ def setup():
 
 def in_venv(command, pypath, odoo_addons):
     """Continue `command` under the virtual environment's Python (psycopg2 is there)."""
-    os.execv(str(VENV_PY), [str(VENV_PY), str(Path(__file__).resolve()), f"_{command}",
-                            json.dumps({"pypath": str(pypath),
-                                        "addons": [str(a) for a in odoo_addons]})])
+    os.execv(
+        str(VENV_PY),
+        [
+            str(VENV_PY),
+            str(Path(__file__).resolve()),
+            f"_{command}",
+            json.dumps(
+                {"pypath": str(pypath), "addons": [str(a) for a in odoo_addons]}
+            ),
+        ],
+    )
 
 
 # --------------------------------------------------------------------------
@@ -574,6 +733,7 @@ def db_exists(pg, name):
 
 def db_admin(pg, statement, *names):
     from psycopg2 import sql
+
     conn = pg_connect(pg["host"], pg["port"], pg["user"], pg["password"])
     conn.autocommit = True
     try:
@@ -590,13 +750,19 @@ def drop_db(pg, name):
 
 def addon_manifest():
     import ast
+
     return ast.literal_eval((ROOT / "__manifest__.py").read_text())
 
 
 def addon_digest():
     """Content hash of the addon's files, to know when a database needs an update."""
-    files = run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
-                capture_output=True, text=True, check=False).stdout.split()
+    files = run(
+        ["git", "ls-files", "-co", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
     h = hashlib.sha256()
     for name in sorted(files):
         path = ROOT / name
@@ -628,26 +794,47 @@ def port_taken(port):
 def template_db(pg, config):
     """A database with the addon's dependencies installed, cloned for each test run."""
     depends = sorted(addon_manifest()["depends"])
-    key = digest(depends, (ROOT / "tools" / "requirements.txt").read_text(),
-                 (LOCAL / "odoo" / ".complete").read_text() if (LOCAL / "odoo" / ".complete").exists()
-                 else os.environ.get("ODOO_SRC", ""))[:10]
+    key = digest(
+        depends,
+        (ROOT / "tools" / "requirements.txt").read_text(),
+        (LOCAL / "odoo" / ".complete").read_text()
+        if (LOCAL / "odoo" / ".complete").exists()
+        else os.environ.get("ODOO_SRC", ""),
+    )[:10]
     name = f"sc_tpl_{CLONE_ID}_{key}"
     if db_exists(pg, name):
         return name
     # Older templates of this clone are dropped; a half-built one is redone.
     conn = pg_connect(pg["host"], pg["port"], pg["user"], pg["password"])
     with conn.cursor() as cr:
-        cr.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"sc_tpl_{CLONE_ID}_%"])
+        cr.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s",
+            [f"sc_tpl_{CLONE_ID}_%"],
+        )
         stale = [r[0] for r in cr.fetchall()]
     conn.close()
     for old in stale:
         drop_db(pg, old)
     building = name + "_building"
-    log(f"building the template database {name} with {', '.join(depends)} (once per machine)")
+    log(
+        f"building the template database {name} with {', '.join(depends)} (once per machine)"
+    )
     t0 = time.time()
-    run(odoo_cmd(config, "-d", building, "-i", ",".join(depends), "--with-demo",
-                 "--stop-after-init", "--max-cron-threads=0", "--http-port", str(free_port()),
-                 "--log-level=warn"))
+    run(
+        odoo_cmd(
+            config,
+            "-d",
+            building,
+            "-i",
+            ",".join(depends),
+            "--with-demo",
+            "--stop-after-init",
+            "--max-cron-threads=0",
+            "--http-port",
+            str(free_port()),
+            "--log-level=warn",
+        )
+    )
     rename_db(pg, building, name)
     log(f"template ready in {time.time() - t0:.0f}s")
     return name
@@ -674,8 +861,11 @@ def clone_template(pg, config, name):
 def cmd_run(pypath, odoo_addons):
     with setup_lock():
         db, port, config = prepare_run_db(odoo_addons)
-    print(f"\n  Odoo is starting at http://localhost:{port}  (database {db})\n"
-          f"  Log in as admin / admin. Stop with Ctrl+C.\n", flush=True)
+    print(
+        f"\n  Odoo is starting at http://localhost:{port}  (database {db})\n"
+        f"  Log in as admin / admin. Stop with Ctrl+C.\n",
+        flush=True,
+    )
     cmd = odoo_cmd(config, "-d", db, f"--db-filter=^{db}$", "--http-port", str(port))
     os.execv(str(cmd[0]), [str(c) for c in cmd])
 
@@ -685,8 +875,10 @@ def prepare_run_db(odoo_addons, serve=True):
     config = write_config(pg, odoo_addons)
     port = int(os.environ.get("ODOO_PORT", "8069"))
     if serve and port_taken(port):
-        die(f"port {port} is taken (another Odoo running?). Stop it, or choose another "
-            f"port: ODOO_PORT=8070 make run")
+        die(
+            f"port {port} is taken (another Odoo running?). Stop it, or choose another "
+            f"port: ODOO_PORT=8070 make run"
+        )
     db = os.environ.get("SUPPORT_DB", f"support_contract_{CLONE_ID}")
     stamp = LOCAL / f"run-{db}.stamp"
     want = addon_digest()
@@ -694,14 +886,35 @@ def prepare_run_db(odoo_addons, serve=True):
         stamp.unlink(missing_ok=True)
         building = clone_template(pg, config, db + "_building")
         log(f"installing {ADDON} with its demo data in database {db}")
-        run(odoo_cmd(config, "-d", building, "-i", ADDON, "--with-demo", "--stop-after-init",
-                     "--max-cron-threads=0", "--log-level=warn"))
+        run(
+            odoo_cmd(
+                config,
+                "-d",
+                building,
+                "-i",
+                ADDON,
+                "--with-demo",
+                "--stop-after-init",
+                "--max-cron-threads=0",
+                "--log-level=warn",
+            )
+        )
         rename_db(pg, building, db)
         write_atomic(stamp, want)
     elif not stamp_ok(stamp, want):
         log(f"updating {ADDON} in database {db}")
-        run(odoo_cmd(config, "-d", db, "-u", ADDON, "--stop-after-init",
-                     "--max-cron-threads=0", "--log-level=warn"))
+        run(
+            odoo_cmd(
+                config,
+                "-d",
+                db,
+                "-u",
+                ADDON,
+                "--stop-after-init",
+                "--max-cron-threads=0",
+                "--log-level=warn",
+            )
+        )
         write_atomic(stamp, want)
     return db, port, config
 
@@ -716,15 +929,30 @@ def cmd_bench(pypath, odoo_addons):
             continue
         print(f"== {script.name} (database {db})", flush=True)
         with open(script) as stdin:
-            run([VENV_PY, "-m", "odoo", "shell", "-c", config, "-d", db, "--no-http",
-                 "--log-level=warn"], stdin=stdin)
+            run(
+                [
+                    VENV_PY,
+                    "-m",
+                    "odoo",
+                    "shell",
+                    "-c",
+                    config,
+                    "-d",
+                    db,
+                    "--no-http",
+                    "--log-level=warn",
+                ],
+                stdin=stdin,
+            )
 
 
 def cmd_load(pypath, odoo_addons):
     """Run the portal load benchmark: a database and a server of its own."""
     with setup_lock():
         write_config(ensure_postgres(), odoo_addons)
-    sys.exit(run([VENV_PY, ROOT / "benchmarks" / "load_portal.py"], check=False).returncode)
+    sys.exit(
+        run([VENV_PY, ROOT / "benchmarks" / "load_portal.py"], check=False).returncode
+    )
 
 
 def lint_step():
@@ -738,11 +966,23 @@ def lint_step():
     summary = LOCAL / f"lint-{os.getpid()}.txt"
     try:
         # The optional pylint checks never fail: leave out their second pylint run.
-        rc = run([VENV_PY, ROOT / "tools" / "lint.py", "--brief",
-                  "--skip", "pylint_odoo-optional", "--summary-file", summary],
-                 check=False).returncode
-        verdict = (summary.read_text().strip() if summary.exists()
-                   else f"lint: could not run (status {rc})")
+        rc = run(
+            [
+                VENV_PY,
+                ROOT / "tools" / "lint.py",
+                "--brief",
+                "--skip",
+                "pylint_odoo-optional",
+                "--summary-file",
+                summary,
+            ],
+            check=False,
+        ).returncode
+        verdict = (
+            summary.read_text().strip()
+            if summary.exists()
+            else f"lint: could not run (status {rc})"
+        )
     finally:
         summary.unlink(missing_ok=True)
     if rc == 0:
@@ -760,14 +1000,35 @@ def cmd_test(pypath, odoo_addons):
         db = clone_template(pg, config, f"sc_test_{CLONE_ID}_{os.getpid()}")
     tags = os.environ.get("TEST_TAGS", f"/{ADDON}")
     # odoo_test.py adds lint's result to its closing line (and fails if lint fails).
-    env = dict(os.environ, SUPPORT_LINT_RESULT=lint_result,
-               SUPPORT_LINT_FAILED="1" if lint_failed else "")
+    env = dict(
+        os.environ,
+        SUPPORT_LINT_RESULT=lint_result,
+        SUPPORT_LINT_FAILED="1" if lint_failed else "",
+    )
     try:
-        rc = run([VENV_PY, ROOT / "tools" / "odoo_test.py", "-c", config, "-d", db,
-                  "-i", ADDON, "--with-demo", "--test-enable", f"--test-tags={tags}",
-                  "--stop-after-init", "--max-cron-threads=0", "--http-port", str(free_port()),
-                  "--log-level=info", "--log-handler=werkzeug:WARNING"],
-                 check=False, env=env).returncode
+        rc = run(
+            [
+                VENV_PY,
+                ROOT / "tools" / "odoo_test.py",
+                "-c",
+                config,
+                "-d",
+                db,
+                "-i",
+                ADDON,
+                "--with-demo",
+                "--test-enable",
+                f"--test-tags={tags}",
+                "--stop-after-init",
+                "--max-cron-threads=0",
+                "--http-port",
+                str(free_port()),
+                "--log-level=info",
+                "--log-handler=werkzeug:WARNING",
+            ],
+            check=False,
+            env=env,
+        ).returncode
     finally:
         if os.environ.get("KEEP_TEST_DB") != "1":
             drop_db(pg, db)
@@ -781,8 +1042,15 @@ def cmd_lint(pypath, odoo_addons):
 
 
 def cmd_wheel(pypath, odoo_addons):
-    os.execv(str(VENV_PY), [str(VENV_PY), str(ROOT / "tools" / "build_wheel.py"),
-                            "--outdir", str(LOCAL / "dist")])
+    os.execv(
+        str(VENV_PY),
+        [
+            str(VENV_PY),
+            str(ROOT / "tools" / "build_wheel.py"),
+            "--outdir",
+            str(LOCAL / "dist"),
+        ],
+    )
 
 
 def main(argv):
@@ -790,17 +1058,25 @@ def main(argv):
     if command.startswith("_"):  # second stage, inside the virtual environment
         state = json.loads(argv[2])
         pypath, addons = Path(state["pypath"]), [Path(a) for a in state["addons"]]
-        {"_run": cmd_run, "_test": cmd_test, "_bench": cmd_bench, "_load": cmd_load,
-         "_lint": cmd_lint, "_wheel": cmd_wheel,
-         "_setup": lambda *a: None}[command](pypath, addons)
+        {
+            "_run": cmd_run,
+            "_test": cmd_test,
+            "_bench": cmd_bench,
+            "_load": cmd_load,
+            "_lint": cmd_lint,
+            "_wheel": cmd_wheel,
+            "_setup": lambda *a: None,
+        }[command](pypath, addons)
         if command == "_setup":
             with setup_lock():
                 write_config(ensure_postgres(), addons)
             log(f"ready: {LOCAL / 'odoo.conf'}")
         return
     if command not in ("setup", "run", "test", "bench", "load", "lint", "wheel"):
-        die(f"unknown command {command!r}: "
-            "use setup, run, test, bench, load, lint or wheel")
+        die(
+            f"unknown command {command!r}: "
+            "use setup, run, test, bench, load, lint or wheel"
+        )
     pypath, addons = setup()
     in_venv(command, pypath, addons)
 

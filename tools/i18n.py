@@ -54,7 +54,9 @@ def pruned_walk(skip=(".local", ".git", "node_modules", "__pycache__")):
     walk = os.walk
 
     def walk_pruned(top, topdown=True, onerror=None, followlinks=False):
-        for root, dirs, files in walk(top, topdown=True, onerror=onerror, followlinks=followlinks):
+        for root, dirs, files in walk(
+            top, topdown=True, onerror=onerror, followlinks=followlinks
+        ):
             dirs[:] = [name for name in dirs if name not in skip]
             yield root, dirs, files
 
@@ -103,8 +105,12 @@ def po_problems(po):
             fuzzy.append(entry.msgid)
         wanted, found = placeholders(entry.msgid), placeholders(entry.msgstr)
         if wanted != found:
-            missing = sum(((w - f) for w, f in zip(wanted, found)), Counter())
-            extra = sum(((f - w) for w, f in zip(wanted, found)), Counter())
+            missing = sum(
+                ((w - f) for w, f in zip(wanted, found, strict=False)), Counter()
+            )
+            extra = sum(
+                ((f - w) for w, f in zip(wanted, found, strict=False)), Counter()
+            )
             broken.append((entry.msgid, sorted(missing), sorted(extra)))
     return untranslated, fuzzy, broken
 
@@ -114,8 +120,12 @@ def merge_po(po, pot):
     place: `msgmerge --no-fuzzy-matching`, entries sorted as Odoo writes them
     (by msgid), obsolete entries last."""
     po.merge(pot)
-    active = sorted((entry for entry in po if not entry.obsolete), key=lambda entry: entry.msgid)
-    obsolete = sorted((entry for entry in po if entry.obsolete), key=lambda entry: entry.msgid)
+    active = sorted(
+        (entry for entry in po if not entry.obsolete), key=lambda entry: entry.msgid
+    )
+    obsolete = sorted(
+        (entry for entry in po if entry.obsolete), key=lambda entry: entry.msgid
+    )
     po[:] = active + obsolete
     if pot.metadata.get("POT-Creation-Date"):
         po.metadata["POT-Creation-Date"] = pot.metadata["POT-Creation-Date"]
@@ -141,8 +151,10 @@ def report(path, po):
     untranslated, fuzzy, broken = po_problems(po)
     active = len(msgids(po))
     obsolete = sum(1 for entry in po if entry.obsolete)
-    print(f"{path.relative_to(ROOT)}: {active} entries, {len(untranslated)} untranslated, "
-          f"{len(fuzzy)} fuzzy, {len(broken)} with placeholders or markup changed, {obsolete} obsolete")
+    print(
+        f"{path.relative_to(ROOT)}: {active} entries, {len(untranslated)} untranslated, "
+        f"{len(fuzzy)} fuzzy, {len(broken)} with placeholders or markup changed, {obsolete} obsolete"
+    )
     for msgid in untranslated:
         print(f"  untranslated: {msgid[:100]!r}")
     for msgid in fuzzy:
@@ -156,9 +168,14 @@ def main(argv):
     import argparse  # noqa: PLC0415
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true",
-                        help="change nothing: fail when the .pot misses or has extra terms, or a .po is incomplete")
-    parser.add_argument("--db", help="an existing database with the addon installed (kept)")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing: fail when the .pot misses or has extra terms, or a .po is incomplete",
+    )
+    parser.add_argument(
+        "--db", help="an existing database with the addon installed (kept)"
+    )
     args = parser.parse_args(argv)
 
     # Inside the virtual environment, with the machine set up (as `make run` does).
@@ -178,11 +195,25 @@ def main(argv):
     else:
         with devenv.setup_lock():
             pg = devenv.ensure_postgres()
-            db = devenv.clone_template(pg, config, f"sc_i18n_{devenv.CLONE_ID}_{os.getpid()}")
+            db = devenv.clone_template(
+                pg, config, f"sc_i18n_{devenv.CLONE_ID}_{os.getpid()}"
+            )
         devenv.log(f"installing {ADDON} with its demo data in database {db}")
-        devenv.run(devenv.odoo_cmd(config, "-d", db, "-i", ADDON, "--with-demo", "--stop-after-init",
-                                   "--max-cron-threads=0", "--http-port", str(devenv.free_port()),
-                                   "--log-level=warn"))
+        devenv.run(
+            devenv.odoo_cmd(
+                config,
+                "-d",
+                db,
+                "-i",
+                ADDON,
+                "--with-demo",
+                "--stop-after-init",
+                "--max-cron-threads=0",
+                "--http-port",
+                str(devenv.free_port()),
+                "--log-level=warn",
+            )
+        )
     fresh = I18N / f".{ADDON}.{os.getpid()}.pot"
     try:
         export_pot(config, db, fresh)
@@ -197,8 +228,10 @@ def main(argv):
     if args.check:
         current = polib.pofile(str(POT)) if POT.exists() else polib.POFile()
         missing, extra = msgids(pot) - msgids(current), msgids(current) - msgids(pot)
-        print(f"{POT.relative_to(ROOT)}: {len(msgids(current))} entries, {len(missing)} missing, "
-              f"{len(extra)} no longer exported")
+        print(
+            f"{POT.relative_to(ROOT)}: {len(msgids(current))} entries, {len(missing)} missing, "
+            f"{len(extra)} no longer exported"
+        )
         for msgid in sorted(missing):
             print(f"  missing: {msgid[:100]!r}")
         for msgid in sorted(extra):
@@ -216,7 +249,9 @@ def main(argv):
             po = merge_po(po, pot)  # as it would be, to report what the .pot adds
         ok = report(path, po) and ok
     if args.check and not ok:
-        print("Not current: run `make pot`, then translate what is listed (i18n/README.md).")
+        print(
+            "Not current: run `make pot`, then translate what is listed (i18n/README.md)."
+        )
     return 0 if ok or not args.check else 1
 
 

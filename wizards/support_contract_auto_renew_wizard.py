@@ -9,9 +9,13 @@ class SupportContractAutoRenewWizard(models.TransientModel):
     _name = "support.contract.auto.renew.wizard"
     _description = "Turn Auto-renewal Off"
 
-    contract_ids = fields.Many2many("support.contract", string="Contracts", required=True)
+    contract_ids = fields.Many2many(
+        "support.contract", string="Contracts", required=True
+    )
     reason_id = fields.Many2one("support.renewal.reason", string="Reason")
-    note = fields.Char(string="Other Reason", help="Free text, when no reason of the list fits.")
+    note = fields.Char(
+        string="Other Reason", help="Free text, when no reason of the list fits."
+    )
 
     def action_confirm(self):
         self.ensure_one()

@@ -7,7 +7,9 @@ class SupportCreditAdjustWizard(models.TransientModel):
     _name = "support.credit.adjust.wizard"
     _description = "Adjust Support Credits"
 
-    lot_id = fields.Many2one("support.credit.lot", string="Lot", required=True, readonly=True)
+    lot_id = fields.Many2one(
+        "support.credit.lot", string="Lot", required=True, readonly=True
+    )
     partner_id = fields.Many2one(related="lot_id.partner_id")
     remaining = fields.Integer(related="lot_id.remaining")
     quantity = fields.Integer(

@@ -16,7 +16,10 @@ class SupportCreditCardClaimWizard(models.TransientModel):
     _name = "support.credit.card.claim.wizard"
     _description = "Claim a Support Credit Card"
 
-    code = fields.Char(required=True, help="The card's code, as printed (dashes and spaces are ignored).")
+    code = fields.Char(
+        required=True,
+        help="The card's code, as printed (dashes and spaces are ignored).",
+    )
     partner_id = fields.Many2one(
         comodel_name="res.partner",
         string="Organization",
@@ -36,12 +39,14 @@ class SupportCreditCardClaimWizard(models.TransientModel):
     def action_claim(self):
         self.ensure_one()
         result = self.env["support.credit.card"]._claim_code(self.code, self.partner_id)
-        self.write({
-            "state": "done" if result.success else "failed",
-            "result_message": result.message,
-            "card_id": result.card.id if result.card else False,
-            "balance": result.balance or 0,
-        })
+        self.write(
+            {
+                "state": "done" if result.success else "failed",
+                "result_message": result.message,
+                "card_id": result.card.id if result.card else False,
+                "balance": result.balance or 0,
+            }
+        )
         return {
             "type": "ir.actions.act_window",
             "res_model": self._name,

@@ -15,21 +15,29 @@ class SupportCreditStatementWizard(models.TransientModel):
 
     partner_id = fields.Many2one("res.partner", string="Organization", required=True)
     company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company,
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
         domain=lambda self: [("id", "in", self.env.companies.ids)],
     )
     date_from = fields.Date(
-        string="From", required=True,
-        default=lambda self: fields.Date.context_today(self) - relativedelta(years=1, days=-1),
+        string="From",
+        required=True,
+        default=lambda self: fields.Date.context_today(self)
+        - relativedelta(years=1, days=-1),
     )
     date_to = fields.Date(string="To", required=True, default=fields.Date.context_today)
 
     def action_print(self):
         self.ensure_one()
         if self.date_from > self.date_to:
-            raise UserError(self.env._("The start date must be on or before the end date."))
+            raise UserError(
+                self.env._("The start date must be on or before the end date.")
+            )
         organization = self.partner_id.commercial_partner_id
-        return self.env.ref("support_contract.action_report_support_credit_statement").report_action(
+        return self.env.ref(
+            "support_contract.action_report_support_credit_statement"
+        ).report_action(
             organization,
             data={
                 # the web client sends no record ids with a report that has

@@ -19,12 +19,18 @@ class SupportDeploymentApplyWizard(models.TransientModel):
     def action_apply(self):
         self.ensure_one()
         if self.order_id.state not in ("draft", "sent"):
-            raise UserError(self.env._("Deployments can only be applied to quotations."))
+            raise UserError(
+                self.env._("Deployments can only be applied to quotations.")
+            )
         lines = self.order_id.order_line.filtered(
             lambda line: line.support_kind == "contract" and not line.support_processed
         )
         if not lines:
-            raise UserError(self.env._("This order has no support-contract line to apply a deployment to."))
+            raise UserError(
+                self.env._(
+                    "This order has no support-contract line to apply a deployment to."
+                )
+            )
         lines.write({"support_deployment_id": self.deployment_id.id})
         # Propose the catch-up quantity on each line, as choosing it by hand does.
         for line in lines:
