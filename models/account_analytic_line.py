@@ -229,7 +229,6 @@ class AccountAnalyticLine(models.Model):
                 values["support_uncovered_minutes"] += uncovered_part
         if not new_values:
             return
-        sale_lines = lines.support_sale_line_id
         for line, values in new_values.items():
             line.write(values)
         if not reverse:
@@ -239,8 +238,6 @@ class AccountAnalyticLine(models.Model):
             )
             if to_bill:
                 to_bill._support_assign_sale_lines()
-            sale_lines |= lines.support_sale_line_id
-        sale_lines._support_update_uncovered_delivered()
         if capped_terms:
             used = capped_terms._support_used_minutes()
             for term in capped_terms:

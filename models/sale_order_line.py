@@ -117,6 +117,9 @@ class SaleOrderLine(models.Model):
         "support.credit.card", "sale_line_id", string="Credit Cards"
     )
 
+    qty_delivered_method = fields.Selection(
+        selection_add=[("support_uncovered", "Uncovered Support Time")]
+    )
     support_uncovered = fields.Boolean(
         string="Uncovered Support Time",
         readonly=True,
@@ -219,6 +222,36 @@ class SaleOrderLine(models.Model):
     # ------------------------------------------------------------------
     # Onchanges
     # ------------------------------------------------------------------
+    @api.depends("support_uncovered")
+    def _compute_qty_delivered_method(self):
+        """An uncovered-time line is delivered as its timesheets' uncovered
+        time, as sale_timesheet delivers a timesheet product."""
+        super()._compute_qty_delivered_method()
+        for line in self:
+            if line.support_uncovered:
+                line.qty_delivered_method = "support_uncovered"
+
+    @api.depends("support_timesheet_ids.support_uncovered_minutes")
+    def _compute_qty_delivered(self):
+        return super()._compute_qty_delivered()
+
+    def _prepare_qty_delivered(self):
+        delivered = super()._prepare_qty_delivered()
+        lines = self.filtered(lambda l: l.qty_delivered_method == "support_uncovered")
+        delivered.update(lines._support_uncovered_hours())
+        return delivered
+
+    @api.depends("support_timesheet_ids.support_uncovered_minutes")
+    def _compute_product_uom_qty(self):
+        """The ordered quantity of an uncovered-time line follows the hours
+        delivered, so that the order (and its portal page) shows what the time
+        amounts to. Only these lines depend on their timesheets: other lines
+        keep Odoo's rule."""
+        super()._compute_product_uom_qty()
+        lines = self.filtered("support_uncovered")
+        for line, hours in lines._support_uncovered_hours().items():
+            line.product_uom_qty = hours
+
     @api.onchange("support_deployment_id")
     def _onchange_support_deployment_id(self):
         """Propose the catch-up quantity: enough terms to bring the coverage current."""
@@ -697,23 +730,21 @@ class SaleOrderLine(models.Model):
             vals["contract_term_id"] = term.id
         return vals
 
-    def _support_update_uncovered_delivered(self):
-        """Delivered quantity = uncovered minutes of the linked timesheet lines,
-        in hours (one grouped query for all these lines)."""
-        lines = self.filtered("support_uncovered").sudo()
-        if not lines:
-            return
-        totals = dict(
+    def _support_uncovered_hours(self):
+        """``{line: hours}``: the uncovered minutes of these lines' timesheets,
+        in hours (one grouped query). Odoo's ``accrual_entry_date`` context
+        counts only the timesheets up to that date."""
+        if not self:
+            return {}
+        domain = [("support_sale_line_id", "in", self._origin.ids)]
+        accrual_date = self.env.context.get("accrual_entry_date")
+        if accrual_date:
+            domain.append(("date", "<=", accrual_date))
+        minutes = dict(
             self.env["account.analytic.line"]
             .sudo()
             ._read_group(
-                [("support_sale_line_id", "in", lines.ids)],
-                ["support_sale_line_id"],
-                ["support_uncovered_minutes:sum"],
+                domain, ["support_sale_line_id"], ["support_uncovered_minutes:sum"]
             )
         )
-        for line in lines:
-            hours = totals.get(line, 0) / 60.0
-            # the ordered quantity follows the delivered hours, so that the
-            # order (and its portal page) shows what the time amounts to
-            line.write({"qty_delivered": hours, "product_uom_qty": hours})
+        return {line: minutes.get(line._origin, 0) / 60.0 for line in self}

@@ -44,3 +44,4 @@ from . import test_payment_concurrency
 from . import test_invoice_credit_views
 from . import test_packaging
 from . import test_i18n
+from . import test_uncovered_delivery
