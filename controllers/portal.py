@@ -122,7 +122,7 @@ class SupportCardPortal(CustomerPortal):
             return self._show_report(
                 model=card_sudo,
                 report_type=report_type,
-                report_ref="support_contract.action_report_support_credit_card",
+                report_ref="support_contract.support_credit_card_action_report",
                 download=download,
             )
         values = self._prepare_portal_layout_values()

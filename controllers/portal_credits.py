@@ -9,7 +9,7 @@ from odoo.http import request
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
-STATEMENT_REPORT = "support_contract.action_report_support_credit_statement"
+STATEMENT_REPORT = "support_contract.res_partner_action_report_support_statement"
 
 
 class SupportCreditPortal(CustomerPortal):

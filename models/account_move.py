@@ -45,7 +45,7 @@ class AccountMove(models.Model):
         credit notes withdrew of it (or, for a credit note, what it withdrew)."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "support_contract.action_support_invoice_credit"
+            "support_contract.support_invoice_credit_action"
         )
         action["domain"] = [
             "|",

@@ -618,7 +618,7 @@ class HelpdeskTicket(models.Model):
         """Credits Used: the ledger moves of this ticket."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "support_contract.action_support_credit_move"
+            "support_contract.support_credit_move_action"
         )
         action["domain"] = [("ticket_id", "=", self.id)]
         action["context"] = {}

@@ -144,7 +144,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         organization = self.commercial_partner_id
         return self._support_action(
-            "support_contract.action_support_credit_lot",
+            "support_contract.support_credit_lot_action",
             self.env._("Credits of %s", organization.display_name),
             [("partner_id", "=", organization.id)],
             {"search_default_filter_active": 1},
@@ -154,7 +154,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         organization = self.commercial_partner_id
         return self._support_action(
-            "support_contract.action_support_credit_move",
+            "support_contract.support_credit_move_action",
             self.env._("Credit ledger of %s", organization.display_name),
             [("partner_id", "=", organization.id)],
         )
@@ -183,7 +183,7 @@ class ResPartner(models.Model):
         organization of this partner."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "support_contract.action_support_credit_statement_wizard"
+            "support_contract.support_credit_statement_wizard_action"
         )
         action["context"] = {"default_partner_id": self.commercial_partner_id.id}
         return action

@@ -149,7 +149,7 @@ class SaleOrder(models.Model):
                 self.env._("This order has no Support Credit Card to print.")
             )
         return self.env.ref(
-            "support_contract.action_report_support_credit_card"
+            "support_contract.support_credit_card_action_report"
         ).report_action(cards)
 
     def _support_describe_claimed(self, cards):

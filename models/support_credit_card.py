@@ -374,7 +374,7 @@ class SupportCreditCard(models.Model):
     def action_print_card(self):
         """Print the cards (code, credits, expiry and how to claim them)."""
         return self.env.ref(
-            "support_contract.action_report_support_credit_card"
+            "support_contract.support_credit_card_action_report"
         ).report_action(self)
 
     def _get_report_base_filename(self):

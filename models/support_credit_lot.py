@@ -220,7 +220,7 @@ class SupportCreditLot(models.Model):
     def action_view_moves(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "support_contract.action_support_credit_move"
+            "support_contract.support_credit_move_action"
         )
         action["domain"] = [("lot_id", "=", self.id)]
         action["context"] = {"default_lot_id": self.id}

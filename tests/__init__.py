@@ -45,3 +45,4 @@ from . import test_invoice_credit_views
 from . import test_packaging
 from . import test_i18n
 from . import test_uncovered_delivery
+from . import test_naming

@@ -435,7 +435,7 @@ class TestCardClaim(CardClaimCommon, TransactionCase):
     def test_report_prints_the_code(self):
         card = self._card(code=KNOWN_CODE)
         html, _type = self.env["ir.actions.report"]._render_qweb_html(
-            "support_contract.action_report_support_credit_card",
+            "support_contract.support_credit_card_action_report",
             card.ids,
         )
         html = html.decode()

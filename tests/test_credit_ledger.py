@@ -632,7 +632,7 @@ class TestCreditAdjust(CreditLedgerCase):
 
     def test_adjust_wizard(self):
         lot = self.grant(100, "2025-06-30")
-        action = self.env.ref("support_contract.action_support_credit_adjust_wizard")
+        action = self.env.ref("support_contract.support_credit_adjust_wizard_action")
         wizard_model = self.env[action.res_model].with_user(self.support_manager)
         with Form(wizard_model.with_context(default_lot_id=lot.id)) as wizard:
             wizard.quantity = -40

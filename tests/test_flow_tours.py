@@ -220,7 +220,7 @@ class TestTicketHome(TransactionCase):
 
     def test_one_home_for_tickets(self):
         Menu = self.env["ir.ui.menu"]
-        support_root = self.env.ref("support_contract.menu_support_root")
+        support_root = self.env.ref("support_contract.support_menu_root")
         support_menus = Menu.search([("id", "child_of", support_root.id)])
         ticket_actions = [
             menu.action
@@ -235,7 +235,7 @@ class TestTicketHome(TransactionCase):
                 "support_contract.menu_support_tickets", raise_if_not_found=False
             )
         )
-        breached = self.env.ref("support_contract.menu_support_tickets_breached")
+        breached = self.env.ref("support_contract.helpdesk_ticket_menu_sla_breached")
         self.assertEqual(
             breached.parent_id, self.env.ref("helpdesk_mgmt.helpdesk_ticket_menu")
         )

@@ -140,13 +140,13 @@ class TestSpanishBackend(SpanishCase, TransactionCase):
 
     def test_menus_and_actions(self):
         self.assertEqual(
-            self.env.ref("support_contract.menu_support_root")
+            self.env.ref("support_contract.support_menu_root")
             .with_env(self.es_env)
             .name,
             "Soporte",
         )
         self.assertEqual(
-            self.env.ref("support_contract.menu_support_credits")
+            self.env.ref("support_contract.support_menu_credits")
             .with_env(self.es_env)
             .name,
             "Créditos",

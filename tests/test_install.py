@@ -11,7 +11,7 @@ class TestInstall(TransactionCase):
         self.assertIn(manager_group, self.env.ref("base.user_admin").all_group_ids)
 
     def test_support_menu_exists_for_support_users_only(self):
-        menu = self.env.ref("support_contract.menu_support_root")
+        menu = self.env.ref("support_contract.support_menu_root")
         self.assertFalse(menu.parent_id)
         self.assertEqual(menu.name, "Support")
         self.assertEqual(

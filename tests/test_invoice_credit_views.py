@@ -167,11 +167,11 @@ class TestInvoiceCreditViews(SupportSaleCase):
 
     @freeze_time(TODAY)
     def test_action_views_and_menu_for_accountants_and_managers(self):
-        menu = self.env.ref("support_contract.menu_support_invoice_credit")
+        menu = self.env.ref("support_contract.support_invoice_credit_menu")
         accounting_menu = self.env.ref(
-            "support_contract.menu_support_invoice_credit_accounting"
+            "support_contract.support_invoice_credit_menu_accounting"
         )
-        root = self.env.ref("support_contract.menu_support_root")
+        root = self.env.ref("support_contract.support_menu_root")
         support_accountant = new_test_user(
             self.env,
             login="credits_support_accountant",
@@ -189,7 +189,7 @@ class TestInvoiceCreditViews(SupportSaleCase):
                 action = (
                     self.env["ir.actions.act_window"]
                     .with_user(user)
-                    ._for_xml_id("support_contract.action_support_invoice_credit")
+                    ._for_xml_id("support_contract.support_invoice_credit_action")
                 )
                 self.assertEqual(action["res_model"], "support.invoice.credit")
                 views = self.Credit.with_user(user).get_views(
@@ -249,11 +249,11 @@ class TestInvoiceCreditViews(SupportSaleCase):
         """An accountant who does not use the Support app follows renewals
         (due, quoted, invoiced, paid, lapsed) from Invoicing > Customers, and
         reads them there."""
-        menu = self.env.ref("support_contract.menu_support_renewal_accounting")
+        menu = self.env.ref("support_contract.support_contract_renewal_menu_accounting")
         self.assertTrue(self._reachable(menu, self.accountant))
         self.assertFalse(
             self._reachable(
-                self.env.ref("support_contract.menu_support_root"), self.accountant
+                self.env.ref("support_contract.support_menu_root"), self.accountant
             )
         )
         action = (

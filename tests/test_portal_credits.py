@@ -15,7 +15,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.support_contract.controllers.portal_credits import SupportCreditPortal
 
-REPORT = "support_contract.action_report_support_credit_statement"
+REPORT = "support_contract.res_partner_action_report_support_statement"
 
 
 @tagged("post_install", "-at_install")

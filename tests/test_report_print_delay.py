@@ -40,7 +40,7 @@ class TestReportPrintDelay(TransactionCase):
             {"name": "Delay Org", "is_company": True}
         )
         statement = self.env.ref(
-            "support_contract.action_report_support_credit_statement"
+            "support_contract.res_partner_action_report_support_statement"
         )
         self.assertEqual(statement.support_print_delay, 100)
         delay = self._pdf_args(

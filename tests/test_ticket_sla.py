@@ -121,7 +121,7 @@ class TestTicketSla(SupportTicketCase):
             self.assertEqual(ticket.sla_state, "breached")
             self.assertIn(ticket, self.Ticket.search([("sla_state", "=", "breached")]))
             action = self.env.ref(
-                "support_contract.action_helpdesk_ticket_sla_breached"
+                "support_contract.helpdesk_ticket_action_sla_breached"
             )
             self.assertIn(ticket, self.Ticket.search(ast.literal_eval(action.domain)))
 

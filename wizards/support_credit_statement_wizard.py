@@ -36,7 +36,7 @@ class SupportCreditStatementWizard(models.TransientModel):
             )
         organization = self.partner_id.commercial_partner_id
         return self.env.ref(
-            "support_contract.action_report_support_credit_statement"
+            "support_contract.res_partner_action_report_support_statement"
         ).report_action(
             organization,
             data={

@@ -8,7 +8,7 @@ registry.category("web_tour.tours").add("support_contract_menu_tour", {
         stepUtils.showAppsMenuItem(),
         {
             content: "Open the Support app",
-            trigger: ".o_app[data-menu-xmlid='support_contract.menu_support_root']",
+            trigger: ".o_app[data-menu-xmlid='support_contract.support_menu_root']",
             run: "click",
         },
         {
