@@ -67,10 +67,18 @@ throttle: it blocks a user after 5 failed claims within 15 minutes, and an
 address after the company's limit (default 30). Every session comes from
 127.0.0.1, so after the first failures all claims are answered with the "Too
 many failed attempts" message: the figures count those answers apart
-("throttled"). To see real claims (and races on one card) under load
-anyway, the first claim of some sessions is a *race*: two sessions of
-different organizations post the same real code at the same moment, before
-any failure was recorded.
+("throttled"). To see real claims (and races on one card) anyway, some
+sessions *race* before the clock starts: two sessions of different
+organizations post the same real code at the same moment, before any failure
+was recorded. The race is kept out of the measured window: Odoo retries a
+request that lost a serialization race after a pause of up to seconds, with
+its worker held, which is a test of the lock, not of the latency.
+
+The clock starts once every session has logged in, warmed up and raced; each
+session then starts within one think time, as people arrive spread over time.
+With LOAD_LOG_LEVEL=info the server logs every request, and the figures add
+where each page's time goes: the server's own time (from its access log:
+every GET carries a `?_r=<n>` tag) and the waiting before it.
 
 Note on the statement: it is a PDF made by wkhtmltopdf, which fetches the
 page's stylesheets over HTTP from the server at `report.url`. Were that the
@@ -128,6 +136,7 @@ GRANTS = [
 MAX_LOOPS = 100_000  # a bound on every loop, beside the time
 REQUEST_TIMEOUT = 120
 OVERVIEW_P95_TARGET_MS = 300
+RACE_ROUTE = "POST claim race (before the clock)"
 
 DB = f"sc_load_{os.getpid()}"
 CODE_ALPHABET = (
@@ -403,6 +412,10 @@ class Stats:
     def __init__(self):
         self.lock = threading.Lock()
         self.latencies = defaultdict(list)  # route -> [seconds]
+        # tag -> (route, client seconds, wall clock at send): the GET pages
+        # carry ?_r=<tag>, which the server's access log repeats
+        self.tagged = {}
+        self.tags = iter(range(1, 10**9))
         self.errors = defaultdict(lambda: defaultdict(int))  # route -> kind -> count
         self.claims = defaultdict(int)  # outcome -> count
         self.claimed_codes = set()  # codes the server said we claimed
@@ -414,15 +427,25 @@ class Stats:
             threading.Semaphore(LOGINS_AT_ONCE) if LOGINS_AT_ONCE else None
         )
 
-    def record(self, route, seconds, error=None):
+    def record(self, route, seconds, error=None, tag=None, started=None):
         with self.lock:
+            if tag is not None:
+                self.tagged[tag] = (route, seconds, started)
             self.latencies[route].append(seconds)
             if error:
                 self.errors[route][error] += 1
 
 
 def timed(stats, route, session, method, url, **kw):
-    """One request, recorded under `route`. Returns the response, or None on an exception."""
+    """One request, recorded under `route`. Returns the response, or None on an
+    exception. A GET without a query string is tagged (`?_r=<n>`), so that its
+    time in the server can be read back from the access log (LOAD_LOG_LEVEL=info)."""
+    tag = None
+    if method == "GET" and "?" not in url:
+        with stats.lock:
+            tag = next(stats.tags)
+        url = f"{url}?_r={tag}"
+    started = time.time()
     t0 = time.perf_counter()
     try:
         resp = session.request(method, url, timeout=REQUEST_TIMEOUT, **kw)
@@ -435,7 +458,11 @@ def timed(stats, route, session, method, url, **kw):
         return None
     elapsed = time.perf_counter() - t0
     stats.record(
-        route, elapsed, f"HTTP {resp.status_code}" if resp.status_code >= 400 else None
+        route,
+        elapsed,
+        f"HTTP {resp.status_code}" if resp.status_code >= 400 else None,
+        tag=tag,
+        started=started,
     )
     return resp
 
@@ -477,6 +504,7 @@ class PortalSession(threading.Thread):
             real_codes,
         )
         self.deadline = 0  # set when the barrier opens
+        self.race_barrier = None  # shared by the racing sessions
         self.http = requests.Session()
         self.http.headers["Connection"] = "close"
         self.csrf = None
@@ -487,13 +515,17 @@ class PortalSession(threading.Thread):
             self.log_in()
             if self.logged_in:
                 self.warm_up()
+            if self.race_code:
+                self.race()
         finally:
             # everyone starts together, logged in or not
             self.start_barrier.wait()
         if not self.logged_in:
             return
-        if self.race_code:
-            self.claim(self.race_code)
+        if THINK:
+            # people arrive spread over time, not all in the clock's first
+            # millisecond: each session starts within one think time
+            time.sleep(random.uniform(0, THINK))
         for _ in range(MAX_LOOPS):
             for step in self.visit():
                 if time.time() >= self.deadline:
@@ -501,6 +533,21 @@ class PortalSession(threading.Thread):
                 step()
                 if THINK:
                     time.sleep(random.uniform(0.5 * THINK, 1.5 * THINK))
+
+    def race(self):
+        """The race, before the clock: every racing session posts its card's
+        code at the same moment as the other session racing for it. It tests
+        the claim's lock, not the latency: Odoo answers a serialization
+        failure by retrying the request after a pause of up to seconds,
+        which would weigh on the first seconds of the measured window."""
+        if not self.logged_in:
+            self.race_barrier.abort()  # the others race anyway
+            return
+        try:
+            self.race_barrier.wait()
+        except threading.BrokenBarrierError:
+            pass
+        self.claim(self.race_code, route=RACE_ROUTE)
 
     def warm_up(self):
         """Before the clock: the pages once each, unmeasured, so that every
@@ -608,10 +655,10 @@ class PortalSession(threading.Thread):
         else:
             self.claim(random_code())
 
-    def claim(self, code):
+    def claim(self, code, route="POST /my/support/cards/claim"):
         resp = timed(
             self.stats,
-            "POST /my/support/cards/claim",
+            route,
             self.http,
             "POST",
             f"{self.base}/my/support/cards/claim",
@@ -773,6 +820,10 @@ def run_load(base, fixtures):
                 all_codes,
             )
         )
+    racers = [t for t in threads if t.race_code]
+    race_barrier = threading.Barrier(max(len(racers), 1), timeout=900)
+    for t in racers:
+        t.race_barrier = race_barrier
     threads += [Engineer(base, fixtures, stats, barrier) for _ in range(ENGINEERS)]
 
     log(f"logging in {SESSIONS} portal sessions and {ENGINEERS} engineer thread(s)")
@@ -789,6 +840,7 @@ def run_load(base, fixtures):
         stats,
         load_seconds,
         sum(1 for t in threads if isinstance(t, PortalSession) and t.logged_in),
+        clock.get("start", 0),
     )
 
 
@@ -857,6 +909,77 @@ def print_figures(stats, load_seconds, logged_in):
             "sessions come from 127.0.0.1; the throttle blocks a user after 5 failed claims in 15 "
             "minutes and an address after the company's limit (default 30)"
         )
+
+
+ACCESS_LOG_RE = re.compile(
+    r"^(?P<stamp>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) (?P<pid>\d+) .*"
+    r'"GET \S+?\?_r=(?P<tag>\d+) HTTP/[\d.]+" \d+ \S+ '
+    r"(?P<queries>\d+) (?P<query_time>[\d.]+) (?P<other_time>[\d.]+)"
+)
+
+
+def server_times(logfile):
+    """{tag: (server seconds, queries, worker pid)} from the access log lines
+    (written at level info): the time Odoo spent on the request, from the
+    moment its WSGI application got it to the end of the answer."""
+    times = {}
+    try:
+        with open(logfile, errors="replace") as lines:
+            for line in lines:
+                match = ACCESS_LOG_RE.match(line)
+                if match:
+                    times[int(match["tag"])] = (
+                        float(match["query_time"]) + float(match["other_time"]),
+                        int(match["queries"]),
+                        int(match["pid"]),
+                    )
+    except OSError:
+        pass
+    return times
+
+
+def print_breakdown(stats, logfile, start):
+    """Per route: the client's time against the server's own, and what lies
+    between them (waiting for a free worker, the connection, the client
+    process); then the slowest overview requests one by one."""
+    times = server_times(logfile)
+    if not times:
+        print(
+            "\n   (LOAD_LOG_LEVEL=info prints where the time goes, from the server's log)"
+        )
+        return
+    print("\n== Where the time goes (client time = server time + waiting before it)")
+    print(
+        f"   {'route':36} {'count':>6} {'client p50/p95 ms':>18} "
+        f"{'server p50/p95 ms':>18} {'waiting p50/p95 ms':>19} {'queries p50':>11}"
+    )
+    by_route = defaultdict(list)
+    for tag, (route, client, started) in stats.tagged.items():
+        if tag in times and started >= start:
+            server, queries, pid = times[tag]
+            by_route[route].append((client, server, queries, pid, started))
+    for route, rows in sorted(by_route.items()):
+        clients = [r[0] for r in rows]
+        servers = [r[1] for r in rows]
+        waits = [max(0.0, r[0] - r[1]) for r in rows]
+        queries = [r[2] for r in rows]
+        print(
+            f"   {route:36} {len(rows):6d} "
+            f"{percentile(clients, 50) * 1000:8.0f}/{percentile(clients, 95) * 1000:<9.0f} "
+            f"{percentile(servers, 50) * 1000:8.0f}/{percentile(servers, 95) * 1000:<9.0f} "
+            f"{percentile(waits, 50) * 1000:9.0f}/{percentile(waits, 95) * 1000:<9.0f} "
+            f"{percentile(queries, 50):11.0f}"
+        )
+    slowest = sorted(by_route.get("GET /my/support", []), reverse=True)[:12]
+    if slowest:
+        print(
+            "   slowest overviews: at s, client ms = server ms + waiting ms (queries, worker)"
+        )
+        for client, server, queries, pid, started in slowest:
+            print(
+                f"      at {started - start:6.1f} s: {client * 1000:6.0f} = "
+                f"{server * 1000:5.0f} + {(client - server) * 1000:6.0f} ({queries} q, {pid})"
+            )
 
 
 BALANCES = r"""
@@ -1070,10 +1193,11 @@ def main():
         )
         server = start_server(port, gevent_port, logfile)
         alone = baseline(base, fixtures)
-        stats, load_seconds, logged_in = run_load(base, fixtures)
+        stats, load_seconds, logged_in, load_start = run_load(base, fixtures)
         stop_server(server)
         server = None
         print_figures(stats, load_seconds, logged_in)
+        print_breakdown(stats, logfile, load_start)
         if alone:
             print(
                 f"   GET /my/support for one session alone, before the load: {len(alone)} requests, "
