@@ -142,7 +142,8 @@ class AccountAnalyticLine(models.Model):
         if wrong:
             raise UserError(
                 self.env._(
-                    "Time on ticket %(ticket)s must be logged in its company, %(company)s.",
+                    "Time on ticket %(ticket)s must be logged in its company, "
+                    "%(company)s.",
                     ticket=wrong[0].ticket_id.display_name,
                     company=wrong[0].ticket_id.company_id.name,
                 )
@@ -177,39 +178,7 @@ class AccountAnalyticLine(models.Model):
         give credits back to the lots they came from (see ``_support_give_back``).
         ``reverse``: the lines are deleted."""
         lines = self.sudo()
-        consume_requests = []  # (line, quantity)
-        refunds = []  # (line, credits to give back)
-        new_values = {}
-        for line in lines:
-            target = 0 if reverse else line._support_target_minutes()
-            posted = line.support_minutes
-            covered = line.support_covered_minutes
-            uncovered = line.support_uncovered_minutes
-            if target == posted:
-                continue
-            ticket = line.ticket_id
-            if target > posted:
-                delta = target - posted
-                if ticket.support_contract_id and ticket.support_paying_partner_id:
-                    consume_requests.append((line, delta))
-                else:
-                    uncovered += delta
-            else:
-                reduce = posted - target
-                from_uncovered = min(uncovered, reduce)
-                uncovered -= from_uncovered
-                reduce -= from_uncovered
-                if reduce:
-                    covered -= reduce
-                    refunds.append((line, reduce))
-            new_values[line] = {
-                "support_minutes": target,
-                "support_covered_minutes": covered,
-                "support_uncovered_minutes": uncovered,
-            }
-            if reverse:
-                # unbilled: a line moved to another ticket is billed anew there
-                new_values[line]["support_sale_line_id"] = False
+        new_values, consume_requests, refunds = lines._support_meter_deltas(reverse)
         if refunds:
             self._support_give_back(refunds)
         outlooks = {}
@@ -241,13 +210,62 @@ class AccountAnalyticLine(models.Model):
                 to_bill._support_assign_sale_lines()
             sale_lines |= lines.support_sale_line_id
         sale_lines._support_update_uncovered_delivered()
+        lines._support_meter_notices(capped_terms, outlooks)
+
+    def _support_meter_deltas(self, reverse):
+        """What metering changes on these lines, before the ledger is asked.
+
+        :return: ``(new values per line, [(line, minutes to consume)],
+            [(line, credits to give back)])``: the new values count the
+            minutes to consume neither as covered nor as uncovered yet
+        """
+        consume_requests = []  # (line, quantity)
+        refunds = []  # (line, credits to give back)
+        new_values = {}
+        for line in self:
+            target = 0 if reverse else line._support_target_minutes()
+            posted = line.support_minutes
+            covered = line.support_covered_minutes
+            uncovered = line.support_uncovered_minutes
+            if target == posted:
+                continue
+            ticket = line.ticket_id
+            if target > posted:
+                delta = target - posted
+                if ticket.support_contract_id and ticket.support_paying_partner_id:
+                    consume_requests.append((line, delta))
+                else:
+                    uncovered += delta
+            else:
+                reduce = posted - target
+                from_uncovered = min(uncovered, reduce)
+                uncovered -= from_uncovered
+                reduce -= from_uncovered
+                if reduce:
+                    covered -= reduce
+                    refunds.append((line, reduce))
+            new_values[line] = {
+                "support_minutes": target,
+                "support_covered_minutes": covered,
+                "support_uncovered_minutes": uncovered,
+            }
+            if reverse:
+                # unbilled: a line moved to another ticket is billed anew there
+                new_values[line]["support_sale_line_id"] = False
+        return new_values, consume_requests, refunds
+
+    def _support_meter_notices(self, capped_terms, outlooks):
+        """After metering these lines: warn the owners of ``capped_terms``
+        whose maximum support hours run out, and the paying organizations whose
+        credits run low (``outlooks``: what the consumption read of their
+        lots)."""
         if capped_terms:
             used = capped_terms._support_used_minutes()
             for term in capped_terms:
                 term._support_warn_cap(
-                    self._support_term_cap(term, lines), used.get(term.id, 0)
+                    self._support_term_cap(term, self), used.get(term.id, 0)
                 )
-        for company, company_lines in lines.ticket_id.grouped("company_id").items():
+        for company, company_lines in self.ticket_id.grouped("company_id").items():
             if paying := company_lines.support_paying_partner_id:
                 # what the consumption read of the payers' lots spares the
                 # notice from summing them
