@@ -67,7 +67,8 @@ class SupportCreditCard(models.Model):
         if partner.commercial_partner_id != user.partner_id.commercial_partner_id:
             raise AccessError(
                 self.env._(
-                    "You can only claim a Support Credit Card for your own organization."
+                    "You can only claim a Support Credit Card for your own "
+                    "organization."
                 )
             )
 
@@ -245,7 +246,8 @@ class SupportCreditCard(models.Model):
             card.message_post(
                 author_id=card.company_id.partner_id.id,
                 body=card.env._(
-                    "%(card)s (%(credits)s credits) was claimed by %(organization)s on %(date)s.",
+                    "%(card)s (%(credits)s credits) was claimed by %(organization)s on "
+                    "%(date)s.",
                     card=card.display_name,
                     credits=card.credits,
                     organization=card.claimed_partner_id.display_name,

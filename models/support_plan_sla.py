@@ -20,7 +20,8 @@ DEFAULT_PRIORITY_DEFINITIONS = {
     "3": (
         _lt("Blocker"),
         _lt(
-            "The system is down or severely degraded, or business operations are critically impacted."
+            "The system is down or severely degraded, or business operations are "
+            "critically impacted."
         ),
     ),
     "2": (_lt("High"), _lt("The system is degraded.")),
@@ -50,8 +51,8 @@ class SupportPlanSla(models.Model):
     name = fields.Char(
         string="Level Name",
         translate=True,
-        help="How the plan names this priority for customers (e.g. Blocker, Severity 1). "
-        "Empty: the standard name.",
+        help="How the plan names this priority for customers (e.g. Blocker, Severity "
+        "1). Empty: the standard name.",
     )
     definition = fields.Text(
         translate=True,
