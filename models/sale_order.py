@@ -206,7 +206,9 @@ class SaleOrder(models.Model):
             return result
         cards.filtered(lambda c: c.state in ("active", "expired")).action_cancel()
         for order in self:
-            order_cards = cards.filtered(lambda c: c.sale_order_id == order)
+            order_cards = cards.filtered(
+                lambda c, order=order: c.sale_order_id == order
+            )
             cancelled = order_cards.filtered(lambda c: c.state == "cancelled")
             claimed = order_cards.filtered(lambda c: c.state == "claimed")
             lines = [

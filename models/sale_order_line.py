@@ -476,8 +476,7 @@ class SaleOrderLine(models.Model):
     def _support_notify_awaiting_payment(self):
         """Tell the sales rep, on each order, that these lines' credits wait
         for the payment of their invoice."""
-        for order in self.order_id:
-            lines = self.filtered(lambda line: line.order_id == order)
+        for order, lines in self.grouped("order_id").items():
             described = [
                 self.env._(
                     "%(line)s: %(credits)s credits",
