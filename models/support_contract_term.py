@@ -3,13 +3,12 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, format_date
 
+from .protected_fields import check_protected_write
 from .row_lock import lock_rows
 
 # The customer is told once per term when this share of its maximum support
 # hours is used (doc/rules.md, "Maximum support hours").
 CAP_WARNING_SHARE = 0.8
-
-from .protected_fields import check_protected_write
 
 
 class SupportContractTerm(models.Model):
