@@ -390,9 +390,9 @@ class SupportInvoiceCredit(models.Model):
                 if term.credits > 0 and term.date_end >= today:
                     grants.append((term.credits, term.date_end, term))
         else:
-            credits = int(units) * sale_line.product_id.product_tmpl_id.support_credits
-            if credits > 0:
-                grants.append((credits, pack_expiry, None))
+            pack = int(units) * sale_line.product_id.product_tmpl_id.support_credits
+            if pack > 0:
+                grants.append((pack, pack_expiry, None))
         return terms, grants
 
     def _notify_granted(self):
