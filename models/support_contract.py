@@ -90,7 +90,6 @@ class SupportContract(models.Model):
     )
     renewal_mode = fields.Selection(
         [("automatic", "Automatic"), ("quotation", "Quotation")],
-        string="Renewal Mode",
         compute="_compute_renewal_mode",
         store=True,
         readonly=False,

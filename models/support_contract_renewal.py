@@ -113,7 +113,6 @@ class SupportContractRenewal(models.Model):
         store=True,
     )
     amount = fields.Monetary(
-        string="Amount",
         compute="_compute_amount",
         store=True,
         help="Total of the renewal order (today's price from the customer's "

@@ -88,9 +88,7 @@ class SupportDeployment(models.Model):
     contract_ids = fields.One2many(
         "support.contract", "deployment_id", string="Contracts"
     )
-    contract_count = fields.Integer(
-        compute="_compute_contract_count", string="Contract Count"
-    )
+    contract_count = fields.Integer(compute="_compute_contract_count")
     coverage_start = fields.Date(
         compute="_compute_coverage",
         store=True,

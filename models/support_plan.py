@@ -56,7 +56,6 @@ class SupportPlan(models.Model):
     )
     renewal_mode = fields.Selection(
         [("automatic", "Automatic"), ("quotation", "Quotation")],
-        string="Renewal Mode",
         required=True,
         default="quotation",
         help="How the contracts of this plan renew (the default of each new contract). "
