@@ -639,7 +639,11 @@ class SupportContractRenewal(models.Model):
         renewal is not confirmed (one per day at most)."""
         today = fields.Date.context_today(self)
         done = self.browse()
-        for company in self.env["res.company"].search([]):
+        # a company without reminder days sends none
+        companies = self.env["res.company"].search(
+            Domain("support_renewal_reminder_days", "!=", False)
+        )
+        for company in companies:
             days = company._support_renewal_reminder_days()
             if not days:
                 continue
