@@ -7,9 +7,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from odoo.addons.support_contract.lib import card_code
-from odoo.addons.support_contract.lib.quantity import is_whole
-
+from ..lib import card_code
+from ..lib.quantity import is_whole
 from .protected_fields import check_protected_write
 
 # Only `_mark_claimed` may write the claim fields and move a card to (or out

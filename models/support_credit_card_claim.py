@@ -28,8 +28,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import format_date, format_datetime
 
-from odoo.addons.support_contract.lib import card_code
-
+from ..lib import card_code
 from .row_lock import lock_rows
 
 
