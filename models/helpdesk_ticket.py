@@ -227,10 +227,11 @@ class HelpdeskTicket(models.Model):
     @api.depends_context("lang")
     def _compute_display_name(self):
         """A new ticket reads "New Ticket" (helpdesk_mgmt shows "/ - False")."""
-        super()._compute_display_name()
+        res = super()._compute_display_name()
         for ticket in self:
             if not ticket.id or not ticket.name:
                 ticket.display_name = ticket.name or self.env._("New Ticket")
+        return res
 
     @api.depends("support_paying_partner_id", "company_id")
     def _compute_support_balance(self):

@@ -439,13 +439,20 @@ class SupportDeployment(models.Model):
             )
 
     def _normalize_coowners(self):
-        """Co-owners are organizations too: replace contacts by their organization."""
+        """Co-owners are organizations too: replace contacts by their
+        organization (written past this model's ``write``, which calls this).
+
+        :return: the deployments whose co-owners were replaced
+        """
+        replaced = self.browse()
         for deployment in self:
             organizations = deployment.coowner_ids.commercial_partner_id
             if organizations != deployment.coowner_ids:
                 super(SupportDeployment, deployment).write(
                     {"coowner_ids": [Command.set(organizations.ids)]}
                 )
+                replaced |= deployment
+        return replaced
 
     # ------------------------------------------------------------------
     # Actions
