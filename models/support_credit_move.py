@@ -196,6 +196,12 @@ class SupportCreditMove(models.Model):
             )
 
     def write(self, vals):
+        # the ledger is append-only: the check refuses every change, superuser
+        # included, so Odoo's write is never reached
+        self._check_append_only()
+        return super().write(vals)
+
+    def _check_append_only(self):
         raise UserError(
             self.env._(
                 "Credit moves cannot be changed: the credit ledger is append-only, "
