@@ -147,7 +147,8 @@ for cold in (False, True):
         results[label, cold] = (statistics.mean(queries), statistics.median(ms))
 
 print(
-    f"Metering: queries and ms per timesheet line (one create per line; {ROUNDS} lines per case,"
+    "Metering: queries and ms per timesheet line "
+    f"(one create per line; {ROUNDS} lines per case,"
 )
 print(
     "queries: mean, ms: median), and the ratio of each case to the plain project task"
@@ -162,7 +163,8 @@ for cold, title in (
     for label, _values in cases:
         queries, ms = results[label, cold]
         print(
-            f"{label:<28} {queries:>8.1f} {ms:>7.2f} {queries / floor_queries:>10.2f} {ms / floor_ms:>7.2f}"
+            f"{label:<28} {queries:>8.1f} {ms:>7.2f} "
+            f"{queries / floor_queries:>10.2f} {ms / floor_ms:>7.2f}"
         )
 
 env.cr.rollback()

@@ -103,10 +103,12 @@ def job():
 
 
 print(
-    "Renewals: time and queries per contract (job) against Odoo's floor (quotation + email)"
+    "Renewals: time and queries per contract (job) "
+    "against Odoo's floor (quotation + email)"
 )
 print(
-    f"{'contracts':>9} {'job q/c':>8} {'job ms/c':>9} {'floor q/c':>10} {'floor ms/c':>11} {'ratio t':>8}"
+    f"{'contracts':>9} {'job q/c':>8} {'job ms/c':>9} "
+    f"{'floor q/c':>10} {'floor ms/c':>11} {'ratio t':>8}"
 )
 for count in (100, 1_000):
     floor_queries, floor_seconds = measure(lambda count=count: floor(count))

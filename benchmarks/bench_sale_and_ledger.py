@@ -90,7 +90,9 @@ for target in (1_000, 10_000):
         [("partner_id", "=", ledger_org.id)]
     )
     balance, queries, seconds = measure(
-        lambda: env["res.partner"].browse(ledger_org.id).support_credit_balance
+        lambda org_id=ledger_org.id: (
+            env["res.partner"].browse(org_id).support_credit_balance
+        )
     )
     print(f"{moves:>6} {queries:>8} {seconds:>8.3f} {balance:>8}")
 

@@ -59,6 +59,8 @@ Settings (environment variables, all optional):
                     at most this many statement downloads in flight at once,
                     over all sessions; a session that finds every slot taken
                     skips its download (counted). Default 0: no limit.
+    LOAD_LOG_LEVEL  the server's log level (default info: one line per request,
+                    which the figures read; warn leaves them out)
     KEEP=1          keep the database (and print its name) instead of dropping it
 
 Everything goes to 127.0.0.1, one connection per request (`Connection:
@@ -76,8 +78,8 @@ its worker held, which is a test of the lock, not of the latency.
 
 The clock starts once every session has logged in, warmed up and raced; each
 session then starts within one think time, as people arrive spread over time.
-With LOAD_LOG_LEVEL=info the server logs every request, and the figures add
-where each page's time goes: the server's own time (from its access log:
+The server logs every request (LOAD_LOG_LEVEL, default info), and the figures
+add where each page's time goes: the server's own time (from its access log:
 every GET carries a `?_r=<n>` tag) and the waiting before it.
 
 Note on the statement: it is a PDF made by wkhtmltopdf, which fetches the
@@ -242,13 +244,17 @@ env["ir.config_parameter"].set_param("report.url", p["report_url"])
 portal = env.ref("base.group_portal")
 plan = env.ref("support_contract.support_plan_premium")
 engineer = env["res.users"].create({
-    "name": "Load Engineer", "login": "load-engineer", "password": p["engineer_password"],
+    "name": "Load Engineer", "login": "load-engineer",
+    "password": p["engineer_password"],
     "company_id": company.id, "company_ids": [Command.set(company.ids)], "tz": "UTC",
     "group_ids": [Command.set([env.ref(x).id for x in (
         "base.group_user", "helpdesk_mgmt.group_helpdesk_user",
-        "support_contract.group_support_user", "hr_timesheet.group_hr_timesheet_user")])],
+        "support_contract.group_support_user",
+        "hr_timesheet.group_hr_timesheet_user")])],
 })
-employee = env["hr.employee"].create({"name": engineer.name, "user_id": engineer.id, "company_id": company.id})
+employee = env["hr.employee"].create(
+    {"name": engineer.name, "user_id": engineer.id, "company_id": company.id}
+)
 
 orgs = []
 for i in range(1, p["organizations"] + 1):
@@ -257,7 +263,8 @@ for i in range(1, p["organizations"] + 1):
     users = []
     for j in range(1, p["users_per_organization"] + 1):
         login = f"load-{i:02d}-{j}"
-        contact = env["res.partner"].create({"name": f"Load User {i:02d}-{j}", "parent_id": org.id,
+        contact = env["res.partner"].create({"name": f"Load User {i:02d}-{j}",
+                                             "parent_id": org.id,
                                              "email": f"{login}@load.example.com"})
         env["res.users"].create({
             "name": contact.name, "login": login, "password": p["portal_password"],
@@ -266,7 +273,8 @@ for i in range(1, p["organizations"] + 1):
             "group_ids": [Command.set(portal.ids)],
         })
         users.append(login)
-    deployment = env["support.deployment"].create({"name": f"LOAD-DEP-{i:02d}", "kind": "deployment",
+    deployment = env["support.deployment"].create({"name": f"LOAD-DEP-{i:02d}",
+                                                  "kind": "deployment",
                                                   "partner_id": org.id})
     contract = env["support.contract"].create({
         "deployment_id": deployment.id, "plan_id": plan.id, "partner_id": org.id,
@@ -274,7 +282,9 @@ for i in range(1, p["organizations"] + 1):
                                      "date_end": today + timedelta(days=335)})],
     })
     for quantity, days in p["grants"]:
-        env["support.credit.lot"]._grant(org, quantity, today + timedelta(days=days), "Load test grant")
+        env["support.credit.lot"]._grant(
+            org, quantity, today + timedelta(days=days), "Load test grant"
+        )
     ticket = env["helpdesk.ticket"].create({
         "name": f"Load ticket {i:02d}", "description": "<p>Load test.</p>",
         "partner_id": org.child_ids[:1].id, "support_deployment_id": deployment.id,
@@ -290,7 +300,9 @@ cards = env["support.credit.card"]._issue([
 env.cr.commit()
 print("LOAD_FIXTURES=" + json.dumps({
     "orgs": orgs,
-    "cards": [{"id": c.id, "code": c.code, "buyer_id": c.buyer_partner_id.id} for c in cards],
+    "cards": [
+        {"id": c.id, "code": c.code, "buyer_id": c.buyer_partner_id.id} for c in cards
+    ],
     "engineer": {"login": engineer.login, "employee_id": employee.id},
     "company_id": company.id,
 }), flush=True)
@@ -322,7 +334,7 @@ def create_fixtures(base_url, report_url):
         env=dict(os.environ, LOAD_PARAMS=json.dumps(params)),
     )
     line = next(
-        (l for l in out.stdout.splitlines() if l.startswith("LOAD_FIXTURES=")), None
+        (ln for ln in out.stdout.splitlines() if ln.startswith("LOAD_FIXTURES=")), None
     )
     if out.returncode or not line:
         sys.exit(f"fixtures failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
@@ -360,11 +372,12 @@ def start_server(port, gevent_port, logfile):
         f"--gevent-port={gevent_port}",
         f"--workers={WORKERS}",
         "--max-cron-threads=0",
-        f"--log-level={os.environ.get('LOAD_LOG_LEVEL', 'warn')}",
+        f"--log-level={os.environ.get('LOAD_LOG_LEVEL', 'info')}",
         f"--logfile={logfile}",
     ]
     log(
-        f"serving {DB} on http://127.0.0.1:{port} with {WORKERS} workers (log: {logfile})"
+        f"serving {DB} on http://127.0.0.1:{port} with {WORKERS} workers "
+        f"(log: {logfile})"
     )
     proc = subprocess.Popen(
         cmd,
@@ -392,7 +405,8 @@ def start_server(port, gevent_port, logfile):
 
 
 def stop_server(proc):
-    """SIGTERM to the server's process group (the master and its workers), then SIGKILL."""
+    """SIGTERM to the server's process group (the master and its workers), then
+    SIGKILL."""
     if proc is None or proc.poll() is not None:
         return
     os.killpg(proc.pid, signal.SIGTERM)
@@ -438,8 +452,9 @@ class Stats:
 
 def timed(stats, route, session, method, url, **kw):
     """One request, recorded under `route`. Returns the response, or None on an
-    exception. A GET without a query string is tagged (`?_r=<n>`), so that its
-    time in the server can be read back from the access log (LOAD_LOG_LEVEL=info)."""
+    exception. A GET without a query string is tagged (`?_r=<n>`), so that
+    its time in the server can be read back from the access log
+    (LOAD_LOG_LEVEL=info)."""
     tag = None
     if method == "GET" and "?" not in url:
         with stats.lock:
@@ -801,7 +816,8 @@ def run_load(base, fixtures):
         for t in threads:
             t.deadline = clock["start"] + DURATION
         log(
-            f"all logged in after {clock['start'] - logins_start:.0f} s; load for {DURATION:.0f} s"
+            f"all logged in after {clock['start'] - logins_start:.0f} s; "
+            f"load for {DURATION:.0f} s"
         )
 
     barrier = threading.Barrier(SESSIONS + ENGINEERS, action=start_clock, timeout=900)
@@ -867,22 +883,28 @@ LOAD_ROUTES = [
 def print_figures(stats, load_seconds, logged_in):
     print()
     print(
-        f"== Load: {logged_in}/{SESSIONS} portal sessions logged in, {ENGINEERS} engineer thread(s), "
-        f"{WORKERS} workers, think time {THINK:g} s, statements in {STATEMENT_SHARE:.0%} and claims in "
-        f"{CLAIM_SHARE:.0%} of the visits, statement slots {STATEMENT_SLOTS or 'unlimited'}"
+        f"== Load: {logged_in}/{SESSIONS} portal sessions logged in, "
+        f"{ENGINEERS} engineer thread(s), "
+        f"{WORKERS} workers, think time {THINK:g} s, "
+        f"statements in {STATEMENT_SHARE:.0%} and claims in "
+        f"{CLAIM_SHARE:.0%} of the visits, "
+        f"statement slots {STATEMENT_SLOTS or 'unlimited'}"
     )
     print(
-        f"   load window {DURATION:.0f} s; the last answer came {load_seconds:.0f} s after its start "
+        f"   load window {DURATION:.0f} s; "
+        f"the last answer came {load_seconds:.0f} s after its start "
         "(requests sent before the deadline are waited for)"
     )
     total = sum(len(stats.latencies[r]) for r in LOAD_ROUTES)
     portal = sum(len(stats.latencies[r]) for r in LOAD_ROUTES[:4])
     print(
-        f"   requests: {total} in {load_seconds:.1f} s = {total / load_seconds:.1f} req/s overall "
+        f"   requests: {total} in {load_seconds:.1f} s = "
+        f"{total / load_seconds:.1f} req/s overall "
         f"({portal / load_seconds:.1f} req/s portal, logins not counted)"
     )
     print(
-        f"   {'route':36} {'count':>6} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}  errors"
+        f"   {'route':36} {'count':>6} {'median ms':>10} {'p95 ms':>8} "
+        f"{'max ms':>8}  errors"
     )
     for route in ["login page", "login", *LOAD_ROUTES]:
         lat = stats.latencies.get(route, [])
@@ -898,15 +920,18 @@ def print_figures(stats, load_seconds, logged_in):
         if route not in ["login page", "login", *LOAD_ROUTES]:
             errors = dict(stats.errors.get(route, {}))
             print(
-                f"   {route}: {len(stats.latencies.get(route, []))} {errors if errors else ''}"
+                f"   {route}: {len(stats.latencies.get(route, []))} "
+                f"{errors if errors else ''}"
             )
     print(f"   claims: {dict(sorted(stats.claims.items()))}")
     throttled = stats.claims.get("throttled", 0)
     claims = sum(stats.claims.values())
     if claims:
         print(
-            f"   {throttled} of {claims} claims ({100 * throttled / claims:.0f}%) were throttled: all "
-            "sessions come from 127.0.0.1; the throttle blocks a user after 5 failed claims in 15 "
+            f"   {throttled} of {claims} claims ({100 * throttled / claims:.0f}%) "
+            "were throttled: all "
+            "sessions come from 127.0.0.1; the throttle blocks a user after "
+            "5 failed claims in 15 "
             "minutes and an address after the company's limit (default 30)"
         )
 
@@ -945,7 +970,8 @@ def print_breakdown(stats, logfile, start):
     times = server_times(logfile)
     if not times:
         print(
-            "\n   (LOAD_LOG_LEVEL=info prints where the time goes, from the server's log)"
+            "\n   (LOAD_LOG_LEVEL=info prints where the time goes, "
+            "from the server's log)"
         )
         return
     print("\n== Where the time goes (client time = server time + waiting before it)")
@@ -958,27 +984,32 @@ def print_breakdown(stats, logfile, start):
         if tag in times and started >= start:
             server, queries, pid = times[tag]
             by_route[route].append((client, server, queries, pid, started))
+
+    def ms(values):
+        return (
+            f"{percentile(values, 50) * 1000:.0f}/{percentile(values, 95) * 1000:.0f}"
+        )
+
     for route, rows in sorted(by_route.items()):
         clients = [r[0] for r in rows]
         servers = [r[1] for r in rows]
         waits = [max(0.0, r[0] - r[1]) for r in rows]
         queries = [r[2] for r in rows]
         print(
-            f"   {route:36} {len(rows):6d} "
-            f"{percentile(clients, 50) * 1000:8.0f}/{percentile(clients, 95) * 1000:<9.0f} "
-            f"{percentile(servers, 50) * 1000:8.0f}/{percentile(servers, 95) * 1000:<9.0f} "
-            f"{percentile(waits, 50) * 1000:9.0f}/{percentile(waits, 95) * 1000:<9.0f} "
-            f"{percentile(queries, 50):11.0f}"
+            f"   {route:36} {len(rows):6d} {ms(clients):>18} {ms(servers):>18} "
+            f"{ms(waits):>19} {percentile(queries, 50):11.0f}"
         )
     slowest = sorted(by_route.get("GET /my/support", []), reverse=True)[:12]
     if slowest:
         print(
-            "   slowest overviews: at s, client ms = server ms + waiting ms (queries, worker)"
+            "   slowest overviews: at s, client ms = server ms + waiting ms "
+            "(queries, worker)"
         )
         for client, server, queries, pid, started in slowest:
             print(
                 f"      at {started - start:6.1f} s: {client * 1000:6.0f} = "
-                f"{server * 1000:5.0f} + {(client - server) * 1000:6.0f} ({queries} q, {pid})"
+                f"{server * 1000:5.0f} + {(client - server) * 1000:6.0f} "
+                f"({queries} q, {pid})"
             )
 
 
@@ -986,12 +1017,17 @@ BALANCES = r"""
 import json, os
 ids = json.loads(os.environ["LOAD_ORG_IDS"])
 partners = env["res.partner"].browse(ids)
-print("LOAD_BALANCES=" + json.dumps({p.id: p.support_credit_balance for p in partners}), flush=True)
+print(
+    "LOAD_BALANCES="
+    + json.dumps({p.id: p.support_credit_balance for p in partners}),
+    flush=True,
+)
 """
 
 
 def orm_balances(org_ids):
-    """Each organization's balance as the ORM computes it (res.partner.support_credit_balance)."""
+    """Each organization's balance as the ORM computes it
+    (res.partner.support_credit_balance)."""
     out = odoo(
         "shell",
         "-d",
@@ -1004,7 +1040,7 @@ def orm_balances(org_ids):
         env=dict(os.environ, LOAD_ORG_IDS=json.dumps(org_ids)),
     )
     line = next(
-        (l for l in out.stdout.splitlines() if l.startswith("LOAD_BALANCES=")), None
+        (ln for ln in out.stdout.splitlines() if ln.startswith("LOAD_BALANCES=")), None
     )
     if not line:
         log(f"could not read the balances:\n{out.stderr[-2000:]}")
@@ -1023,14 +1059,16 @@ def ledger_checks(fixtures, stats):
     # a) every lot: remaining = sum of its moves, never negative
     cr.execute("""
         SELECT l.id, l.remaining, COALESCE(SUM(m.quantity), 0)
-          FROM support_credit_lot l LEFT JOIN support_credit_move m ON m.lot_id = l.id
+          FROM support_credit_lot l
+          LEFT JOIN support_credit_move m ON m.lot_id = l.id
          GROUP BY l.id
         HAVING l.remaining <> COALESCE(SUM(m.quantity), 0) OR l.remaining < 0
     """)
     bad_lots = cr.fetchall()
     cr.execute("SELECT count(*) FROM support_credit_lot")
     print(
-        f"\n== Ledger: {cr.fetchone()[0]} lots, {len(bad_lots)} whose remaining differs from "
+        f"\n== Ledger: {cr.fetchone()[0]} lots, "
+        f"{len(bad_lots)} whose remaining differs from "
         f"the sum of their moves (or is negative)"
     )
     if bad_lots:
@@ -1048,7 +1086,8 @@ def ledger_checks(fixtures, stats):
                  WHERE l2.partner_id = l.partner_id AND l2.company_id = %s
                    AND l2.expiry_date >= CURRENT_DATE)
           FROM support_credit_lot l
-         WHERE l.partner_id = ANY(%s) AND l.company_id = %s AND l.expiry_date >= CURRENT_DATE
+         WHERE l.partner_id = ANY(%s) AND l.company_id = %s
+           AND l.expiry_date >= CURRENT_DATE
          GROUP BY l.partner_id
     """,
         [company_id, org_ids, company_id],
@@ -1073,7 +1112,8 @@ def ledger_checks(fixtures, stats):
     consumed = {row[0]: row[1] for row in cr.fetchall()}
     granted = sum(q for q, _days in GRANTS)
     print(
-        f"   {'organization':14} {'balance':>8} {'lots':>6} {'moves':>6} {'expected':>8} "
+        f"   {'organization':14} {'balance':>8} {'lots':>6} {'moves':>6} "
+        f"{'expected':>8} "
         f"{'granted':>8} {'cards':>6} {'consumed':>8}"
     )
     for org in fixtures["orgs"]:
@@ -1082,8 +1122,10 @@ def ledger_checks(fixtures, stats):
         expected = granted + claimed.get(oid, 0) - consumed.get(oid, 0)
         ok = orm.get(oid) == lots == moves == expected
         print(
-            f"   {org['name']:14} {orm.get(oid)!s:>8} {lots:6d} {moves:6d} {expected:8d} "
-            f"{granted:8d} {claimed.get(oid, 0):6d} {consumed.get(oid, 0):8d}  {'ok' if ok else 'MISMATCH'}"
+            f"   {org['name']:14} {orm.get(oid)!s:>8} {lots:6d} {moves:6d} "
+            f"{expected:8d} "
+            f"{granted:8d} {claimed.get(oid, 0):6d} {consumed.get(oid, 0):8d}  "
+            f"{'ok' if ok else 'MISMATCH'}"
         )
         if not ok:
             problems.append(
@@ -1094,11 +1136,13 @@ def ledger_checks(fixtures, stats):
     # c) every timesheet line: its covered minutes = the credits its moves took
     cr.execute("""
         SELECT a.id, a.support_covered_minutes, COALESCE(-SUM(m.quantity), 0)
-          FROM account_analytic_line a LEFT JOIN support_credit_move m ON m.timesheet_id = a.id
+          FROM account_analytic_line a
+          LEFT JOIN support_credit_move m ON m.timesheet_id = a.id
          WHERE a.ticket_id IS NOT NULL
          GROUP BY a.id
         HAVING a.support_covered_minutes <> COALESCE(-SUM(m.quantity), 0)
-            OR a.support_minutes <> a.support_covered_minutes + a.support_uncovered_minutes
+            OR a.support_minutes
+               <> a.support_covered_minutes + a.support_uncovered_minutes
     """)
     bad_lines = cr.fetchall()
     cr.execute(
@@ -1107,8 +1151,10 @@ def ledger_checks(fixtures, stats):
     )
     lines_in_db = cr.fetchone()[0]
     print(
-        f"   timesheet lines: {lines_in_db} in the database, {len(stats.timesheet_ids)} created "
-        f"by the engineers; {len(bad_lines)} whose covered minutes differ from their moves"
+        f"   timesheet lines: {lines_in_db} in the database, "
+        f"{len(stats.timesheet_ids)} created "
+        f"by the engineers; {len(bad_lines)} whose covered minutes differ "
+        f"from their moves"
     )
     if bad_lines:
         problems.append(f"timesheet lines not equal to their moves: {bad_lines[:10]}")
@@ -1119,7 +1165,8 @@ def ledger_checks(fixtures, stats):
     # d) cards: one lot per claimed card, never two
     cr.execute(
         """
-        SELECT c.id, c.state, (SELECT count(*) FROM support_credit_lot l WHERE l.card_id = c.id)
+        SELECT c.id, c.state,
+               (SELECT count(*) FROM support_credit_lot l WHERE l.card_id = c.id)
           FROM support_credit_card c WHERE c.id = ANY(%s) ORDER BY c.id
     """,
         [[c["id"] for c in fixtures["cards"]]],
@@ -1133,9 +1180,11 @@ def ledger_checks(fixtures, stats):
     claimed_cards = [c for c in cards if c[1] == "claimed"]
     wrong = [c for c in cards if (c[1] == "claimed") != (c[2] == 1) or c[2] > 1]
     print(
-        f"\n== Cards: {len(cards)} issued, {len(claimed_cards)} claimed in the database, "
+        f"\n== Cards: {len(cards)} issued, "
+        f"{len(claimed_cards)} claimed in the database, "
         f"{len(stats.claimed_codes)} claims answered as successful; "
-        f"{len(doubled)} card(s) with more than one lot; {len(wrong)} card(s) whose lots "
+        f"{len(doubled)} card(s) with more than one lot; "
+        f"{len(wrong)} card(s) whose lots "
         f"do not match their state"
     )
     if doubled or wrong:
@@ -1200,8 +1249,10 @@ def main():
         print_breakdown(stats, logfile, load_start)
         if alone:
             print(
-                f"   GET /my/support for one session alone, before the load: {len(alone)} requests, "
-                f"median {percentile(alone, 50) * 1000:.0f} ms, p95 {percentile(alone, 95) * 1000:.0f} ms"
+                f"   GET /my/support for one session alone, before the load: "
+                f"{len(alone)} requests, "
+                f"median {percentile(alone, 50) * 1000:.0f} ms, "
+                f"p95 {percentile(alone, 95) * 1000:.0f} ms"
             )
         problems = ledger_checks(fixtures, stats)
 
@@ -1233,11 +1284,16 @@ def main():
             and not problems
             and logged_in == SESSIONS
         )
+        ledger = (
+            "LEDGER/CARD PROBLEMS: " + "; ".join(problems)
+            if problems
+            else "no lost or doubled credit"
+        )
         print(
             f"\nVERDICT: {'PASS' if ok and fast else 'FAIL'}: "
             f"server errors (5xx/exceptions) {server_errors}, RPC errors {rpc_errors}, "
             f"server log errors {log_bad} (retried serialization failures aside), "
-            f"{'no lost or doubled credit' if not problems else 'LEDGER/CARD PROBLEMS: ' + '; '.join(problems)}, "
+            f"{ledger}, "
             f"overview p95 {overview_p95:.0f} ms "
             f"({'under' if fast else 'NOT under'} {OVERVIEW_P95_TARGET_MS} ms)"
         )

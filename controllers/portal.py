@@ -112,7 +112,7 @@ class SupportCardPortal(CustomerPortal):
             card_sudo = self._document_check_access("support.credit.card", card_id)
         except (AccessError, MissingError):
             # another organization's card does not exist, as far as this user knows
-            raise request.not_found()
+            raise request.not_found() from None
         if (
             card_sudo.buyer_partner_id
             != request.env.user.partner_id.commercial_partner_id
@@ -169,7 +169,8 @@ class SupportCardPortal(CustomerPortal):
                 "code": "",
                 "organization": organization,
                 "intro": request.env._(
-                    "Enter the code of the card: its credits become credits of %(organization)s.",
+                    "Enter the code of the card: its credits become credits of "
+                    "%(organization)s.",
                     organization=Markup("<strong>%s</strong>")
                     % organization.display_name,
                 ),

@@ -165,15 +165,14 @@ class SupportCreditPortal(CustomerPortal):
         content_type = (
             "application/pdf" if report_type == "pdf" else "text/html; charset=utf-8"
         )
-        filename = "%s.%s" % (
-            request.env._(
-                "Credit Statement %(organization)s %(start)s - %(end)s",
-                organization=organization.name,
-                start=data["date_from"],
-                end=data["date_to"],
-            ),
-            "pdf" if report_type == "pdf" else "html",
+        title = request.env._(
+            "Credit Statement %(organization)s %(start)s - %(end)s",
+            organization=organization.name,
+            start=data["date_from"],
+            end=data["date_to"],
         )
+        extension = "pdf" if report_type == "pdf" else "html"
+        filename = f"{title}.{extension}"
         return request.make_response(
             content,
             headers=[

@@ -96,4 +96,4 @@ def add_working_hours(
                 return interval_start + remaining
             remaining -= available
         day += timedelta(days=1)
-    raise ValueError("no working time found within %s days" % MAX_DAYS)
+    raise ValueError(f"no working time found within {MAX_DAYS} days")

@@ -2,10 +2,10 @@
 
 A code is ``CODE_LENGTH`` symbols drawn with :mod:`secrets` from ``ALPHABET``,
 the uppercase letters and digits without the look-alikes 0, O, 1, I and L.
-24 symbols of 31 carry 24 * log2(31) ~ 119 bits (doc/rules.md, "Cards" asks for at
-least 80); even with the last group shown (cards are named "Card …XYZ2"), the
-20 symbols never shown carry ~99 bits. The raw code (no separators) is what is stored and compared; it is
-printed in groups of four separated by dashes.
+24 symbols of 31 carry 24 * log2(31) ~ 119 bits (doc/rules.md, "Cards" asks for
+at least 80); even with the last group shown (cards are named "Card …XYZ2"), the
+20 symbols never shown carry ~99 bits. The raw code (no separators) is what is
+stored and compared; it is printed in groups of four separated by dashes.
 
 Pure functions, standard library only.
 """

@@ -1,5 +1,6 @@
 """The order of terms on one order: several lines of one deployment extend
-one after another (doc/rules.md, "Selling per deployment" and "Continuity and catch-up"), without Odoo.
+one after another (doc/rules.md, "Selling per deployment" and "Continuity and
+catch-up"), without Odoo.
 
 One planner serves the line's proposal (catch-up terms, new expiry), the
 apply-to-all wizard, the confirmation check and the confirmation itself.
@@ -28,7 +29,10 @@ def plan_lines(requests, order_date):
 
     >>> import datetime
     >>> d = datetime.date
-    >>> plans = plan_lines([("dep", d(2012, 9, 30), 3, 12), ("dep", d(2012, 9, 30), 2, 12)], d(2017, 6, 15))
+    >>> plans = plan_lines(
+    ...     [("dep", d(2012, 9, 30), 3, 12), ("dep", d(2012, 9, 30), 2, 12)],
+    ...     d(2017, 6, 15),
+    ... )
     >>> [plan.catch_up for plan in plans], [plan.new_expiry for plan in plans]
     ([5, 2], [datetime.date(2015, 9, 30), datetime.date(2017, 9, 30)])
     """

@@ -1,4 +1,5 @@
-"""Catch-up arithmetic of support terms (doc/rules.md, "Continuity and catch-up"), without Odoo.
+"""Catch-up arithmetic of support terms (doc/rules.md, "Continuity and
+catch-up"), without Odoo.
 
 Terms extend coverage from the current expiry, never from today. Term ``k``
 (1-based) of a renewal ends ``k * term_months`` months after the expiry it

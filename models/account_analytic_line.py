@@ -142,7 +142,8 @@ class AccountAnalyticLine(models.Model):
         if wrong:
             raise UserError(
                 self.env._(
-                    "Time on ticket %(ticket)s must be logged in its company, %(company)s.",
+                    "Time on ticket %(ticket)s must be logged in its company, "
+                    "%(company)s.",
                     ticket=wrong[0].ticket_id.display_name,
                     company=wrong[0].ticket_id.company_id.name,
                 )
@@ -177,10 +178,48 @@ class AccountAnalyticLine(models.Model):
         give credits back to the lots they came from (see ``_support_give_back``).
         ``reverse``: the lines are deleted."""
         lines = self.sudo()
+        new_values, consume_requests, refunds = lines._support_meter_deltas(reverse)
+        if refunds:
+            self._support_give_back(refunds)
+        outlooks = {}
+        capped_terms = self.env["support.contract.term"]
+        if consume_requests:
+            consume_requests, beyond_cap, capped_terms = self._support_apply_term_caps(
+                consume_requests
+            )
+            for line, minutes in beyond_cap.items():
+                new_values[line]["support_uncovered_minutes"] += minutes
+        if consume_requests:
+            results, outlooks = self._support_consume_batch(consume_requests)
+            for line, quantity in consume_requests:
+                uncovered_part = results[line.id]
+                values = new_values[line]
+                values["support_covered_minutes"] += quantity - uncovered_part
+                values["support_uncovered_minutes"] += uncovered_part
+        if not new_values:
+            return
+        for line, values in new_values.items():
+            line.write(values)
+        if not reverse:
+            to_bill = lines.filtered(
+                lambda line: line.support_uncovered_minutes
+                and not line.support_sale_line_id
+            )
+            if to_bill:
+                to_bill._support_assign_sale_lines()
+        lines._support_meter_notices(capped_terms, outlooks)
+
+    def _support_meter_deltas(self, reverse):
+        """What metering changes on these lines, before the ledger is asked.
+
+        :return: ``(new values per line, [(line, minutes to consume)],
+            [(line, credits to give back)])``: the new values count the
+            minutes to consume neither as covered nor as uncovered yet
+        """
         consume_requests = []  # (line, quantity)
         refunds = []  # (line, credits to give back)
         new_values = {}
-        for line in lines:
+        for line in self:
             target = 0 if reverse else line._support_target_minutes()
             posted = line.support_minutes
             covered = line.support_covered_minutes
@@ -210,41 +249,20 @@ class AccountAnalyticLine(models.Model):
             if reverse:
                 # unbilled: a line moved to another ticket is billed anew there
                 new_values[line]["support_sale_line_id"] = False
-        if refunds:
-            self._support_give_back(refunds)
-        outlooks = {}
-        capped_terms = self.env["support.contract.term"]
-        if consume_requests:
-            consume_requests, beyond_cap, capped_terms = self._support_apply_term_caps(
-                consume_requests
-            )
-            for line, minutes in beyond_cap.items():
-                new_values[line]["support_uncovered_minutes"] += minutes
-        if consume_requests:
-            results, outlooks = self._support_consume_batch(consume_requests)
-            for line, quantity in consume_requests:
-                uncovered_part = results[line.id]
-                values = new_values[line]
-                values["support_covered_minutes"] += quantity - uncovered_part
-                values["support_uncovered_minutes"] += uncovered_part
-        if not new_values:
-            return
-        for line, values in new_values.items():
-            line.write(values)
-        if not reverse:
-            to_bill = lines.filtered(
-                lambda line: line.support_uncovered_minutes
-                and not line.support_sale_line_id
-            )
-            if to_bill:
-                to_bill._support_assign_sale_lines()
+        return new_values, consume_requests, refunds
+
+    def _support_meter_notices(self, capped_terms, outlooks):
+        """After metering these lines: warn the owners of ``capped_terms``
+        whose maximum support hours run out, and the paying organizations whose
+        credits run low (``outlooks``: what the consumption read of their
+        lots)."""
         if capped_terms:
             used = capped_terms._support_used_minutes()
             for term in capped_terms:
                 term._support_warn_cap(
-                    self._support_term_cap(term, lines), used.get(term.id, 0)
+                    self._support_term_cap(term, self), used.get(term.id, 0)
                 )
-        for company, company_lines in lines.ticket_id.grouped("company_id").items():
+        for company, company_lines in self.ticket_id.grouped("company_id").items():
             if paying := company_lines.support_paying_partner_id:
                 # what the consumption read of the payers' lots spares the
                 # notice from summing them

@@ -7,7 +7,10 @@ from odoo.fields import Domain
 
 # Who reads what invoices granted and credit notes withdrew (as the access
 # rules of support.invoice.credit say).
-INVOICE_CREDIT_READERS = "account.group_account_invoice,sales_team.group_sale_salesman,support_contract.group_support_user"
+INVOICE_CREDIT_READERS = (
+    "account.group_account_invoice,sales_team.group_sale_salesman,"
+    "support_contract.group_support_user"
+)
 
 
 class AccountMove(models.Model):

@@ -17,7 +17,8 @@ class HelpdeskTicket(models.Model):
     _inherit = "helpdesk.ticket"
 
     # Computed from the ticket's organization and deployment, or copied from
-    # the plan when the ticket opened: nobody writes them (doc/rules.md, "SLA", metering).
+    # the plan when the ticket opened: nobody writes them (doc/rules.md, "SLA",
+    # metering).
     _SUPPORT_COMPUTED_FIELDS = (
         "support_contract_id",
         "support_plan_id",
@@ -95,14 +96,14 @@ class HelpdeskTicket(models.Model):
         compute="_compute_support_plan",
         store=True,
         readonly=True,
-        help="The plan's maximum support time per contract term when the ticket opened, in "
-        "minutes (0: no cap).",
+        help="The plan's maximum support time per contract term when the ticket "
+        "opened, in minutes (0: no cap).",
     )
     support_cap_left_minutes = fields.Integer(
         string="Support Minutes Left This Term",
         compute="_compute_support_cap_left",
-        help="What the maximum support hours of the contract's current term leave, over all "
-        "its tickets.",
+        help="What the maximum support hours of the contract's current term leave, "
+        "over all its tickets.",
     )
     support_incident_points = fields.Integer(
         string="Incident Points",
@@ -205,7 +206,8 @@ class HelpdeskTicket(models.Model):
     support_balance = fields.Integer(
         string="Organization's Balance",
         compute="_compute_support_balance",
-        help="The paying organization's credits in the ticket's company, before logging time.",
+        help="The paying organization's credits in the ticket's company, before "
+        "logging time.",
     )
     support_expiring = fields.Integer(
         string="Expiring in 30 Days",
@@ -225,10 +227,11 @@ class HelpdeskTicket(models.Model):
     @api.depends_context("lang")
     def _compute_display_name(self):
         """A new ticket reads "New Ticket" (helpdesk_mgmt shows "/ - False")."""
-        super()._compute_display_name()
+        res = super()._compute_display_name()
         for ticket in self:
             if not ticket.id or not ticket.name:
                 ticket.display_name = ticket.name or self.env._("New Ticket")
+        return res
 
     @api.depends("support_paying_partner_id", "company_id")
     def _compute_support_balance(self):
@@ -461,7 +464,8 @@ class HelpdeskTicket(models.Model):
             if not organization:
                 raise ValidationError(
                     self.env._(
-                        "Ticket %(ticket)s: choose the customer before the deployment %(deployment)s.",
+                        "Ticket %(ticket)s: choose the customer before the deployment "
+                        "%(deployment)s.",
                         ticket=ticket.display_name,
                         deployment=deployment.name,
                     )
@@ -469,8 +473,9 @@ class HelpdeskTicket(models.Model):
             if organization not in deployment.organization_ids:
                 raise ValidationError(
                     self.env._(
-                        "Ticket %(ticket)s: deployment %(deployment)s belongs to another "
-                        "organization. Choose one that %(customer)s owns or co-owns.",
+                        "Ticket %(ticket)s: deployment %(deployment)s belongs to "
+                        "another organization. Choose one that %(customer)s owns or "
+                        "co-owns.",
                         ticket=ticket.display_name,
                         deployment=deployment.name,
                         customer=organization.display_name,
@@ -525,7 +530,8 @@ class HelpdeskTicket(models.Model):
                 lambda t: t.support_metering == "incident"
             )._support_charge_incident()
         if vals.get("support_resolution") == "bug":
-            # however the resolution is set (button or field), doc/rules.md, "Bug refund" applies, once
+            # however the resolution is set (button or field), doc/rules.md,
+            # "Bug refund" applies, once
             self.sudo()._support_refund_consumption()
         return res
 
@@ -554,11 +560,11 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------------
 
     def action_resolve_as_bug(self):
-        """Resolve as a product bug escalated to R&D (doc/rules.md, "Bug refund"): set the resolution
-        and refund every credit the tickets consumed, once; say so on the
-        chatter (and to the customer), and move the ticket to its team's
-        closing stage. Allowed to Support Managers and to the engineer
-        someone else assigned to the ticket."""
+        """Resolve as a product bug escalated to R&D (doc/rules.md, "Bug
+        refund"): set the resolution and refund every credit the tickets
+        consumed, once; say so on the chatter (and to the customer), and move
+        the ticket to its team's closing stage. Allowed to Support Managers and
+        to the engineer someone else assigned to the ticket."""
         self._support_check_bug_rights()
         if not self.ids:
             raise UserError(self.env._("Save the ticket before resolving it as a bug."))
@@ -588,22 +594,23 @@ class HelpdeskTicket(models.Model):
         organization = self.support_paying_partner_id
         if credits:
             note = self.env._(
-                "Resolved as a product bug escalated to R&D: %(credits)s credits (or incident points) "
-                "went back to %(organization)s.",
+                "Resolved as a product bug escalated to R&D: %(credits)s credits (or "
+                "incident points) went back to %(organization)s.",
                 credits=credits,
                 organization=organization.display_name,
             )
         else:
             note = self.env._(
-                "Resolved as a product bug escalated to R&D: no credit had been consumed."
+                "Resolved as a product bug escalated to R&D: no credit had been "
+                "consumed."
             )
         self.message_post(
             body=note, message_type="comment", subtype_xmlid="mail.mt_note"
         )
         self.sudo().message_post(
             body=self.env._(
-                "This issue is a product bug, escalated to our R&D team: the support time it took is "
-                "not charged (%(credits)s credits given back).",
+                "This issue is a product bug, escalated to our R&D team: the support "
+                "time it took is not charged (%(credits)s credits given back).",
                 credits=credits,
             ),
             message_type="comment",
@@ -633,7 +640,8 @@ class HelpdeskTicket(models.Model):
         if opening:
             raise UserError(
                 self.env._(
-                    "Only a Support Manager can open a ticket already resolved as a bug."
+                    "Only a Support Manager can open a ticket already resolved as a "
+                    "bug."
                 )
             )
         for ticket in self:
@@ -645,8 +653,9 @@ class HelpdeskTicket(models.Model):
             if not assigned:
                 raise UserError(
                     self.env._(
-                        "Only a Support Manager or the engineer someone else assigned to ticket "
-                        "%(ticket)s can resolve it as a bug (assigning it to yourself does not count).",
+                        "Only a Support Manager or the engineer someone else assigned "
+                        "to ticket %(ticket)s can resolve it as a bug (assigning it to "
+                        "yourself does not count).",
                         ticket=ticket.display_name,
                     )
                 )
@@ -694,9 +703,10 @@ class HelpdeskTicket(models.Model):
         )
 
     def _support_charge_incident(self):
-        """Per-incident plans (doc/rules.md, "Incident points"): opening the ticket deducts the plan's
-        points (copied on the ticket) from the paying organization; refused,
-        saying how many points are missing, when it does not hold enough."""
+        """Per-incident plans (doc/rules.md, "Incident points"): opening the
+        ticket deducts the plan's points (copied on the ticket) from the paying
+        organization; refused, saying how many points are missing, when it does
+        not hold enough."""
         Lot = self.env["support.credit.lot"].sudo()
         charged = {
             ticket
@@ -730,9 +740,10 @@ class HelpdeskTicket(models.Model):
             if missing:
                 raise UserError(
                     self.env._(
-                        "Opening a ticket under plan %(plan)s needs %(points)s incident points; "
-                        "%(organization)s has %(available)s: %(missing)s points are missing. "
-                        "Buy credits or a Support Credit Card, then open the ticket again.",
+                        "Opening a ticket under plan %(plan)s needs %(points)s "
+                        "incident points; %(organization)s has %(available)s: "
+                        "%(missing)s points are missing. Buy credits or a Support "
+                        "Credit Card, then open the ticket again.",
                         plan=ticket.support_plan_id.name,
                         points=points,
                         organization=partner.display_name,
@@ -750,14 +761,16 @@ class HelpdeskTicket(models.Model):
 
     def _support_check_reopen(self):
         """A closed ticket may be reopened at no charge within 90 days of its
-        closing; after that the customer is asked to open a new ticket (doc/rules.md, "Incident points")."""
+        closing; after that the customer is asked to open a new ticket
+        (doc/rules.md, "Incident points")."""
         limit = fields.Datetime.now() - timedelta(days=90)
         for ticket in self:
             if ticket.closed and ticket.closed_date and ticket.closed_date < limit:
                 raise UserError(
                     self.env._(
-                        "Ticket %(ticket)s was closed on %(date)s, more than 90 days ago: it cannot "
-                        "be reopened. Please open a new ticket (one issue per ticket).",
+                        "Ticket %(ticket)s was closed on %(date)s, more than 90 days "
+                        "ago: it cannot be reopened. Please open a new ticket (one "
+                        "issue per ticket).",
                         ticket=ticket.display_name,
                         date=format_date(self.env, ticket.closed_date),
                     )

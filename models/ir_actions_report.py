@@ -19,7 +19,8 @@ class IrActionsReport(models.Model):
     support_print_delay = fields.Integer(
         string="PDF Script Delay (ms)",
         help="How long wkhtmltopdf waits for the report's scripts after loading it, in "
-        "milliseconds. Empty: the system parameter report.print_delay (1,000 ms by default).",
+        "milliseconds. Empty: the system parameter report.print_delay (1,000 ms by "
+        "default).",
     )
 
     def _run_wkhtmltopdf(self, bodies, report_ref=False, **kwargs):

@@ -59,21 +59,24 @@ class ProductTemplate(models.Model):
                 if not product.support_plan_id:
                     raise ValidationError(
                         self.env._(
-                            "The support contract product %(product)s needs a support plan.",
+                            "The support contract product %(product)s needs a support "
+                            "plan.",
                             product=product.display_name,
                         )
                     )
                 if product.support_term_months <= 0:
                     raise ValidationError(
                         self.env._(
-                            "The term of the support contract product %(product)s must be at least one month.",
+                            "The term of the support contract product %(product)s must "
+                            "be at least one month.",
                             product=product.display_name,
                         )
                     )
             elif product.support_credits <= 0:
                 raise ValidationError(
                     self.env._(
-                        "The support credits product %(product)s must grant at least one credit per unit.",
+                        "The support credits product %(product)s must grant at least "
+                        "one credit per unit.",
                         product=product.display_name,
                     )
                 )

@@ -14,12 +14,14 @@ class ResCompany(models.Model):
     support_refund_validity_days = fields.Integer(
         string="Refunded Credits Validity (days)",
         default=90,
-        help="Validity of the new lot granted when a bug refund goes back to a lot that has expired.",
+        help="Validity of the new lot granted when a bug refund goes back to a lot "
+        "that has expired.",
     )
     support_low_balance_threshold = fields.Integer(
         string="Low Balance Threshold",
         default=60,
-        help="An organization whose credit balance falls below this number receives one notice.",
+        help="An organization whose credit balance falls below this number receives "
+        "one notice.",
     )
 
     support_credit_grant = fields.Selection(
@@ -31,11 +33,12 @@ class ResCompany(models.Model):
         required=True,
         default="confirm",
         help="When the credits of a sold support contract or credit pack (lots of the "
-        "organization, or Support Credit Cards) become usable. Confirmed: at the order's "
-        "confirmation. Paid: when the invoice billing the line is paid; a credit note of a "
-        "paid invoice withdraws them again. Contracts and their terms are created at "
-        "confirmation either way. Each order line keeps the choice in force when its order "
-        "was confirmed: changing it never touches orders already confirmed.",
+        "organization, or Support Credit Cards) become usable. Confirmed: at the "
+        "order's confirmation. Paid: when the invoice billing the line is paid; a "
+        "credit note of a paid invoice withdraws them again. Contracts and their terms "
+        "are created at confirmation either way. Each order line keeps the choice in "
+        "force when its order was confirmed: changing it never touches orders already "
+        "confirmed.",
     )
     support_claim_address_limit = fields.Integer(
         string="Card Claim Failures per Address",
@@ -46,12 +49,14 @@ class ResCompany(models.Model):
     support_renewal_notice_days = fields.Integer(
         string="Renewal Notice (days)",
         default=30,
-        help="How many days before a contract's expiry its renewal is offered to the customer.",
+        help="How many days before a contract's expiry its renewal is offered to the "
+        "customer.",
     )
     support_renewal_reminder_days = fields.Char(
         string="Renewal Reminders (days before expiry)",
         default="7,1",
-        help="Comma-separated days before expiry on which an unconfirmed renewal is recalled to the customer.",
+        help="Comma-separated days before expiry on which an unconfirmed renewal is "
+        "recalled to the customer.",
     )
 
     _check_support_renewal_notice_days = models.Constraint(
@@ -81,7 +86,8 @@ class ResCompany(models.Model):
         if days is None or any(day <= 0 for day in days):
             raise ValidationError(
                 self.env._(
-                    "Renewal reminders are days before expiry separated by commas, e.g. 7,1 (got %(value)s).",
+                    "Renewal reminders are days before expiry separated by commas, "
+                    "e.g. 7,1 (got %(value)s).",
                     value=self.support_renewal_reminder_days,
                 )
             )

@@ -190,9 +190,9 @@ class ResPartner(models.Model):
 
     @api.model
     def _cron_support_notify_low_balance(self):
-        """Daily: notify organizations whose credits expire soon (EXPIRING_SOON_DAYS) even
-        when nothing is consumed (consumption checks the balance itself), in
-        each company where they do."""
+        """Daily: notify organizations whose credits expire soon
+        (EXPIRING_SOON_DAYS) even when nothing is consumed (consumption checks
+        the balance itself), in each company where they do."""
         today = fields.Date.context_today(self)
         expiring = (
             self.env["support.credit.lot"]
@@ -214,10 +214,10 @@ class ResPartner(models.Model):
         """Send one notice to the contacts of these organizations whose balance
         in ``company`` (the company where the credits were consumed; default:
         the current company) fell below that company's threshold, or whose
-        credits in that company expire within EXPIRING_SOON_DAYS days. Not one per timesheet
-        line: a flag (per company) remembers it was sent, and is cleared once
-        the balance is healthy again. Credits of other companies count for
-        nothing here.
+        credits in that company expire within EXPIRING_SOON_DAYS days. Not one
+        per timesheet line: a flag (per company) remembers it was sent, and is
+        cleared once the balance is healthy again. Credits of other companies
+        count for nothing here.
 
         :param outlooks: ``{organization id: fifo.Outlook}``, what a
             consumption just read of the organizations' lots in ``company``
@@ -289,15 +289,16 @@ class ResPartner(models.Model):
             ).env
             if organization in expiring:
                 body = customer_env._(
-                    "Your support credits run low: %(balance)s credits left, some expiring within "
-                    "%(days)s days. Buy a credit pack or renew your contract to keep your tickets covered.",
+                    "Your support credits run low: %(balance)s credits left, some "
+                    "expiring within %(days)s days. Buy a credit pack or renew your "
+                    "contract to keep your tickets covered.",
                     balance=balance,
                     days=EXPIRING_SOON_DAYS,
                 )
             else:
                 body = customer_env._(
-                    "Your support credits run low: %(balance)s credits left. "
-                    "Buy a credit pack or renew your contract to keep your tickets covered.",
+                    "Your support credits run low: %(balance)s credits left. Buy a "
+                    "credit pack or renew your contract to keep your tickets covered.",
                     balance=balance,
                 )
             organization.message_post(

@@ -36,7 +36,8 @@ class SaleOrder(models.Model):
         readonly=True,
         copy=False,
         index=True,
-        help="This order bills the support time no credits covered (one open order per organization).",
+        help="This order bills the support time no credits covered (one open order per "
+        "organization).",
     )
 
     @api.depends("order_line.support_term_ids", "order_line.support_card_ids")
@@ -181,7 +182,8 @@ class SaleOrder(models.Model):
                 "sticky": True,
                 "title": self.env._("Some Support Credit Cards were already claimed"),
                 "message": self.env._(
-                    "They stay claimed: %(cards)s. The order's other cards are cancelled.",
+                    "They stay claimed: %(cards)s. The order's other cards are "
+                    "cancelled.",
                     cards="; ".join(self._support_describe_claimed(claimed)),
                 ),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
@@ -204,13 +206,16 @@ class SaleOrder(models.Model):
             return result
         cards.filtered(lambda c: c.state in ("active", "expired")).action_cancel()
         for order in self:
-            order_cards = cards.filtered(lambda c: c.sale_order_id == order)
+            order_cards = cards.filtered(
+                lambda c, order=order: c.sale_order_id == order
+            )
             cancelled = order_cards.filtered(lambda c: c.state == "cancelled")
             claimed = order_cards.filtered(lambda c: c.state == "claimed")
             lines = [
                 self.env._(
-                    "%(line)s: %(withdrawn)s credits withdrawn, %(consumed)s already consumed "
-                    "(not withdrawn); the terms it paid no longer cover %(deployment)s.",
+                    "%(line)s: %(withdrawn)s credits withdrawn, %(consumed)s already "
+                    "consumed (not withdrawn); the terms it paid no longer cover "
+                    "%(deployment)s.",
                     line=line._support_line_label(),
                     withdrawn=amounts[0],
                     consumed=amounts[1],
@@ -218,8 +223,8 @@ class SaleOrder(models.Model):
                 )
                 if line.support_deployment_id
                 else self.env._(
-                    "%(line)s: %(withdrawn)s credits withdrawn, %(consumed)s already consumed "
-                    "(not withdrawn).",
+                    "%(line)s: %(withdrawn)s credits withdrawn, %(consumed)s already "
+                    "consumed (not withdrawn).",
                     line=line._support_line_label(),
                     withdrawn=amounts[0],
                     consumed=amounts[1],

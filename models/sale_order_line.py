@@ -9,7 +9,8 @@ from odoo.tools import float_compare, format_date, formatLang
 
 from .protected_fields import check_protected_write
 
-# Credit packs and cards expire this many months after purchase (doc/rules.md, "Lots and expiry").
+# Credit packs and cards expire this many months after purchase (doc/rules.md,
+# "Lots and expiry").
 PURCHASED_CREDITS_VALIDITY_MONTHS = 12
 
 
@@ -53,12 +54,14 @@ class SaleOrderLine(models.Model):
     support_catch_up_note = fields.Char(
         string="Catch-up",
         compute="_compute_support_terms",
-        help="Why the line needs more than one term: the coverage it extends has lapsed.",
+        help="Why the line needs more than one term: the coverage it extends has "
+        "lapsed.",
     )
     support_processed = fields.Boolean(
         copy=False,
         readonly=True,
-        help="Technical: the confirmation has extended the coverage and granted the credits.",
+        help="Technical: the confirmation has extended the coverage and granted the "
+        "credits.",
     )
     support_withdrawn = fields.Boolean(
         copy=False,
@@ -99,10 +102,10 @@ class SaleOrderLine(models.Model):
         string="Credit Status",
         compute="_compute_support_credit_state",
         store=True,
-        help="Granted: the line's credits are usable. Awaiting payment: they are granted "
-        "when the invoice billing the line is paid (a credit note of a paid invoice "
-        "takes them back and the line awaits payment again). Partly granted: part of "
-        "its quantity is paid. Withdrawn: the order was cancelled.",
+        help="Granted: the line's credits are usable. Awaiting payment: they are "
+        "granted when the invoice billing the line is paid (a credit note of a paid "
+        "invoice takes them back and the line awaits payment again). Partly granted: "
+        "part of its quantity is paid. Withdrawn: the order was cancelled.",
     )
     support_invoice_credit_ids = fields.One2many(
         "support.invoice.credit",
@@ -237,7 +240,9 @@ class SaleOrderLine(models.Model):
 
     def _prepare_qty_delivered(self):
         delivered = super()._prepare_qty_delivered()
-        lines = self.filtered(lambda l: l.qty_delivered_method == "support_uncovered")
+        lines = self.filtered(
+            lambda line: line.qty_delivered_method == "support_uncovered"
+        )
         delivered.update(lines._support_uncovered_hours())
         return delivered
 
@@ -265,7 +270,8 @@ class SaleOrderLine(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
-    # Written by the confirmation and the cancellation alone (doc/rules.md, "What confirmation does").
+    # Written by the confirmation and the cancellation alone (doc/rules.md, "What
+    # confirmation does").
     _SUPPORT_STATE_FIELDS = (
         "support_processed",
         "support_withdrawn",
@@ -291,7 +297,8 @@ class SaleOrderLine(models.Model):
             if locked:
                 raise UserError(
                     self.env._(
-                        "The deployment of a confirmed support line can no longer change: %(lines)s",
+                        "The deployment of a confirmed support line can no longer "
+                        "change: %(lines)s",
                         lines=", ".join(
                             locked.mapped(lambda line: line._support_line_label())
                         ),
@@ -332,7 +339,8 @@ class SaleOrderLine(models.Model):
         return max(ends) if ends else None
 
     def _support_terms_quantity(self):
-        """The quantity of a contract line as a whole number of terms (0 if it is not one)."""
+        """The quantity of a contract line as a whole number of terms (0 if it
+        is not one)."""
         self.ensure_one()
         qty = self.product_uom_qty
         return int(qty) if qty > 0 and float(qty).is_integer() else 0
@@ -345,7 +353,8 @@ class SaleOrderLine(models.Model):
         )
 
     def _support_check_confirmation(self):
-        """Refuse confirmation for lines that break doc/rules.md, "Selling per deployment" and "Continuity and catch-up", naming each line."""
+        """Refuse confirmation for lines that break doc/rules.md, "Selling per
+        deployment" and "Continuity and catch-up", naming each line."""
         errors = []
         plans = self.order_id._support_plan()
         for line in self._support_lines_to_process():
@@ -360,8 +369,8 @@ class SaleOrderLine(models.Model):
             if not line.support_deployment_id:
                 errors.append(
                     self.env._(
-                        "%(line)s: choose the deployment (serial number or deployment ID) "
-                        "this support contract covers.",
+                        "%(line)s: choose the deployment (serial number or deployment "
+                        "ID) this support contract covers.",
                         line=label,
                     )
                 )
@@ -370,7 +379,8 @@ class SaleOrderLine(models.Model):
             if not terms:
                 errors.append(
                     self.env._(
-                        "%(line)s: the quantity is a number of terms and must be a whole number.",
+                        "%(line)s: the quantity is a number of terms and must be a "
+                        "whole number.",
                         line=label,
                     )
                 )
@@ -379,8 +389,8 @@ class SaleOrderLine(models.Model):
             if terms < plan.catch_up:
                 errors.append(
                     self.env._(
-                        "%(line)s: the coverage of %(deployment)s lapsed on %(end)s; at least "
-                        "%(needed)s terms are needed to bring it past today.",
+                        "%(line)s: the coverage of %(deployment)s lapsed on %(end)s; "
+                        "at least %(needed)s terms are needed to bring it past today.",
                         line=label,
                         deployment=line.support_deployment_id.display_name,
                         end=format_date(self.env, plan.extends_from),
@@ -391,7 +401,8 @@ class SaleOrderLine(models.Model):
             raise UserError("\n".join(errors))
 
     def _support_apply_confirmation(self):
-        """doc/rules.md, "What confirmation does": extend (or create) contracts and grant credits, once per line.
+        """doc/rules.md, "What confirmation does": extend (or create) contracts
+        and grant credits, once per line.
 
         Runs as superuser: whoever may confirm the order (a salesperson) causes
         contracts, terms, lots and cards to exist without managing them.
@@ -500,8 +511,7 @@ class SaleOrderLine(models.Model):
     def _support_notify_awaiting_payment(self):
         """Tell the sales rep, on each order, that these lines' credits wait
         for the payment of their invoice."""
-        for order in self.order_id:
-            lines = self.filtered(lambda line: line.order_id == order)
+        for order, lines in self.grouped("order_id").items():
             described = [
                 self.env._(
                     "%(line)s: %(credits)s credits",
@@ -514,8 +524,8 @@ class SaleOrderLine(models.Model):
                 body=Markup("<br/>").join(
                     [
                         self.env._(
-                            "Support credits are granted when the invoice is paid (company setting): "
-                            "they are not usable yet."
+                            "Support credits are granted when the invoice is paid "
+                            "(company setting): they are not usable yet."
                         ),
                         *described,
                     ]

@@ -90,15 +90,14 @@ class SupportContract(models.Model):
     )
     renewal_mode = fields.Selection(
         [("automatic", "Automatic"), ("quotation", "Quotation")],
-        string="Renewal Mode",
         compute="_compute_renewal_mode",
         store=True,
         readonly=False,
         precompute=True,
         tracking=True,
-        help="Quotation: coverage extends when the customer or a salesperson confirms the "
-        "renewal order. Automatic: the order is confirmed and invoiced on the expiry day "
-        "unless auto-renewal is turned off before.",
+        help="Quotation: coverage extends when the customer or a salesperson confirms "
+        "the renewal order. Automatic: the order is confirmed and invoiced on the "
+        "expiry day unless auto-renewal is turned off before.",
     )
     max_support_hours = fields.Float(
         related="plan_id.max_support_hours",
@@ -108,7 +107,8 @@ class SupportContract(models.Model):
         string="Support Hours Used This Term",
         compute="_compute_support_hours",
         digits=(16, 2),
-        help="Covered support time of the current term, over all the deployment's tickets.",
+        help="Covered support time of the current term, over all the deployment's "
+        "tickets.",
     )
     support_hours_left = fields.Float(
         string="Support Hours Left This Term",
@@ -295,8 +295,8 @@ class SupportContract(models.Model):
         if not (start and end):
             raise UserError(
                 self.env._(
-                    "To import an existing contract give both its Start Date and its Expiry: they "
-                    "become its first term (got %(start)s to %(end)s).",
+                    "To import an existing contract give both its Start Date and its "
+                    "Expiry: they become its first term (got %(start)s to %(end)s).",
                     start=start or "?",
                     end=end or "?",
                 )
@@ -304,7 +304,8 @@ class SupportContract(models.Model):
         if vals.get("term_ids"):
             raise UserError(
                 self.env._(
-                    "Give a contract either its Start Date and Expiry, or its terms, not both."
+                    "Give a contract either its Start Date and Expiry, or its terms, "
+                    "not both."
                 )
             )
         vals["term_ids"] = [Command.create({"date_start": start, "date_end": end})]
@@ -313,8 +314,9 @@ class SupportContract(models.Model):
         if {"date_start", "date_end"} & set(vals):
             raise UserError(
                 self.env._(
-                    "The dates of a contract come from its terms: sell a new term, or add one to "
-                    "the contract's Terms, instead of changing its Start Date or Expiry."
+                    "The dates of a contract come from its terms: sell a new term, or "
+                    "add one to the contract's Terms, instead of changing its Start "
+                    "Date or Expiry."
                 )
             )
         if vals.get("partner_id"):
@@ -372,8 +374,8 @@ class SupportContract(models.Model):
         for contract in contracts:
             lines = [
                 self.env._(
-                    "Auto-renewal turned off by %(user)s. The current term runs to its end on %(date)s; "
-                    "nothing is refunded.",
+                    "Auto-renewal turned off by %(user)s. The current term runs to its "
+                    "end on %(date)s; nothing is refunded.",
                     user=self.env.user.name,
                     date=format_date(self.env, contract.date_end),
                 )
@@ -457,7 +459,8 @@ class SupportContract(models.Model):
             if contract.sudo().deployment_id.partner_id != user.commercial_partner_id:
                 raise AccessError(
                     self.env._(
-                        "Only the organization that owns %(deployment)s can change its auto-renewal.",
+                        "Only the organization that owns %(deployment)s can change its "
+                        "auto-renewal.",
                         deployment=contract.sudo().deployment_id.name,
                     )
                 )
@@ -490,7 +493,8 @@ class SupportContract(models.Model):
             return env._("Renews on %(date)s (auto-renewal on).", date=expiry)
         if self.auto_renew:
             return env._(
-                "Expired on %(date)s: renewing now needs the terms that bring it past today.",
+                "Expired on %(date)s: renewing now needs the terms that bring it past "
+                "today.",
                 date=expiry,
             )
         return env._("Expires on %(date)s (auto-renewal off).", date=expiry)

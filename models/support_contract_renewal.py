@@ -82,7 +82,8 @@ class SupportContractRenewal(models.Model):
         string="Expiry",
         compute="_compute_date_expiry",
         store=True,
-        help="The contract's expiry that this renewal extends (the renewal day in automatic mode).",
+        help="The contract's expiry that this renewal extends (the renewal day in "
+        "automatic mode).",
     )
     order_id = fields.Many2one(
         "sale.order",
@@ -112,10 +113,10 @@ class SupportContractRenewal(models.Model):
         store=True,
     )
     amount = fields.Monetary(
-        string="Amount",
         compute="_compute_amount",
         store=True,
-        help="Total of the renewal order (today's price from the customer's pricelist).",
+        help="Total of the renewal order (today's price from the customer's "
+        "pricelist).",
     )
     previous_amount = fields.Monetary(
         string="Previous Term Amount",
@@ -138,7 +139,8 @@ class SupportContractRenewal(models.Model):
         compute="_compute_reporting",
         store=True,
         aggregator="avg",
-        help="100 for a renewal the customer confirmed, 0 otherwise: its average is the renewal rate.",
+        help="100 for a renewal the customer confirmed, 0 otherwise: its average is "
+        "the renewal rate.",
     )
     lost_amount = fields.Monetary(
         string="Amount Lost",
@@ -285,7 +287,8 @@ class SupportContractRenewal(models.Model):
             if renewal.state not in OPEN_STATES:
                 raise UserError(
                     self.env._(
-                        "Renewal %(renewal)s is %(state)s: only a due or quoted renewal can be sent.",
+                        "Renewal %(renewal)s is %(state)s: only a due or quoted "
+                        "renewal can be sent.",
                         renewal=renewal.display_name,
                         state=dict(
                             self._fields["state"]._description_selection(self.env)
@@ -342,8 +345,8 @@ class SupportContractRenewal(models.Model):
         if not product:
             raise UserError(
                 self.env._(
-                    "No support product sells plan %(plan)s: create one (Sales > Products, support kind "
-                    "Contract) to renew %(contract)s.",
+                    "No support product sells plan %(plan)s: create one (Sales > "
+                    "Products, support kind Contract) to renew %(contract)s.",
                     plan=contract.plan_id.name,
                     contract=contract.name,
                 )
@@ -351,7 +354,8 @@ class SupportContractRenewal(models.Model):
         if not product.active or not product.sale_ok:
             raise UserError(
                 self.env._(
-                    "The product %(product)s of the last term of %(contract)s is archived or no longer sold.",
+                    "The product %(product)s of the last term of %(contract)s is "
+                    "archived or no longer sold.",
                     product=product.display_name,
                     contract=contract.name,
                 )
@@ -360,7 +364,8 @@ class SupportContractRenewal(models.Model):
         if not (last_order.partner_invoice_id or partner).email and not partner.email:
             raise UserError(
                 self.env._(
-                    "%(customer)s has no email address: the renewal of %(contract)s cannot be sent.",
+                    "%(customer)s has no email address: the renewal of %(contract)s "
+                    "cannot be sent.",
                     customer=partner.display_name,
                     contract=contract.name,
                 )
@@ -368,7 +373,8 @@ class SupportContractRenewal(models.Model):
         # the line's description is the customer's to read: in their language
         customer_env = self.with_context(lang=partner.lang or self.env.lang).env
         description = customer_env._(
-            "%(product)s\nRenewal of %(contract)s for %(deployment)s, from %(start)s to %(end)s",
+            "%(product)s\nRenewal of %(contract)s for %(deployment)s, from %(start)s "
+            "to %(end)s",
             product=product.with_env(customer_env).display_name,
             contract=contract.name,
             deployment=contract.deployment_id.name,
@@ -577,7 +583,8 @@ class SupportContractRenewal(models.Model):
              WHERE contract.auto_renew
                AND contract.state = 'active'
                AND contract.date_end >= %(today)s
-               AND contract.date_end <= %(today)s + COALESCE(company.support_renewal_notice_days, 30)
+               AND contract.date_end <= %(today)s
+                   + COALESCE(company.support_renewal_notice_days, 30)
                AND NOT EXISTS (
                     SELECT 1 FROM support_contract_renewal renewal
                      WHERE renewal.contract_id = contract.id
@@ -632,7 +639,11 @@ class SupportContractRenewal(models.Model):
         renewal is not confirmed (one per day at most)."""
         today = fields.Date.context_today(self)
         done = self.browse()
-        for company in self.env["res.company"].search([]):
+        # a company without reminder days sends none
+        companies = self.env["res.company"].search(
+            Domain("support_renewal_reminder_days", "!=", False)
+        )
+        for company in companies:
             days = company._support_renewal_reminder_days()
             if not days:
                 continue

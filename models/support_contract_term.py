@@ -3,13 +3,12 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, format_date
 
+from .protected_fields import check_protected_write
 from .row_lock import lock_rows
 
 # The customer is told once per term when this share of its maximum support
 # hours is used (doc/rules.md, "Maximum support hours").
 CAP_WARNING_SHARE = 0.8
-
-from .protected_fields import check_protected_write
 
 
 class SupportContractTerm(models.Model):
@@ -55,8 +54,8 @@ class SupportContractTerm(models.Model):
         string="Cap Warning Sent",
         readonly=True,
         copy=False,
-        help="The owner organization was told that 80% of the term's maximum support hours "
-        "are used.",
+        help="The owner organization was told that 80% of the term's maximum support "
+        "hours are used.",
     )
 
     _check_dates = models.Constraint(
@@ -108,8 +107,9 @@ class SupportContractTerm(models.Model):
                 if previous and term.date_start <= previous.date_end:
                     raise ValidationError(
                         self.env._(
-                            "The terms of contract %(contract)s overlap: %(first)s and %(second)s. "
-                            "A new term starts the day after the previous one ends.",
+                            "The terms of contract %(contract)s overlap: %(first)s and "
+                            "%(second)s. A new term starts the day after the previous "
+                            "one ends.",
                             contract=contract.name,
                             first=previous.display_name,
                             second=term.display_name,
@@ -137,7 +137,8 @@ class SupportContractTerm(models.Model):
                 """
             SELECT term.id, COALESCE(SUM(line.support_covered_minutes), 0)
               FROM support_contract_term term
-              JOIN helpdesk_ticket ticket ON ticket.support_contract_id = term.contract_id
+              JOIN helpdesk_ticket ticket
+                   ON ticket.support_contract_id = term.contract_id
               JOIN account_analytic_line line ON line.ticket_id = ticket.id
                    AND line.date BETWEEN term.date_start AND term.date_end
              WHERE term.id IN %s
@@ -165,8 +166,9 @@ class SupportContractTerm(models.Model):
         contacts = (organization | organization.child_ids).filtered("email")
         organization.message_post(
             body=self.env._(
-                "%(used)s of the %(cap)s maximum support hours of the contract of %(deployment)s "
-                "for the term ending on %(end)s are used. Time beyond the maximum is billed hourly.",
+                "%(used)s of the %(cap)s maximum support hours of the contract of "
+                "%(deployment)s for the term ending on %(end)s are used. Time beyond "
+                "the maximum is billed hourly.",
                 used=f"{used_minutes / 60:.1f}",
                 cap=f"{cap_minutes / 60:g}",
                 deployment=self.contract_id.deployment_id.display_name,

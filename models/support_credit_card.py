@@ -7,9 +7,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from odoo.addons.support_contract.lib import card_code
-from odoo.addons.support_contract.lib.quantity import is_whole
-
+from ..lib import card_code
+from ..lib.quantity import is_whole
 from .protected_fields import check_protected_write
 
 # Only `_mark_claimed` may write the claim fields and move a card to (or out
@@ -61,7 +60,8 @@ class SupportCreditCard(models.Model):
     credits = fields.Integer(
         required=True,
         tracking=True,
-        help="Credits the card turns into when claimed (1 credit = 1 minute by default).",
+        help="Credits the card turns into when claimed (1 credit = 1 minute by "
+        "default).",
     )
     expiry_date = fields.Date(
         required=True,
@@ -291,8 +291,8 @@ class SupportCreditCard(models.Model):
         ):
             raise UserError(
                 self.env._(
-                    "A Support Credit Card is created unclaimed; only claiming its code "
-                    "marks it as claimed."
+                    "A Support Credit Card is created unclaimed; only claiming its "
+                    "code marks it as claimed."
                 )
             )
         # Every card is mailed to its buyer once, whoever creates it.
@@ -328,8 +328,8 @@ class SupportCreditCard(models.Model):
             ):
                 raise UserError(
                     self.env._(
-                        "%(cards)s: a claimed card has become credits of its organization; "
-                        "its status can no longer change.",
+                        "%(cards)s: a claimed card has become credits of its "
+                        "organization; its status can no longer change.",
                         cards=", ".join(claimed.mapped("display_name")),
                     )
                 )
@@ -358,8 +358,8 @@ class SupportCreditCard(models.Model):
         if claimed := self.filtered(lambda c: c.state == "claimed"):
             raise UserError(
                 self.env._(
-                    "%(cards)s already claimed by %(partners)s: a claimed card cannot be "
-                    "cancelled.",
+                    "%(cards)s already claimed by %(partners)s: a claimed card cannot "
+                    "be cancelled.",
                     cards=", ".join(claimed.mapped("display_name")),
                     partners=", ".join(
                         claimed.claimed_partner_id.mapped("display_name")
@@ -488,7 +488,8 @@ class SupportCreditCard(models.Model):
                 break
 
     def _buyer_recipients(self):
-        """Partners who hear about a card: the contact who ordered it, else its buyer."""
+        """Partners who hear about a card: the contact who ordered it, else its
+        buyer."""
         self.ensure_one()
         return self.sale_order_id.partner_id or self.buyer_partner_id
 

@@ -28,8 +28,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import format_date, format_datetime
 
-from odoo.addons.support_contract.lib import card_code
-
+from ..lib import card_code
 from .row_lock import lock_rows
 
 
@@ -67,7 +66,8 @@ class SupportCreditCard(models.Model):
         if partner.commercial_partner_id != user.partner_id.commercial_partner_id:
             raise AccessError(
                 self.env._(
-                    "You can only claim a Support Credit Card for your own organization."
+                    "You can only claim a Support Credit Card for your own "
+                    "organization."
                 )
             )
 
@@ -245,7 +245,8 @@ class SupportCreditCard(models.Model):
             card.message_post(
                 author_id=card.company_id.partner_id.id,
                 body=card.env._(
-                    "%(card)s (%(credits)s credits) was claimed by %(organization)s on %(date)s.",
+                    "%(card)s (%(credits)s credits) was claimed by %(organization)s on "
+                    "%(date)s.",
                     card=card.display_name,
                     credits=card.credits,
                     organization=card.claimed_partner_id.display_name,

@@ -195,8 +195,9 @@ class SupportCreditLot(models.Model):
         if frozen := [name for name in self._IMMUTABLE_FIELDS if name in vals]:
             raise UserError(
                 self.env._(
-                    "The %(fields)s of a credit lot cannot be changed: credits never move "
-                    "to another organization, and a correction is a new move (an adjustment).",
+                    "The %(fields)s of a credit lot cannot be changed: credits never "
+                    "move to another organization, and a correction is a new move (an "
+                    "adjustment).",
                     fields=", ".join(
                         self._fields[name]._description_string(self.env)
                         for name in frozen
@@ -307,7 +308,8 @@ class SupportCreditLot(models.Model):
             if expiry_date < today:
                 raise UserError(
                     self.env._(
-                        "Credits expiring on %(date)s cannot be granted: that date is past.",
+                        "Credits expiring on %(date)s cannot be granted: that date is "
+                        "past.",
                         date=format_date(self.env, expiry_date),
                     )
                 )
@@ -488,7 +490,8 @@ class SupportCreditLot(models.Model):
         locked, ahead, complete, after, covered = [], [], False, None, 0
         while covered < need:
             scope = SQL(
-                "partner_id = %s AND company_id = %s AND expiry_date >= %s AND remaining > 0%s",
+                "partner_id = %s AND company_id = %s AND expiry_date >= %s "
+                "AND remaining > 0%s",
                 partner_id,
                 company_id,
                 today,
@@ -503,7 +506,9 @@ class SupportCreditLot(models.Model):
                         """SELECT id FROM %(table)s
                     WHERE id = ANY(ARRAY(
                           SELECT id
-                            FROM (SELECT id, SUM(remaining) OVER (ORDER BY expiry_date, id) - remaining AS before
+                            FROM (SELECT id,
+                                         SUM(remaining) OVER (ORDER BY expiry_date, id)
+                                         - remaining AS before
                                     FROM %(table)s
                                    WHERE %(scope)s
                                 ORDER BY expiry_date, id
@@ -524,7 +529,8 @@ class SupportCreditLot(models.Model):
             limit = len(ids) + self._FIFO_LOOKAHEAD
             rows = self.env.execute_query(
                 SQL(
-                    "SELECT %s, %s, %s FROM %s WHERE %s ORDER BY expiry_date, id LIMIT %s",
+                    "SELECT %s, %s, %s FROM %s WHERE %s "
+                    "ORDER BY expiry_date, id LIMIT %s",
                     SQL.identifier(self._table, "id"),
                     SQL.identifier(self._table, "remaining"),
                     SQL.identifier(self._table, "expiry_date"),
@@ -713,7 +719,8 @@ class SupportCreditLot(models.Model):
         if self.expiry_date < fields.Date.context_today(self):
             raise UserError(
                 self.env._(
-                    "The lot %(lot)s expired on %(date)s and cannot be adjusted: grant a new lot instead.",
+                    "The lot %(lot)s expired on %(date)s and cannot be adjusted: grant "
+                    "a new lot instead.",
                     lot=self.display_name,
                     date=format_date(self.env, self.expiry_date),
                 )
@@ -722,7 +729,8 @@ class SupportCreditLot(models.Model):
         if self.remaining + quantity < 0:
             raise UserError(
                 self.env._(
-                    "The lot %(lot)s holds %(remaining)s credits: removing %(removed)s would take it below zero.",
+                    "The lot %(lot)s holds %(remaining)s credits: removing %(removed)s "
+                    "would take it below zero.",
                     lot=self.display_name,
                     remaining=self.remaining,
                     removed=-quantity,
@@ -850,12 +858,14 @@ class SupportCreditLot(models.Model):
             return value
         if what == "adjustment":
             message = self.env._(
-                "An adjustment must be a whole number of credits other than zero (got %s).",
+                "An adjustment must be a whole number of credits other than zero "
+                "(got %s).",
                 value,
             )
         elif what == "days":
             message = self.env._(
-                "The validity of refunded credits must be a positive number of days (got %s).",
+                "The validity of refunded credits must be a positive number of days "
+                "(got %s).",
                 value,
             )
         else:

@@ -163,7 +163,10 @@ class SupportCreditMove(models.Model):
     def _compute_display_name(self):
         type_names = dict(self._fields["move_type"]._description_selection(self.env))
         for move in self:
-            move.display_name = f"{type_names.get(move.move_type, '')} {move.quantity:+d} ({move.lot_id.display_name})"
+            move.display_name = (
+                f"{type_names.get(move.move_type, '')} {move.quantity:+d} "
+                f"({move.lot_id.display_name})"
+            )
 
     # ------------------------------------------------------------------
     # CRUD
@@ -184,14 +187,21 @@ class SupportCreditMove(models.Model):
         if not self.env.su:
             raise AccessError(
                 self.env._(
-                    "The credit ledger is written through its own operations only (grant, "
-                    "consume, refund, expire, adjust): %(model)s records cannot be created "
-                    "directly. Managers adjust credits with the Adjust Credits wizard.",
+                    "The credit ledger is written through its own operations only "
+                    "(grant, consume, refund, expire, adjust): %(model)s records "
+                    "cannot be created directly. Managers adjust credits with the "
+                    "Adjust Credits wizard.",
                     model=self.env["ir.model"]._get(self._name).name,
                 )
             )
 
     def write(self, vals):
+        # the ledger is append-only: the check refuses every change, superuser
+        # included, so Odoo's write is never reached
+        self._check_append_only()
+        return super().write(vals)
+
+    def _check_append_only(self):
         raise UserError(
             self.env._(
                 "Credit moves cannot be changed: the credit ledger is append-only, "

@@ -73,9 +73,11 @@ class SupportDeployment(models.Model):
         string="Organizations",
         compute="_compute_organization_ids",
         search="_search_organization_ids",
-        help="The organizations that hold this deployment: its owner and its co-owners. "
-        'The one place that says who holds a deployment (doc/rules.md, "Words"): '
-        "tickets, the picker, the portal's rules and the partner's counters use this field.",
+        help="The organizations that hold this deployment: its owner and its "
+        "co-owners. The one place that says who holds a deployment "
+        '(doc/rules.md, "Words"): '
+        "tickets, the picker, the portal's rules and the partner's counters use this "
+        "field.",
     )
     company_id = fields.Many2one(
         "res.company",
@@ -86,9 +88,7 @@ class SupportDeployment(models.Model):
     contract_ids = fields.One2many(
         "support.contract", "deployment_id", string="Contracts"
     )
-    contract_count = fields.Integer(
-        compute="_compute_contract_count", string="Contract Count"
-    )
+    contract_count = fields.Integer(compute="_compute_contract_count")
     coverage_start = fields.Date(
         compute="_compute_coverage",
         store=True,
@@ -211,7 +211,8 @@ class SupportDeployment(models.Model):
         return Domain.OR(conditions[state] for state in value if state in conditions)
 
     def _portal_owner_only_sentence(self):
-        """Said to a co-owner, who sees the deployment's renewal but cannot change it."""
+        """Said to a co-owner, who sees the deployment's renewal but cannot
+        change it."""
         self.ensure_one()
         return self.env._(
             "Only %(owner)s, the owner, can change its auto-renewal.",
@@ -267,8 +268,9 @@ class SupportDeployment(models.Model):
         ):
             raise ValidationError(
                 self.env._(
-                    "A deployment can only belong to a company you work in (%(allowed)s); "
-                    "the requested company (id %(company)s) is not one of them.",
+                    "A deployment can only belong to a company you work in "
+                    "(%(allowed)s); the requested company (id %(company)s) is not one "
+                    "of them.",
                     allowed=", ".join(allowed.mapped("name")),
                     company=", ".join(
                         str(company_id) for company_id in sorted(foreign)
@@ -301,15 +303,16 @@ class SupportDeployment(models.Model):
             if not key:
                 raise ValidationError(
                     self.env._(
-                        "A deployment needs a reference (serial number or deployment ID)."
+                        "A deployment needs a reference (serial number or deployment "
+                        "ID)."
                     )
                 )
             if (company_id, key) in keys:
                 raise ValidationError(
                     self.env._(
-                        "The reference “%(reference)s” is given twice (also as “%(other)s”). "
-                        "References are unique per company, whatever their case and "
-                        "surrounding spaces.",
+                        "The reference “%(reference)s” is given twice (also as "
+                        "“%(other)s”). References are unique per company, whatever "
+                        "their case and surrounding spaces.",
                         reference=reference.strip(),
                         other=keys[company_id, key][1].strip(),
                     )
@@ -317,7 +320,8 @@ class SupportDeployment(models.Model):
             keys[company_id, key] = (record_id, reference)
         self.env.cr.execute(
             SQL(
-                "SELECT id, company_id, name_key FROM %s WHERE name_key IN %s AND company_id IN %s ORDER BY id",
+                "SELECT id, company_id, name_key FROM %s "
+                "WHERE name_key IN %s AND company_id IN %s ORDER BY id",
                 SQL.identifier(self._table),
                 tuple({key for _company, key in keys}),
                 tuple({company for company, _key in keys}),
@@ -334,8 +338,8 @@ class SupportDeployment(models.Model):
                 raise ValidationError(
                     self.env._(
                         "The reference “%(reference)s” is already used by another "
-                        "deployment of this company. References are unique per company, "
-                        "whatever their case and surrounding spaces.",
+                        "deployment of this company. References are unique per "
+                        "company, whatever their case and surrounding spaces.",
                         reference=reference.strip(),
                     )
                 )
@@ -428,19 +432,27 @@ class SupportDeployment(models.Model):
         if contracted:
             raise UserError(
                 self.env._(
-                    "Deployment %(deployment)s has support contracts and cannot be deleted.",
+                    "Deployment %(deployment)s has support contracts and cannot be "
+                    "deleted.",
                     deployment=contracted[0].name,
                 )
             )
 
     def _normalize_coowners(self):
-        """Co-owners are organizations too: replace contacts by their organization."""
+        """Co-owners are organizations too: replace contacts by their
+        organization (written past this model's ``write``, which calls this).
+
+        :return: the deployments whose co-owners were replaced
+        """
+        replaced = self.browse()
         for deployment in self:
             organizations = deployment.coowner_ids.commercial_partner_id
             if organizations != deployment.coowner_ids:
                 super(SupportDeployment, deployment).write(
                     {"coowner_ids": [Command.set(organizations.ids)]}
                 )
+                replaced |= deployment
+        return replaced
 
     # ------------------------------------------------------------------
     # Actions
@@ -466,8 +478,9 @@ class SupportDeployment(models.Model):
 
     def _get_renewal_periods(self, order_date, term_months=12, terms=None):
         """Return the ``(date_start, date_end)`` of the terms an order placed on
-        ``order_date`` buys for this deployment (doc/rules.md, "Continuity and catch-up"): ``terms`` terms, or by
-        default the catch-up number that brings the expiry past ``order_date``.
+        ``order_date`` buys for this deployment (doc/rules.md, "Continuity and
+        catch-up"): ``terms`` terms, or by default the catch-up number that
+        brings the expiry past ``order_date``.
         """
         self.ensure_one()
         coverage_end = self.coverage_end or None

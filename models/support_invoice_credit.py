@@ -114,13 +114,15 @@ class SupportInvoiceCredit(models.Model):
         "support.credit.card",
         string="Credit Cards",
         readonly=True,
-        help="Granted: the cards issued (and those that replaced them). Withdrawn: the cards cancelled.",
+        help="Granted: the cards issued (and those that replaced them). Withdrawn: the "
+        "cards cancelled.",
     )
     term_ids = fields.Many2many(
         "support.contract.term",
         string="Contract Terms",
         readonly=True,
-        help="Granted: the terms whose credits the payment granted. Withdrawn: the terms reversed.",
+        help="Granted: the terms whose credits the payment granted. Withdrawn: the "
+        "terms reversed.",
     )
 
     _grant_once = models.UniqueIndex(
@@ -148,7 +150,8 @@ class SupportInvoiceCredit(models.Model):
     def _unlink_except_history(self):
         raise UserError(
             self.env._(
-                "What an invoice granted or a credit note withdrew is history: it cannot be deleted."
+                "What an invoice granted or a credit note withdrew is history: it "
+                "cannot be deleted."
             )
         )
 
@@ -157,8 +160,8 @@ class SupportInvoiceCredit(models.Model):
         if not self.env.su:
             raise AccessError(
                 self.env._(
-                    "The credits of invoice lines are written by the support rules themselves "
-                    "(on payment and on credit notes) and cannot be written."
+                    "The credits of invoice lines are written by the support rules "
+                    "themselves (on payment and on credit notes) and cannot be written."
                 )
             )
 
@@ -210,45 +213,13 @@ class SupportInvoiceCredit(models.Model):
         :return: the grants made.
         """
         self = self.sudo()
-        pairs = [
-            (move_line, sale_line)
-            for move_line, sale_line in self._pairs(invoice_lines.sudo(), "out_invoice")
-            if move_line.move_id.payment_state in ("paid", "in_payment")
-        ]
-        if not pairs:
-            return self
-        # Two transactions granting for one order line at once (two payments,
-        # the paid hook called twice): the second waits here until the first
-        # commits. The first has written the line (its paid quantity), so the
-        # second fails to serialize and Odoo runs it again; the retry finds the
-        # grant made and grants nothing. Without the lock, the second would
-        # run into the one-grant-per-invoice-line index and fail the payment.
-        lock_rows(
-            self.env["sale.order.line"].union(
-                *(sale_line for _move_line, sale_line in pairs)
-            )
-        )
-        pairs = [
-            (move_line, sale_line)
-            for move_line, sale_line in pairs
-            if sale_line.state == "sale" and not sale_line.support_withdrawn
-        ]
+        pairs = self._paid_pairs(invoice_lines.sudo())
         if not pairs:
             return self
         sale_lines = self.env["sale.order.line"].union(
             *(sale_line for _move_line, sale_line in pairs)
         )
-        history = self.search(Domain("sale_line_id", "in", sale_lines.ids))
-        granted = set(
-            history.filtered(lambda record: record.kind == "grant").move_line_id.ids
-        )
-        reversed_qty = defaultdict(float)
-        paid_terms = Counter()
-        for record in history:
-            if record.kind == "withdraw":
-                reversed_qty[record.reversed_line_id] += record.quantity
-            for term in record.term_ids:
-                paid_terms[term] += 1 if record.kind == "grant" else -1
+        granted, reversed_qty, paid_terms = self._grant_history(sale_lines)
 
         today = fields.Date.context_today(self)
         pack_expiry = today + relativedelta(months=PURCHASED_CREDITS_VALIDITY_MONTHS)
@@ -260,23 +231,9 @@ class SupportInvoiceCredit(models.Model):
             units = max(
                 0.0, self._units(move_line, sale_line) - reversed_qty[move_line]
             )
-            grants = []  # (credits, expiry, term)
-            terms = self.env["support.contract.term"]
-            if sale_line.support_kind == "contract":
-                unpaid = sale_line.support_term_ids.filtered(
-                    lambda term: not term.cancelled and paid_terms[term] <= 0
-                ).sorted(lambda term: (term.date_start, term.id))
-                terms = unpaid[: int(float_round(units, precision_digits=0))]
-                for term in terms:
-                    paid_terms[term] += 1
-                    if term.credits > 0 and term.date_end >= today:
-                        grants.append((term.credits, term.date_end, term))
-            else:
-                credits = (
-                    int(units) * sale_line.product_id.product_tmpl_id.support_credits
-                )
-                if credits > 0:
-                    grants.append((credits, pack_expiry, None))
+            terms, grants = self._credits_paid(
+                sale_line, units, paid_terms, today, pack_expiry
+            )
             invoice, order = move_line.move_id, sale_line.order_id
             reason = (
                 sale_line._support_organization()
@@ -364,23 +321,92 @@ class SupportInvoiceCredit(models.Model):
         records._notify_granted()
         return records
 
+    @api.model
+    def _paid_pairs(self, invoice_lines):
+        """``[(invoice line, sale line)]`` of ``invoice_lines`` whose invoice is
+        paid (or in payment) and whose confirmed order line still grants, the
+        order lines locked."""
+        pairs = [
+            (move_line, sale_line)
+            for move_line, sale_line in self._pairs(invoice_lines, "out_invoice")
+            if move_line.move_id.payment_state in ("paid", "in_payment")
+        ]
+        if not pairs:
+            return pairs
+        # Two transactions granting for one order line at once (two payments,
+        # the paid hook called twice): the second waits here until the first
+        # commits. The first has written the line (its paid quantity), so the
+        # second fails to serialize and Odoo runs it again; the retry finds the
+        # grant made and grants nothing. Without the lock, the second would
+        # run into the one-grant-per-invoice-line index and fail the payment.
+        lock_rows(
+            self.env["sale.order.line"].union(
+                *(sale_line for _move_line, sale_line in pairs)
+            )
+        )
+        return [
+            (move_line, sale_line)
+            for move_line, sale_line in pairs
+            if sale_line.state == "sale" and not sale_line.support_withdrawn
+        ]
+
+    @api.model
+    def _grant_history(self, sale_lines):
+        """What was granted and withdrawn before for ``sale_lines``:
+        ``(ids of the invoice lines granted, quantity reversed per invoice
+        line, times each term was paid)``."""
+        history = self.search(Domain("sale_line_id", "in", sale_lines.ids))
+        granted = set(
+            history.filtered(lambda record: record.kind == "grant").move_line_id.ids
+        )
+        reversed_qty = defaultdict(float)
+        paid_terms = Counter()
+        for record in history:
+            if record.kind == "withdraw":
+                reversed_qty[record.reversed_line_id] += record.quantity
+            for term in record.term_ids:
+                paid_terms[term] += 1 if record.kind == "grant" else -1
+        return granted, reversed_qty, paid_terms
+
+    @api.model
+    def _credits_paid(self, sale_line, units, paid_terms, today, pack_expiry):
+        """The credits that paying ``units`` of ``sale_line`` grants.
+
+        A contract line pays its unpaid terms in date order (``paid_terms``
+        counts them paid); a term that ended grants nothing. A credit pack
+        grants its credits until ``pack_expiry``.
+
+        :return: ``(terms paid, [(credits, expiry, term or None)])``
+        """
+        grants = []
+        terms = self.env["support.contract.term"]
+        if sale_line.support_kind == "contract":
+            unpaid = sale_line.support_term_ids.filtered(
+                lambda term: not term.cancelled and paid_terms[term] <= 0
+            ).sorted(lambda term: (term.date_start, term.id))
+            terms = unpaid[: int(float_round(units, precision_digits=0))]
+            for term in terms:
+                paid_terms[term] += 1
+                if term.credits > 0 and term.date_end >= today:
+                    grants.append((term.credits, term.date_end, term))
+        else:
+            pack = int(units) * sale_line.product_id.product_tmpl_id.support_credits
+            if pack > 0:
+                grants.append((pack, pack_expiry, None))
+        return terms, grants
+
     def _notify_granted(self):
         """Post, on each order, what the payment of its invoices granted."""
-        for order in self.order_id:
+        for order, order_records in self.grouped("order_id").items():
             texts = []
-            for invoice in self.filtered(
-                lambda record: record.order_id == order
-            ).move_id:
+            for invoice, records in order_records.grouped("move_id").items():
                 texts.append(
                     self.env._(
                         "Invoice %(invoice)s paid: support credits granted.",
                         invoice=invoice.name,
                     )
                 )
-                for record in self.filtered(
-                    lambda record: record.order_id == order
-                    and record.move_id == invoice
-                ):
+                for record in records:
                     texts.append(record._describe_grant())
             order.message_post(body=Markup("<br/>").join(texts))
 
@@ -403,7 +429,8 @@ class SupportInvoiceCredit(models.Model):
                 organization=self.lot_ids[:1].partner_id.display_name,
             )
         return self.env._(
-            "%(line)s: no credits to grant (nothing left to pay for, or the terms paid have ended).",
+            "%(line)s: no credits to grant (nothing left to pay for, or the terms paid "
+            "have ended).",
             line=label,
         )
 
@@ -477,18 +504,7 @@ class SupportInvoiceCredit(models.Model):
         vals_list = []
         for refund_line, sale_line in pairs:
             credit_note, order = refund_line.move_id, sale_line.order_id
-            reversed_invoice = credit_note.reversed_entry_id
-            invoice_lines = sale_line.invoice_lines.filtered(
-                lambda line: line.move_id.move_type == "out_invoice"
-                and line.move_id.state == "posted"
-            )
-            candidates = invoice_lines.filtered(
-                lambda line: line.move_id == reversed_invoice
-            ) + (
-                invoice_lines.filtered(
-                    lambda line: line.move_id != reversed_invoice
-                ).sorted("id", reverse=True)
-            )
+            candidates = self._reversible_lines(sale_line, credit_note)
             rounding = sale_line.product_uom_id.rounding or 0.01
             left = self._units(refund_line, sale_line)
             line_vals = []
@@ -516,7 +532,8 @@ class SupportInvoiceCredit(models.Model):
                         grant.sale_line_id._support_organization()
                         ._support_env()
                         ._(
-                            "Credit note %(credit_note)s reverses invoice %(invoice)s (order %(order)s)",
+                            "Credit note %(credit_note)s reverses invoice %(invoice)s "
+                            "(order %(order)s)",
                             credit_note=credit_note.name,
                             invoice=invoice_line.move_id.name,
                             order=order.name,
@@ -555,6 +572,23 @@ class SupportInvoiceCredit(models.Model):
             )
         records._notify_withdrawn()
         return records
+
+    @api.model
+    def _reversible_lines(self, sale_line, credit_note):
+        """The posted invoice lines of ``sale_line`` that a line of
+        ``credit_note`` reverses, in the order they are reversed: those of the
+        invoice the credit note reverses, then (a credit note made by hand) the
+        others, newest first."""
+        reversed_invoice = credit_note.reversed_entry_id
+        invoice_lines = sale_line.invoice_lines.filtered(
+            lambda line: line.move_id.move_type == "out_invoice"
+            and line.move_id.state == "posted"
+        )
+        return invoice_lines.filtered(lambda line: line.move_id == reversed_invoice) + (
+            invoice_lines.filtered(
+                lambda line: line.move_id != reversed_invoice
+            ).sorted("id", reverse=True)
+        )
 
     @api.model
     def _withdraw_from_grant(self, grant, units, reason, origin, state):
@@ -657,18 +691,13 @@ class SupportInvoiceCredit(models.Model):
 
     def _notify_withdrawn(self):
         """Post, on each order, what its credit notes withdrew and what is owed."""
-        for order in self.order_id:
+        for order, order_records in self.grouped("order_id").items():
             texts = []
-            for credit_note in self.filtered(
-                lambda record: record.order_id == order
-            ).move_id:
-                records = self.filtered(
-                    lambda record: record.order_id == order
-                    and record.move_id == credit_note
-                )
+            for credit_note, records in order_records.grouped("move_id").items():
                 texts.append(
                     self.env._(
-                        "Credit note %(credit_note)s posted: support credits of the invoices it reverses.",
+                        "Credit note %(credit_note)s posted: support credits of the "
+                        "invoices it reverses.",
                         credit_note=credit_note.name,
                     )
                 )
@@ -682,7 +711,8 @@ class SupportInvoiceCredit(models.Model):
         if not self.grant_id:
             return [
                 self.env._(
-                    "%(line)s: %(quantity)s reversed before any payment; no credits had been granted for it.",
+                    "%(line)s: %(quantity)s reversed before any payment; no credits "
+                    "had been granted for it.",
                     line=label,
                     quantity=formatLang(self.env, self.quantity),
                 )
@@ -698,8 +728,8 @@ class SupportInvoiceCredit(models.Model):
         if self.owed and claimed:
             texts.append(
                 self.env._(
-                    "%(line)s: %(card)s was already claimed by %(organization)s: its %(credits)s "
-                    "credits cannot be withdrawn and are owed.",
+                    "%(line)s: %(card)s was already claimed by %(organization)s: its "
+                    "%(credits)s credits cannot be withdrawn and are owed.",
                     line=label,
                     card=claimed[:1].display_name,
                     organization=claimed[:1].claimed_partner_id.display_name,
@@ -709,7 +739,8 @@ class SupportInvoiceCredit(models.Model):
         elif self.owed:
             texts.append(
                 self.env._(
-                    "%(line)s: %(credits)s credits consumed cannot be withdrawn and are owed.",
+                    "%(line)s: %(credits)s credits consumed cannot be withdrawn and "
+                    "are owed.",
                     line=label,
                     credits=self.owed,
                 )
@@ -728,7 +759,8 @@ class SupportInvoiceCredit(models.Model):
             if replacements:
                 texts.append(
                     self.env._(
-                        "%(card)s issued for the %(credits)s credits the credit note leaves.",
+                        "%(card)s issued for the %(credits)s credits the credit note "
+                        "leaves.",
                         card=replacements.sorted("id")[-1:].display_name,
                         credits=replacements.sorted("id")[-1:].credits,
                     )

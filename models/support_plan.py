@@ -56,21 +56,22 @@ class SupportPlan(models.Model):
     )
     renewal_mode = fields.Selection(
         [("automatic", "Automatic"), ("quotation", "Quotation")],
-        string="Renewal Mode",
         required=True,
         default="quotation",
         help="How the contracts of this plan renew (the default of each new contract). "
-        "Quotation: a renewal order is sent before expiry and coverage extends when it is "
-        "confirmed. Automatic: the customer is told the contract renews on its expiry day, "
-        "and on that day the order is confirmed and invoiced unless auto-renewal was turned off.",
+        "Quotation: a renewal order is sent before expiry and coverage extends when it "
+        "is confirmed. Automatic: the customer is told the contract renews on its "
+        "expiry day, and on that day the order is confirmed and invoiced unless "
+        "auto-renewal was turned off.",
     )
     max_support_hours = fields.Float(
         string="Maximum Support Hours per Term",
         digits=(16, 2),
-        help="Covered support time of a contract term, over all its tickets, is capped at "
-        "this many hours: time beyond is not covered (billed at the hourly product, like time "
-        "no credits cover), even with credits left. The customer is told when 80% is used. "
-        "0: no cap. Tickets keep the cap of the plan when they opened.",
+        help="Covered support time of a contract term, over all its tickets, is capped "
+        "at this many hours: time beyond is not covered (billed at the hourly product, "
+        "like time no credits cover), even with credits left. The customer is told "
+        "when 80% is used. 0: no cap. Tickets keep the cap of the plan when they "
+        "opened.",
     )
     hourly_product_id = fields.Many2one(
         "product.product",
@@ -124,13 +125,14 @@ class SupportPlan(models.Model):
         if used:
             raise UserError(
                 self.env._(
-                    "Support plan %(plan)s is used by contracts or products and cannot be deleted; "
-                    "archive it instead.",
+                    "Support plan %(plan)s is used by contracts or products and cannot "
+                    "be deleted; archive it instead.",
                     plan=used.name,
                 )
             )
 
     def _get_sla(self, priority):
-        """Return the SLA line of this plan for a ticket ``priority`` (empty if none)."""
+        """Return the SLA line of this plan for a ticket ``priority`` (empty if
+        none)."""
         self.ensure_one()
         return self.sla_line_ids.filtered(lambda line: line.priority == priority)[:1]

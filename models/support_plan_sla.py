@@ -1,7 +1,4 @@
 from odoo import api, fields, models
-from odoo.tools.translate import LazyTranslate
-
-_lt = LazyTranslate(__name__)
 
 # The ticket priorities of helpdesk_mgmt (helpdesk.ticket.priority).
 TICKET_PRIORITIES = [
@@ -10,32 +7,6 @@ TICKET_PRIORITIES = [
     ("2", "High"),
     ("3", "Very High"),
 ]
-
-
-# What each priority means, in writing (seed: Kolmisoft's ticket priorities).
-# A plan's SLA line may word them its own way (name, definition). Lazy
-# translations: read them through ``support.plan.sla._default_level`` (or
-# ``env._(text)``), which gives them in the reader's language.
-DEFAULT_PRIORITY_DEFINITIONS = {
-    "3": (
-        _lt("Blocker"),
-        _lt(
-            "The system is down or severely degraded, or business operations are critically impacted."
-        ),
-    ),
-    "2": (_lt("High"), _lt("The system is degraded.")),
-    "1": (
-        _lt("Medium"),
-        _lt("The system operation is impaired, yet generally functional."),
-    ),
-    "0": (
-        _lt("Low"),
-        _lt(
-            "Configuration or planning assistance is requested to optimize the system, "
-            "including web interface usage and the like."
-        ),
-    ),
-}
 
 
 class SupportPlanSla(models.Model):
@@ -50,8 +21,8 @@ class SupportPlanSla(models.Model):
     name = fields.Char(
         string="Level Name",
         translate=True,
-        help="How the plan names this priority for customers (e.g. Blocker, Severity 1). "
-        "Empty: the standard name.",
+        help="How the plan names this priority for customers (e.g. Blocker, Severity "
+        "1). Empty: the standard name.",
     )
     definition = fields.Text(
         translate=True,
@@ -81,9 +52,36 @@ class SupportPlanSla(models.Model):
     @api.model
     def _default_level(self, priority):
         """``(name, definition)`` of the standard wording of ``priority``, in
-        the language of the environment."""
-        name, definition = DEFAULT_PRIORITY_DEFINITIONS[priority]
-        return self.env._(name), self.env._(definition)
+        the language of the environment.
+
+        What each priority means, in writing (seed: Kolmisoft's ticket
+        priorities). A plan's SLA line may word them its own way (name,
+        definition): see ``_level``.
+        """
+        levels = {
+            "3": (
+                self.env._("Blocker"),
+                self.env._(
+                    "The system is down or severely degraded, or business "
+                    "operations are critically impacted."
+                ),
+            ),
+            "2": (self.env._("High"), self.env._("The system is degraded.")),
+            "1": (
+                self.env._("Medium"),
+                self.env._(
+                    "The system operation is impaired, yet generally functional."
+                ),
+            ),
+            "0": (
+                self.env._("Low"),
+                self.env._(
+                    "Configuration or planning assistance is requested to optimize "
+                    "the system, including web interface usage and the like."
+                ),
+            ),
+        }
+        return levels[priority]
 
     _unique_plan_priority = models.Constraint(
         "UNIQUE(plan_id, priority)",

@@ -7,7 +7,8 @@ Usage (normally through the Makefile):
     python3 tools/devenv.py run     # setup, create/update the database, serve
     python3 tools/devenv.py test    # setup, fresh database, run every test
     python3 tools/devenv.py bench   # setup, the run database, run benchmarks/*.py
-    python3 tools/devenv.py load    # setup, the portal load benchmark (benchmarks/load_portal.py)
+    python3 tools/devenv.py load    # setup, the portal load benchmark
+                                    # (benchmarks/load_portal.py)
     python3 tools/devenv.py lint    # setup, OCA's lint, checking only (tools/lint.py)
     python3 tools/devenv.py wheel   # setup, the addon's wheel (tools/build_wheel.py)
 
@@ -88,9 +89,11 @@ EXTRACT_VERSION = "2"
 # Files that Debian's repack leaves out (debian/copyright: Files-Excluded) but
 # that Odoo's asset bundles list: a missing one breaks every page's assets.
 DFSG_STANDINS = {
-    "odoo/addons/mail/static/lib/selfie_segmentation/selfie_segmentation.js": "/* Stand-in: Debian's odoo-19 package leaves out MediaPipe's minified\n"
-    " * selfie_segmentation.js. Background blur in Discuss video calls is\n"
-    " * unavailable; everything else works. (support_contract tools/devenv.py) */\n",
+    "odoo/addons/mail/static/lib/selfie_segmentation/selfie_segmentation.js": (
+        "/* Stand-in: Debian's odoo-19 package leaves out MediaPipe's minified\n"
+        " * selfie_segmentation.js. Background blur in Discuss video calls is\n"
+        " * unavailable; everything else works. (support_contract tools/devenv.py) */\n"
+    ),
 }
 
 
@@ -122,7 +125,8 @@ def stamp_ok(path, value):
 
 @contextlib.contextmanager
 def setup_lock():
-    """Serialize the setup steps of concurrent runs in one clone (they wait, not race)."""
+    """Serialize the setup steps of concurrent runs in one clone (they wait, not
+    race)."""
     import fcntl
 
     LOCAL.mkdir(exist_ok=True)
@@ -176,8 +180,9 @@ def apt_install(names):
     prefix = as_root_prefix()
     if prefix is None:
         die(
-            "these Debian packages are missing and I cannot become root to install them: "
-            f"{' '.join(names)}\n  Install them with: sudo apt-get install {' '.join(names)}"
+            "these Debian packages are missing and I cannot become root to install "
+            f"them: {' '.join(names)}\n"
+            f"  Install them with: sudo apt-get install {' '.join(names)}"
         )
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     cmd = [*prefix, "apt-get", "install", "-y", "--no-install-recommends", *names]
@@ -201,7 +206,8 @@ def ensure_debs():
 # Odoo 19 from Debian's `unstable`, through a private apt configuration
 # --------------------------------------------------------------------------
 def machine_archive():
-    """(uri, keyring) of the machine's main Debian archive, read from its apt sources."""
+    """(uri, keyring) of the machine's main Debian archive, read from its apt
+    sources."""
     if os.environ.get("ODOO_DEB_MIRROR"):
         return os.environ["ODOO_DEB_MIRROR"], DEBIAN_KEYRING
     codename = ""
@@ -254,7 +260,8 @@ def machine_archive():
 
 
 def private_apt():
-    """apt-get options for a private configuration: own sources list, lists and cache."""
+    """apt-get options for a private configuration: own sources list, lists and
+    cache."""
     base = LOCAL / "apt"
     for sub in ("lists/partial", "cache/archives/partial", "preferences.d"):
         (base / sub).mkdir(parents=True, exist_ok=True)
@@ -324,7 +331,8 @@ def fetch_debs(names):
 
 
 def repoint_symlinks(tree):
-    """odoo-19's symlinks are relative to /usr; point the dangling ones at /usr/share."""
+    """odoo-19's symlinks are relative to /usr; point the dangling ones at
+    /usr/share."""
     usr = tree / "usr"
     for dirpath, dirnames, filenames in os.walk(usr):
         for name in dirnames + filenames:
@@ -342,7 +350,8 @@ def repoint_symlinks(tree):
 
 
 def odoo_from_debian():
-    """Extract odoo-19 (and its missing fonts) into .local/odoo; return its python path."""
+    """Extract odoo-19 (and its missing fonts) into .local/odoo; return its python
+    path."""
     dest = LOCAL / "odoo"
     stamp = dest / ".complete"
     if stamp.exists() and stamp.read_text().startswith(f"v{EXTRACT_VERSION} "):
@@ -351,7 +360,7 @@ def odoo_from_debian():
     tmp = LOCAL / "odoo.partial"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    for name, deb in debs.items():
+    for deb in debs.values():
         log(f"extracting {deb.name}")
         run(["dpkg-deb", "-x", deb, tmp])
     repoint_symlinks(tmp)
@@ -387,7 +396,8 @@ def odoo_from_source(src):
         r"version_info\s*=\s*\(\s*19\s*,", release.read_text()
     ):
         die(
-            f"ODOO_SRC={src} is not an Odoo 19 source tree (no odoo/release.py of version 19)"
+            f"ODOO_SRC={src} is not an Odoo 19 source tree "
+            "(no odoo/release.py of version 19)"
         )
     return src
 
@@ -538,7 +548,8 @@ def private_cluster():
         # PostgreSQL refuses to run as root: run it as the `postgres` account.
         if run(["id", "-u", "postgres"], check=False, capture_output=True).returncode:
             die(
-                "running as root and no `postgres` account exists to run the private cluster"
+                "running as root and no `postgres` account exists to run the "
+                "private cluster"
             )
         user_cmd = ["runuser", "-u", "postgres", "--"]
         pgdir.mkdir(parents=True, exist_ok=True)
@@ -581,7 +592,8 @@ def private_cluster():
                 "-t",
                 "60",
                 "-o",
-                f"-c listen_addresses='' -c unix_socket_directories='{sockdir}' -p {port}",
+                f"-c listen_addresses='' -c unix_socket_directories='{sockdir}' "
+                f"-p {port}",
                 "start",
             ]
         )
@@ -589,7 +601,8 @@ def private_cluster():
 
 
 def ensure_postgres():
-    """Connection settings of a running server where role `user` may create databases."""
+    """Connection settings of a running server where role `user` may create
+    databases."""
     if os.environ.get("SUPPORT_PG") == "private":
         return private_cluster()
     host = os.environ.get("PGHOST", "127.0.0.1")
@@ -817,7 +830,8 @@ def template_db(pg, config):
         drop_db(pg, old)
     building = name + "_building"
     log(
-        f"building the template database {name} with {', '.join(depends)} (once per machine)"
+        f"building the template database {name} with {', '.join(depends)} "
+        "(once per machine)"
     )
     t0 = time.time()
     run(
@@ -848,7 +862,8 @@ def rename_db(pg, old, new):
 
 
 def clone_template(pg, config, name):
-    """A new database `name` copied from the dependencies' template, filestore included."""
+    """A new database `name` copied from the dependencies' template, filestore
+    included."""
     template = template_db(pg, config)
     store = LOCAL / "data" / "filestore"
     drop_db(pg, name)

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Refresh the addon's translation files: `make pot`.
 
-    python3 tools/i18n.py              # export i18n/support_contract.pot, merge it into i18n/*.po
-    python3 tools/i18n.py --check      # change nothing; fail when the .pot or a .po is not current
-    python3 tools/i18n.py --db NAME    # export from an existing database (the addon installed, with demo)
+    python3 tools/i18n.py              # export i18n/support_contract.pot,
+                                       # merge it into i18n/*.po
+    python3 tools/i18n.py --check      # change nothing; fail when the .pot or
+                                       # a .po is not current
+    python3 tools/i18n.py --db NAME    # export from an existing database
+                                       # (the addon installed, with demo)
 
 Without --db, a database `sc_i18n_<clone id>_<pid>` is copied from the
 development template (tools/devenv.py), the addon is installed there with its
@@ -71,9 +74,12 @@ def pruned_walk(skip=(".local", ".git", "node_modules", "__pycache__")):
 _PYTHON_FORMAT = re.compile(r"%(?:\([A-Za-z_]\w*\))?[-#0+]?\d*(?:\.\d+)?[sdifr]")
 _BRACES = re.compile(r"\{\{.*?\}\}|\{[A-Za-z_]?\w*\}")
 _TAG = re.compile(r"<[^<>]+>")
-# Attributes whose value is translated (Odoo's TRANSLATED_ATTRS): their value may change.
+# Attributes whose value is translated (Odoo's TRANSLATED_ATTRS): their value
+# may change.
 _TRANSLATED_ATTR = re.compile(
-    r'\b((?:t-attf-)?(?:string|help|title|alt|placeholder|aria-label|confirm|label|data-tooltip))="[^"]*"'
+    r"\b((?:t-attf-)?"
+    r"(?:string|help|title|alt|placeholder|aria-label|confirm|label|data-tooltip))"
+    r'="[^"]*"'
 )
 
 
@@ -152,8 +158,10 @@ def report(path, po):
     active = len(msgids(po))
     obsolete = sum(1 for entry in po if entry.obsolete)
     print(
-        f"{path.relative_to(ROOT)}: {active} entries, {len(untranslated)} untranslated, "
-        f"{len(fuzzy)} fuzzy, {len(broken)} with placeholders or markup changed, {obsolete} obsolete"
+        f"{path.relative_to(ROOT)}: {active} entries, "
+        f"{len(untranslated)} untranslated, "
+        f"{len(fuzzy)} fuzzy, {len(broken)} with placeholders or markup changed, "
+        f"{obsolete} obsolete"
     )
     for msgid in untranslated:
         print(f"  untranslated: {msgid[:100]!r}")
@@ -171,7 +179,10 @@ def main(argv):
     parser.add_argument(
         "--check",
         action="store_true",
-        help="change nothing: fail when the .pot misses or has extra terms, or a .po is incomplete",
+        help=(
+            "change nothing: fail when the .pot misses or has extra terms, "
+            "or a .po is incomplete"
+        ),
     )
     parser.add_argument(
         "--db", help="an existing database with the addon installed (kept)"
@@ -229,7 +240,8 @@ def main(argv):
         current = polib.pofile(str(POT)) if POT.exists() else polib.POFile()
         missing, extra = msgids(pot) - msgids(current), msgids(current) - msgids(pot)
         print(
-            f"{POT.relative_to(ROOT)}: {len(msgids(current))} entries, {len(missing)} missing, "
+            f"{POT.relative_to(ROOT)}: {len(msgids(current))} entries, "
+            f"{len(missing)} missing, "
             f"{len(extra)} no longer exported"
         )
         for msgid in sorted(missing):
@@ -250,7 +262,8 @@ def main(argv):
         ok = report(path, po) and ok
     if args.check and not ok:
         print(
-            "Not current: run `make pot`, then translate what is listed (i18n/README.md)."
+            "Not current: run `make pot`, then translate what is listed "
+            "(i18n/README.md)."
         )
     return 0 if ok or not args.check else 1
 

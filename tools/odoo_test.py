@@ -1,4 +1,5 @@
-"""Run Odoo's own test runner and end with one plain line: `N passed, N failed, N skipped`.
+"""Run Odoo's own test runner and end with one plain line:
+`N passed, N failed, N skipped`.
 
 Called by `tools/devenv.py test` with the usual Odoo command-line arguments
 (`-d DB -i support_contract --test-enable --stop-after-init ...`). Odoo runs

@@ -9,8 +9,9 @@ class SupportCreditCardClaimWizard(models.TransientModel):
     Same rules as the portal (``support.credit.card._claim_code``), throttle
     included: per user. The per-address limit is for portal users, who may
     share an office address; a staff member is throttled by name, and the
-    wizard knows nothing of HTTP. A failure does not raise (that would roll back the attempt
-    record the throttle counts): the wizard stays open with the message.
+    wizard knows nothing of HTTP. A failure does not raise (that would roll back
+    the attempt record the throttle counts): the wizard stays open with the
+    message.
     """
 
     _name = "support.credit.card.claim.wizard"
