@@ -31,7 +31,11 @@ What it does, in order:
 
 Settings (environment variables, all optional):
 
-    LOAD_DURATION   seconds of load (default 60)
+    LOAD_DURATION   seconds of measured load, after the ramp-up (default 60)
+    LOAD_RAMP       seconds of ramp-up before them (default 10): the sessions
+                    start one by one over it, as people arrive, and what they
+                    ask then is reported apart (its own line, and its errors
+                    count as any other)
     LOAD_SESSIONS   concurrent portal sessions (default 50, one per portal user;
                     more sessions share the users)
     LOAD_ENGINEERS  engineer threads logging time (default 2)
@@ -114,6 +118,7 @@ CONFIG = LOCAL / "odoo.conf"
 VENV_PY = LOCAL / "venv" / "bin" / "python"
 
 DURATION = float(os.environ.get("LOAD_DURATION", "60"))
+RAMP = float(os.environ.get("LOAD_RAMP", "10"))
 SESSIONS = int(os.environ.get("LOAD_SESSIONS", "50"))
 ENGINEERS = int(os.environ.get("LOAD_ENGINEERS", "2"))
 WORKERS = int(os.environ.get("LOAD_WORKERS", "8"))
@@ -426,6 +431,9 @@ class Stats:
     def __init__(self):
         self.lock = threading.Lock()
         self.latencies = defaultdict(list)  # route -> [seconds]
+        # the ramp-up's requests, reported apart (set when the clock starts)
+        self.ramp_latencies = defaultdict(list)
+        self.ramp_start = self.measure_from = float("inf")
         # tag -> (route, client seconds, wall clock at send): the GET pages
         # carry ?_r=<tag>, which the server's access log repeats
         self.tagged = {}
@@ -442,10 +450,15 @@ class Stats:
         )
 
     def record(self, route, seconds, error=None, tag=None, started=None):
+        if started is None:
+            started = time.time() - seconds
         with self.lock:
             if tag is not None:
                 self.tagged[tag] = (route, seconds, started)
-            self.latencies[route].append(seconds)
+            if self.ramp_start <= started < self.measure_from:
+                self.ramp_latencies[route].append(seconds)
+            else:
+                self.latencies[route].append(seconds)
             if error:
                 self.errors[route][error] += 1
 
@@ -537,10 +550,10 @@ class PortalSession(threading.Thread):
             self.start_barrier.wait()
         if not self.logged_in:
             return
-        if THINK:
-            # people arrive spread over time, not all in the clock's first
-            # millisecond: each session starts within one think time
-            time.sleep(random.uniform(0, THINK))
+        # people arrive spread over time, not all in the clock's first
+        # millisecond: each session starts at a random moment of the ramp-up
+        # (of one think time without one)
+        time.sleep(random.uniform(0, RAMP or THINK))
         for _ in range(MAX_LOOPS):
             for step in self.visit():
                 if time.time() >= self.deadline:
@@ -813,8 +826,10 @@ def run_load(base, fixtures):
 
     def start_clock():
         clock["start"] = time.time()
+        stats.ramp_start = clock["start"]
+        stats.measure_from = clock["start"] + RAMP
         for t in threads:
-            t.deadline = clock["start"] + DURATION
+            t.deadline = stats.measure_from + DURATION
         log(
             f"all logged in after {clock['start'] - logins_start:.0f} s; "
             f"load for {DURATION:.0f} s"
@@ -847,8 +862,8 @@ def run_load(base, fixtures):
     for t in threads:
         t.start()
     for t in threads:  # bounded: the requests time out, the loops stop at the deadline
-        t.join(timeout=DURATION + 2 * REQUEST_TIMEOUT + 600)
-    load_seconds = time.time() - clock["start"] if clock else 0
+        t.join(timeout=RAMP + DURATION + 2 * REQUEST_TIMEOUT + 600)
+    load_seconds = time.time() - stats.measure_from if clock else 0
     stuck = [t for t in threads if t.is_alive()]
     if stuck:
         log(f"WARNING: {len(stuck)} thread(s) still running after the time limit")
@@ -856,7 +871,7 @@ def run_load(base, fixtures):
         stats,
         load_seconds,
         sum(1 for t in threads if isinstance(t, PortalSession) and t.logged_in),
-        clock.get("start", 0),
+        stats.measure_from if clock else 0,
     )
 
 
@@ -891,9 +906,9 @@ def print_figures(stats, load_seconds, logged_in):
         f"statement slots {STATEMENT_SLOTS or 'unlimited'}"
     )
     print(
-        f"   load window {DURATION:.0f} s; "
-        f"the last answer came {load_seconds:.0f} s after its start "
-        "(requests sent before the deadline are waited for)"
+        f"   ramp-up {RAMP:.0f} s (reported apart, below), then a measured window "
+        f"of {DURATION:.0f} s; its last answer came {load_seconds:.0f} s after "
+        "its start (requests sent before the deadline are waited for)"
     )
     total = sum(len(stats.latencies[r]) for r in LOAD_ROUTES)
     portal = sum(len(stats.latencies[r]) for r in LOAD_ROUTES[:4])
@@ -922,6 +937,14 @@ def print_figures(stats, load_seconds, logged_in):
             print(
                 f"   {route}: {len(stats.latencies.get(route, []))} "
                 f"{errors if errors else ''}"
+            )
+    for route in LOAD_ROUTES:
+        lat = stats.ramp_latencies.get(route, [])
+        if lat:
+            print(
+                f"   {'ramp-up: ' + route:36} {len(lat):6d} "
+                f"{percentile(lat, 50) * 1000:10.0f} {percentile(lat, 95) * 1000:8.0f} "
+                f"{max(lat) * 1000:8.0f}  (sessions arriving, cold caches)"
             )
     print(f"   claims: {dict(sorted(stats.claims.items()))}")
     throttled = stats.claims.get("throttled", 0)
