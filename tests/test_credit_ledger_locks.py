@@ -63,7 +63,8 @@ class TestConsumeLocksOnlyWhatItNeeds(CommittedCase):
             try:
                 cr.execute(
                     SQL(
-                        "SELECT id FROM support_credit_lot WHERE id = %s FOR UPDATE NOWAIT",
+                        "SELECT id FROM support_credit_lot WHERE id = %s"
+                        " FOR UPDATE NOWAIT",
                         lot_id,
                     )
                 )

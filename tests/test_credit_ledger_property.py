@@ -141,7 +141,8 @@ class TestCreditLedgerProperties(SupportCommon):
         rows = self.env.execute_query(
             SQL(
                 """
-            SELECT lot.id, lot.partner_id, lot.remaining, lot.expiry_date, COALESCE(SUM(move.quantity), 0)
+            SELECT lot.id, lot.partner_id, lot.remaining, lot.expiry_date,
+                   COALESCE(SUM(move.quantity), 0)
               FROM support_credit_lot lot
          LEFT JOIN support_credit_move move ON move.lot_id = lot.id
              WHERE lot.partner_id IN %s
@@ -175,7 +176,9 @@ class TestCreditLedgerProperties(SupportCommon):
             SELECT COUNT(*)
               FROM support_credit_move move
               JOIN support_credit_lot lot ON lot.id = move.lot_id
-             WHERE move.move_type = 'consume' AND lot.expiry_date < move.date::date AND lot.partner_id IN %s
+             WHERE move.move_type = 'consume'
+               AND lot.expiry_date < move.date::date
+               AND lot.partner_id IN %s
             """,
                 tuple(self.orgs.ids),
             )

@@ -230,7 +230,8 @@ class TestDeployment(TransactionCase):
         )
 
     def test_renewal_periods_catch_up(self):
-        """doc/rules.md, "Continuity and catch-up" on a deployment: lapsed since 2012-09-30, ordered 2017-06-15."""
+        """doc/rules.md, "Continuity and catch-up" on a deployment: lapsed
+        since 2012-09-30, ordered 2017-06-15."""
         self._contract(
             self.deployment, self.plan, (date(2011, 10, 1), date(2012, 9, 30))
         )

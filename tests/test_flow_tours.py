@@ -102,7 +102,8 @@ class TestSalesRepTour(HttpCase):
                 (self.lapsed_on + relativedelta(months=24, days=1), expected),
             ],
         )
-        # the term wholly in the past grants nothing; the two others their credits, in lots
+        # the term wholly in the past grants nothing; the two others their
+        # credits, in lots
         self.assertEqual(new_terms.mapped("credits"), [0, 120, 120])
         lots = new_terms.lot_ids
         self.assertEqual(lots.mapped("quantity"), [120, 120])

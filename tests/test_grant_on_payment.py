@@ -226,7 +226,8 @@ class TestGrantOnPayment(SupportSaleCase):
                 f"Invoice {invoice.name} paid: support credits granted",
                 order.message_ids[0].body,
             )
-            # a second reconciliation (payment removed and matched again) grants nothing more
+            # a second reconciliation (payment removed and matched again)
+            # grants nothing more
             receivable = invoice.line_ids.filtered(
                 lambda line: line.account_type == "asset_receivable"
             )
@@ -284,7 +285,8 @@ class TestGrantOnPayment(SupportSaleCase):
         self.assertEqual(
             set(adjustments.mapped("reason")),
             {
-                f"Credit note {credit_note.name} reverses invoice {invoice.name} (order {order.name})"
+                f"Credit note {credit_note.name} reverses invoice {invoice.name}"
+                f" (order {order.name})"
             },
         )
         self.assertEqual(
@@ -491,9 +493,7 @@ class TestGrantOnPayment(SupportSaleCase):
         self.assertIn("cannot be withdrawn and are owed", order.message_ids[0].body)
 
     @freeze_time(TODAY)
-    def test_card_cancelled_by_a_credit_note_is_not_reissued_when_the_order_is_confirmed_again(
-        self,
-    ):
+    def test_card_cancelled_by_a_credit_note_is_not_reissued_on_confirming_again(self):
         order = self._confirmed([self._pack(1, support_credit_choice="card")])
         invoice = self._invoice(order)
         self._pay(invoice)

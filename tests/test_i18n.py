@@ -51,14 +51,14 @@ class TestTranslationFiles(TransactionCase):
         in_pot = self.tool.msgids(self.pot)
         missing, stale = sorted(exported - in_pot), sorted(in_pot - exported)
         self.assertTrue(exported, "the exporter found the addon's terms")
+        missing_lines = "\n".join(f"  {msgid!r}" for msgid in missing) or "  -"
+        stale_lines = "\n".join(f"  {msgid!r}" for msgid in stale) or "  -"
         self.assertFalse(
             missing or stale,
-            "i18n/support_contract.pot is not current: run `make pot` and translate the new terms "
-            "(i18n/README.md).\nMissing from the .pot:\n%s\nNo longer in the addon:\n%s"
-            % (
-                "\n".join(f"  {msgid!r}" for msgid in missing) or "  -",
-                "\n".join(f"  {msgid!r}" for msgid in stale) or "  -",
-            ),
+            "i18n/support_contract.pot is not current: run `make pot` and "
+            "translate the new terms (i18n/README.md).\n"
+            f"Missing from the .pot:\n{missing_lines}\n"
+            f"No longer in the addon:\n{stale_lines}",
         )
 
     def test_spanish_is_complete_and_keeps_placeholders_and_markup(self):
@@ -66,14 +66,14 @@ class TestTranslationFiles(TransactionCase):
         untranslated, fuzzy, broken = self.tool.po_problems(self.es)
         self.assertFalse(
             missing,
-            "msgids of the .pot missing from es.po (run `make pot`): %s" % missing,
+            f"msgids of the .pot missing from es.po (run `make pot`): {missing}",
         )
-        self.assertFalse(untranslated, "untranslated in es.po: %s" % untranslated)
+        self.assertFalse(untranslated, f"untranslated in es.po: {untranslated}")
         self.assertFalse(
-            fuzzy, "fuzzy in es.po (Odoo would use them as they are): %s" % fuzzy
+            fuzzy, f"fuzzy in es.po (Odoo would use them as they are): {fuzzy}"
         )
         self.assertFalse(
-            broken, "es.po lost or added placeholders or markup: %s" % broken
+            broken, f"es.po lost or added placeholders or markup: {broken}"
         )
 
     def test_placeholder_check_catches_a_broken_translation(self):
@@ -264,7 +264,8 @@ class TestSpanishCustomer(SpanishCase, HttpCase):
         page = self._page(f"/my/support/deployments/{self.deployment.id}")
         # whole sentence, the date in the Spanish format
         self.assertIn(
-            "Se renueva el <strong>31/03/2099</strong> (renovación automática activada).",
+            "Se renueva el <strong>31/03/2099</strong>"
+            " (renovación automática activada).",
             page,
         )
         self.assertIn("Desactivar la renovación automática", page)
@@ -314,7 +315,8 @@ class TestSpanishCustomer(SpanishCase, HttpCase):
         self.assertEqual(len(mail), 1)
         self.assertEqual(
             mail.subject,
-            f"{card.company_id.name}: su Tarjeta de Créditos de Soporte ({card.with_context(lang='es_ES').display_name})",
+            f"{card.company_id.name}: su Tarjeta de Créditos de Soporte "
+            f"({card.with_context(lang='es_ES').display_name})",
         )
         for text in (
             "Aquí tiene su Tarjeta de Créditos de Soporte",

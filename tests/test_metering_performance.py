@@ -43,7 +43,8 @@ class TestMeteringPerformance(SupportMeteringCase):
             ]
 
         cls.Lot._grant_many(lots(cls.org_a, 2) + lots(cls.org_b, 2_000))
-        # the covered deployment's owner pays with its 2 lots, its co-owner with its 2,000
+        # the covered deployment's owner pays with its 2 lots, its co-owner
+        # with its 2,000
         cls.ticket_2 = cls._ticket()
         cls.ticket_2000 = cls._ticket(partner=cls.contact_b)
 

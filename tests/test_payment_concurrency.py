@@ -118,14 +118,16 @@ class TestPaymentConcurrency(CommittedCase):
             cr.execute(
                 SQL(
                     "DELETE FROM support_credit_move WHERE lot_id IN "
-                    "(SELECT id FROM support_credit_lot WHERE sale_line_id = ANY(%s) OR partner_id = %s)",
+                    "(SELECT id FROM support_credit_lot"
+                    " WHERE sale_line_id = ANY(%s) OR partner_id = %s)",
                     lines.ids,
                     cls.org_id,
                 )
             )
             cr.execute(
                 SQL(
-                    "DELETE FROM support_credit_lot WHERE sale_line_id = ANY(%s) OR partner_id = %s",
+                    "DELETE FROM support_credit_lot"
+                    " WHERE sale_line_id = ANY(%s) OR partner_id = %s",
                     lines.ids,
                     cls.org_id,
                 )
@@ -200,7 +202,8 @@ class TestPaymentConcurrency(CommittedCase):
             return [future.result(timeout=120) for future in futures]
 
     def _granted(self, invoice_id):
-        """``(grants, lots, cards, paid quantity)`` of the invoice's line, as committed."""
+        """``(grants, lots, cards, paid quantity, payment state)`` of the
+        invoice's line, as committed."""
         with self.registry.cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {})
             invoice = env["account.move"].browse(invoice_id)

@@ -437,7 +437,8 @@ class TestPortalCredits(HttpCase):
         self._login(self.user_a)
         with patch.object(Report, "_render_qweb_pdf", render_pdf):
             response = self.url_open(
-                f"/my/support/credits/statement?date_from={T - timedelta(days=12)}&date_to={T - timedelta(days=3)}"
+                "/my/support/credits/statement"
+                f"?date_from={T - timedelta(days=12)}&date_to={T - timedelta(days=3)}"
             )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.headers["Content-Type"], "application/pdf")
@@ -508,9 +509,7 @@ class TestPortalCredits(HttpCase):
         wizard = (
             self.env["support.credit.statement.wizard"]
             .with_user(self.accountant)
-            .with_context(
-                action["context"],
-            )
+            .with_context(**action["context"])
             .create(
                 {"date_from": T - timedelta(days=12), "date_to": T - timedelta(days=3)}
             )

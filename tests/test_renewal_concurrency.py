@@ -118,7 +118,9 @@ class TestRenewalConcurrency(CommittedCase):
                         return_value=float("inf"),
                     ):
                         work(env)
-                    cr.commit()
+                    # the worker's transaction ends here, as a cron job's
+                    # batch does: the other worker's must see it, or fail
+                    cr.commit()  # pylint: disable=invalid-commit
                     return "done"
                 except IntegrityError:
                     cr.rollback()

@@ -23,7 +23,7 @@ class TestSaleRepQuotation(SupportSaleCase):
         action = order.action_support_apply_deployment()
         wizard = (
             self.env[action["res_model"]]
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"deployment_id": self.deployment.id})
         )
         wizard.action_apply()

@@ -475,7 +475,8 @@ class TestSecurityThrottleConcurrency(CommittedCase):
         with cls.registry.cursor() as cr:
             cr.execute(
                 SQL(
-                    "DELETE FROM support_card_claim_attempt WHERE user_id = ANY(%s) OR remote_addr LIKE %s",
+                    "DELETE FROM support_card_claim_attempt"
+                    " WHERE user_id = ANY(%s) OR remote_addr LIKE %s",
                     cls.user_ids,
                     "10.77.%",
                 )

@@ -376,7 +376,8 @@ class TestTicketMeteringPerformance(SupportMeteringCase):
         )
         # metering adds a constant number of queries to the batch (measured: 31)
         self.assertLessEqual(metered - unmetered, 60, (small, unmetered, metered))
-        # and the whole batch costs a small fixed number of queries per line (measured: about 1)
+        # and the whole batch costs a small fixed number of queries per line
+        # (measured: about 1)
         self.assertLessEqual(metered, 2 * 1000 + 100, (small, unmetered, metered))
 
 
