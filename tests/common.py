@@ -1,12 +1,123 @@
-from contextlib import contextmanager
+"""The fixtures of the addon's tests, in one hierarchy.
 
-from odoo import Command, api
+``SupportCase`` is the root: the factories of fixtures, which create in any
+environment (a test's own, or a committed one), and the helpers that every
+test reads the same way (a balance, a card, a cron run, an order of support
+lines...). Below it, each class adds the fixtures that the tests of one
+subject share::
+
+    SupportCase                 factories and helpers, no record of its own
+    └── SupportCommon           a company of its own, organizations A and B, staff
+        └── CreditLedgerCase    the credit ledger's API, as a Support Manager
+
+``CommittedCase`` opens its own cursors; the other classes are
+``TransactionCase`` classes, and a test class that needs HTTP adds
+``HttpCase`` after one of them (``class TestX(SupportCommon,
+HttpCase)``). A test class without shared fixtures derives from
+``SupportCase`` and ``TransactionCase`` (or ``HttpCase``) for the factories
+and helpers.
+"""
+
+from contextlib import ExitStack, contextmanager
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo import Command, api, fields
 from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, TransactionCase, get_db_name, new_test_user
 
+# The addon's scheduled actions (ir.cron), for SupportCase._run_cron.
+CRON_CREDIT_EXPIRE = "support_contract.ir_cron_support_credit_expire"
 
-class SupportCommon(TransactionCase):
-    """Shared fixtures of the addon's tests.
+
+class SupportCase(BaseCase):
+    """Root of the addon's test classes: factories and helpers.
+
+    The factories (``_create_*``) are class methods; they create in ``env``
+    when given (a committed environment, see ``CommittedCase``), in the
+    class's ``env`` otherwise. The helpers read the test's ``env``.
+    """
+
+    @classmethod
+    def _env(cls, env=None):
+        return cls.env if env is None else env
+
+    # ------------------------------------------------------------------
+    # Factories
+    # ------------------------------------------------------------------
+    @classmethod
+    def _create_organization(cls, name, env=None, **vals):
+        """An organization: a company partner named ``name``."""
+        return cls._env(env)["res.partner"].create(
+            {"name": name, "is_company": True, **vals}
+        )
+
+    @classmethod
+    def _create_contact(cls, organization, name, env=None, **vals):
+        """A contact person of ``organization``."""
+        return cls._env(env)["res.partner"].create(
+            {"name": name, "parent_id": organization.id, **vals}
+        )
+
+    # ------------------------------------------------------------------
+    # Credits and cards
+    # ------------------------------------------------------------------
+    @property
+    def Lot(self):
+        """The lots' model (a class sets ``Lot`` to use them as a user)."""
+        return self.env["support.credit.lot"]
+
+    def _grant(
+        self,
+        partner,
+        quantity,
+        expiry_date=date(2035, 12, 31),
+        reason="Test credits",
+        **origin,
+    ):
+        """Grant ``quantity`` credits to ``partner``'s organization through
+        the ledger's API (``Lot._grant``); ``expiry_date`` a date or an ISO
+        string."""
+        return self.Lot._grant(
+            partner, quantity, fields.Date.to_date(expiry_date), reason, **origin
+        )
+
+    def _balance(self, partner=None, user=None):
+        """The credit balance of ``partner`` (the class's ``org`` by default),
+        read again from the database (as ``user`` when given)."""
+        partner = partner or self.org
+        if user:
+            partner = partner.with_user(user)
+        partner.invalidate_recordset(["support_credit_balance"])
+        return partner.support_credit_balance
+
+    # ------------------------------------------------------------------
+    # Scheduled actions
+    # ------------------------------------------------------------------
+    def _run_cron(self, *xmlids, on=None):
+        """Run the scheduled actions ``xmlids`` (``CRON_*``) as the scheduler
+        runs them: each through its ``ir.cron`` record, as the cron's user,
+        on a cursor of its own (here a test cursor on the test's transaction),
+        on the date ``on`` (frozen) when given. The caches are read again
+        afterwards."""
+        with ExitStack() as stack:
+            if on is not None:
+                stack.enter_context(freeze_time(on))
+            if not type(self)._registry_patched:  # an HttpCase always is
+                stack.enter_context(self.enter_registry_test_mode())
+            for xmlid in xmlids:
+                self.env.ref(xmlid).method_direct_trigger()
+        self.env.invalidate_all()
+
+
+# ----------------------------------------------------------------------
+# Transaction cases
+# ----------------------------------------------------------------------
+
+
+class SupportCommon(SupportCase, TransactionCase):
+    """Shared fixtures of the ledger's tests.
 
     - ``company``: a company of its own, the current company of ``env``;
     - ``org_a`` / ``org_b``: two organizations, with contacts ``contact_a`` /
@@ -23,20 +134,10 @@ class SupportCommon(TransactionCase):
         cls.env = cls.env(
             context=dict(cls.env.context, allowed_company_ids=cls.company.ids, tz="UTC")
         )
-
-        Partner = cls.env["res.partner"]
-        cls.org_a, cls.org_b = Partner.create(
-            [
-                {"name": "Acme Corporation", "is_company": True},
-                {"name": "Globex", "is_company": True},
-            ]
-        )
-        cls.contact_a, cls.contact_b = Partner.create(
-            [
-                {"name": "Alice Acme", "parent_id": cls.org_a.id},
-                {"name": "Bob Globex", "parent_id": cls.org_b.id},
-            ]
-        )
+        cls.org_a = cls._create_organization("Acme Corporation")
+        cls.org_b = cls._create_organization("Globex")
+        cls.contact_a = cls._create_contact(cls.org_a, "Alice Acme")
+        cls.contact_b = cls._create_contact(cls.org_b, "Bob Globex")
 
         user_values = {
             "company_id": cls.company.id,
@@ -61,6 +162,21 @@ class SupportCommon(TransactionCase):
             groups="sales_team.group_sale_salesman",
             **user_values,
         )
+
+
+class CreditLedgerCase(SupportCommon):
+    """The ledger's API as a Support Manager: ``Lot`` and ``Move`` are theirs
+    (``_grant`` grants as them); ``consume`` draws from ``org_a`` unless told
+    otherwise."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Lot = cls.env["support.credit.lot"].with_user(cls.support_manager)
+        cls.Move = cls.env["support.credit.move"].with_user(cls.support_manager)
+
+    def consume(self, quantity, partner=None, reason="Test consumption", **kwargs):
+        return self.Lot._consume(partner or self.org_a, quantity, reason, **kwargs)
 
 
 class CommittedCase(BaseCase):
