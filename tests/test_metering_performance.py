@@ -4,7 +4,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import tagged
 
-from .test_ticket_metering import SupportMeteringCase
+from .common import SupportMeteringCase
 
 _logger = logging.getLogger(__name__)
 
