@@ -9,6 +9,8 @@ subject share::
     SupportCase                 factories and helpers, no record of its own
     ├── SupportCommon           a company of its own, organizations A and B, staff
     │   └── CreditLedgerCase    the credit ledger's API, as a Support Manager
+    ├── SupportSaleCase         support products; orders, invoices, payments
+    │   └── RenewalCase         renewals, and the cron jobs that make them
     └── SupportTicketCase       a plan on office hours, organizations A, B, C
         └── SupportMeteringCase time logged on tickets, the credits it takes
 
@@ -22,6 +24,7 @@ and helpers.
 
 from contextlib import ExitStack, contextmanager
 from datetime import date
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -30,10 +33,30 @@ from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, TransactionCase, get_db_name, new_test_user
 
 # The addon's scheduled actions (ir.cron), for SupportCase._run_cron.
+CRON_CONTRACT_STATE = "support_contract.ir_cron_support_contract_update_state"
+CRON_RENEWAL = "support_contract.ir_cron_support_contract_renewal"
 CRON_CREDIT_EXPIRE = "support_contract.ir_cron_support_credit_expire"
 
 
 LOW_BALANCE_SUBJECT = "Your support credits run low"
+
+
+def cron_progress(env, time_left=float("inf")):
+    """Patch the cron's progress report (``ir.cron._commit_progress``), so
+    that a cron job's method runs in the test's transaction, called directly:
+    it commits nothing and has ``time_left`` seconds left after each batch.
+
+    ``env``: an environment, or the registry. The patch is on the model's
+    class, for every thread: threads share one. Entered, it gives the mock,
+    whose calls tell the batches (``autospec``: each call's first argument
+    is the ``ir.cron`` record)."""
+    IrCron = env["ir.cron"]
+    return patch.object(
+        IrCron if isinstance(IrCron, type) else type(IrCron),
+        "_commit_progress",
+        autospec=True,
+        return_value=time_left,
+    )
 
 
 class SupportCase(BaseCase):
@@ -79,6 +102,37 @@ class SupportCase(BaseCase):
         return user
 
     @classmethod
+    def _create_pack_product(cls, name, env=None, **vals):
+        """A product of the "credit pack" kind: 60 credits a unit unless
+        ``vals`` say otherwise."""
+        return cls._env(env)["product.product"].create(
+            {
+                "name": name,
+                "type": "service",
+                "list_price": 100.0,
+                "support_kind": "credit_pack",
+                "support_credits": 60,
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _create_contract_product(cls, name, plan, env=None, **vals):
+        """A product of the "contract" kind on ``plan``: a term of 12 months
+        a unit, granting no credits unless ``vals`` say otherwise."""
+        return cls._env(env)["product.product"].create(
+            {
+                "name": name,
+                "type": "service",
+                "support_kind": "contract",
+                "support_plan_id": plan.id,
+                "support_term_months": 12,
+                "support_credits": 0,
+                **vals,
+            }
+        )
+
+    @classmethod
     def _create_contract(cls, deployment, plan, *periods, env=None, **vals):
         """A contract of ``deployment`` on ``plan``, with one term for each
         ``(date_start, date_end)`` of ``periods``."""
@@ -93,6 +147,21 @@ class SupportCase(BaseCase):
                 **vals,
             }
         )
+
+    @classmethod
+    def _create_order(cls, lines, partner=None, user=None, env=None):
+        """A quotation of ``partner`` (the class's ``contact`` by default)
+        with one line for each dict of values of ``lines``, created as
+        ``user`` when given; returned in ``env`` (the class's by default)."""
+        env = cls._env(env)
+        Order = env["sale.order"].with_user(user) if user else env["sale.order"]
+        order = Order.create(
+            {
+                "partner_id": (partner or cls.contact).id,
+                "order_line": [Command.create(vals) for vals in lines],
+            }
+        )
+        return order.with_env(env)
 
     # ------------------------------------------------------------------
     # Credits and cards
@@ -134,6 +203,15 @@ class SupportCase(BaseCase):
                 ("res_id", "=", partner.id),
                 ("subject", "=", LOW_BALANCE_SUBJECT),
             ]
+        )
+
+    def _claim(self, user, code, partner=None, remote_addr="10.0.0.1"):
+        """``user`` claims the card ``code`` for ``partner`` (their own
+        partner by default): the claim's result."""
+        return (
+            self.env["support.credit.card"]
+            .with_user(user)
+            ._claim_code(code, partner or user.partner_id, remote_addr=remote_addr)
         )
 
     # ------------------------------------------------------------------
@@ -221,6 +299,144 @@ class CreditLedgerCase(SupportCommon):
 
     def consume(self, quantity, partner=None, reason="Test consumption", **kwargs):
         return self.Lot._consume(partner or self.org_a, quantity, reason, **kwargs)
+
+
+class SupportSaleCase(SupportCase, TransactionCase):
+    """An organization, a deployment and support products, built without
+    demo data; orders of support lines, and what an accountant does with
+    them (the class that invoices sets ``accountant``)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.org = cls._create_organization("Tony Lewis Home")
+        cls.contact = cls._create_contact(cls.org, "Tony Lewis")
+        cls.reseller = cls._create_organization("Reseller Ltd")
+        cls.plan = cls.env["support.plan"].create(
+            {"name": "Test Enterprise", "credits_per_term": 120}
+        )
+        cls.contract_product = cls._create_contract_product(
+            "Support Contract - Test, 1 year",
+            cls.plan,
+            support_credits=120,
+            list_price=1000.0,
+        )
+        cls.pack_product = cls._create_pack_product("Support Credits - Test 60 minutes")
+        cls.deployment = cls.env["support.deployment"].create(
+            {
+                "name": "78927639",
+                "kind": "serial",
+                "partner_id": cls.org.id,
+            }
+        )
+
+    @classmethod
+    def _cover_until(cls, deployment, date_end, date_start=None):
+        """Give `deployment` a contract whose last term ends on `date_end`."""
+        date_start = date_start or date(date_end.year - 1, date_end.month, 1)
+        return cls._create_contract(
+            deployment,
+            cls.plan,
+            (date_start, date_end),
+            partner_id=deployment.partner_id.id,
+        )
+
+    def _contract_line(self, qty=1, deployment=None, **extra):
+        vals = {"product_id": self.contract_product.id, "product_uom_qty": qty}
+        if deployment is not False:
+            vals["support_deployment_id"] = (deployment or self.deployment).id
+        vals.update(extra)
+        return vals
+
+    def _pack_line(self, qty=1, **extra):
+        return {"product_id": self.pack_product.id, "product_uom_qty": qty, **extra}
+
+    def _confirmed(self, lines, user=None):
+        """An order of ``lines``, created and confirmed (as ``user`` when
+        given); returned in the test's environment."""
+        order = self._create_order(lines, user=user)
+        (order.with_user(user) if user else order).action_confirm()
+        self.assertEqual(order.state, "sale")
+        return order
+
+    def _lots(self, partner=None):
+        return self.env["support.credit.lot"].search(
+            [("partner_id", "=", (partner or self.org).id)]
+        )
+
+    def _invoice(self, order, quantities=None):
+        """The accountant invoices ``order`` (``quantities``: per order line,
+        when not all of it) and posts the invoice."""
+        invoice = order.with_user(self.accountant)._create_invoices()
+        if quantities:
+            for line in invoice.invoice_line_ids:
+                line.quantity = quantities[line.sale_line_ids]
+        invoice.action_post()
+        return invoice
+
+    def _pay(self, invoice):
+        """The accountant registers the payment of what ``invoice`` owes."""
+        self.env["account.payment.register"].with_user(self.accountant).with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({})._create_payments()
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+
+    def _credit_note(self, invoice, quantities=None, reason="Customer returned it"):
+        """The accountant reverses ``invoice`` with a credit note (for
+        ``quantities`` per order line, when not all of it) and posts it."""
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_user(self.accountant)
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"reason": reason, "journal_id": invoice.journal_id.id})
+        )
+        action = reversal.refund_moves()
+        credit_note = (
+            self.env["account.move"].browse(action["res_id"]).with_user(self.accountant)
+        )
+        if quantities:
+            for line in credit_note.invoice_line_ids:
+                line.quantity = quantities[line.sale_line_ids]
+        credit_note.action_post()
+        return credit_note
+
+
+class RenewalCase(SupportSaleCase):
+    """Renewals: the customer has email addresses; notice 30 days before the
+    expiry, reminders 7 days and 1 day before it."""
+
+    SOLD_ON = "2025-01-10"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.org.email = "accounts@tonylewis.example.com"
+        cls.contact.email = "tony@tonylewis.example.com"
+        cls.Renewal = cls.env["support.contract.renewal"]
+        cls.env.company.write(
+            {"support_renewal_notice_days": 30, "support_renewal_reminder_days": "7,1"}
+        )
+
+    def _sell(self, deployment=None, on=SOLD_ON, **line):
+        with freeze_time(on):
+            order = self._create_order(
+                [self._contract_line(qty=1, deployment=deployment, **line)]
+            )
+            order.action_confirm()
+        return order
+
+    def _contract(self, deployment=None):
+        return (deployment or self.deployment).contract_ids
+
+    def run_cron(self, on):
+        """The nightly jobs of ``on``: contracts' states, then renewals."""
+        self._run_cron(CRON_CONTRACT_STATE, CRON_RENEWAL, on=on)
+
+    def _messages(self, record, text):
+        return record.message_ids.filtered(
+            lambda m: text in (m.subject or "") + str(m.body)
+        )
 
 
 class SupportTicketCase(SupportCase, TransactionCase):

@@ -6,7 +6,7 @@ from freezegun import freeze_time
 
 from odoo.tests import Form, tagged
 
-from .test_sale_support import SupportSaleCase
+from .common import SupportSaleCase
 
 
 @tagged("post_install", "-at_install")
