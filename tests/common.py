@@ -7,6 +7,7 @@ lines...). Below it, each class adds the fixtures that the tests of one
 subject share::
 
     SupportCase                 factories and helpers, no record of its own
+    ├── CommittedCase           two real cursors: committed fixtures, one cleanup
     ├── SupportCommon           a company of its own, organizations A and B, staff
     │   └── CreditLedgerCase    the credit ledger's API, as a Support Manager
     ├── SupportSaleCase         support products; orders, invoices, payments
@@ -22,6 +23,7 @@ HttpCase)``). A test class without shared fixtures derives from
 and helpers.
 """
 
+from collections import defaultdict
 from contextlib import ExitStack, contextmanager
 from datetime import date
 from unittest.mock import patch
@@ -31,6 +33,7 @@ from freezegun import freeze_time
 from odoo import Command, api, fields
 from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, TransactionCase, get_db_name, new_test_user
+from odoo.tools import SQL
 
 # The addon's scheduled actions (ir.cron), for SupportCase._run_cron.
 CRON_CONTRACT_STATE = "support_contract.ir_cron_support_contract_update_state"
@@ -231,6 +234,171 @@ class SupportCase(BaseCase):
             for xmlid in xmlids:
                 self.env.ref(xmlid).method_direct_trigger()
         self.env.invalidate_all()
+
+
+# ----------------------------------------------------------------------
+# Two real cursors
+# ----------------------------------------------------------------------
+
+
+class CommittedCase(SupportCase):
+    """Tests that need two or more real database cursors (two transactions,
+    often in two threads): their fixtures are committed, so that every cursor
+    sees them, and one cleanup (``_cleanup``) deletes them afterwards.
+
+    A fixture created in ``committed_env()`` is handed to ``_commit`` (which
+    returns it) for the cleanup; a value written on an existing record goes
+    through ``_commit_write``, and the cleanup writes the previous one back.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+        cls._committed = []  # (model, ids), in the order of creation
+        cls._written = []  # (model, ids, previous values)
+        cls.addClassCleanup(cls._cleanup)
+
+    @classmethod
+    @contextmanager
+    def committed_env(cls, uid=api.SUPERUSER_ID, context=None):
+        """An environment of ``uid`` on a cursor of its own, committed on
+        exit (the superuser's by default)."""
+        with cls.registry.cursor() as cr:
+            yield api.Environment(cr, uid, context or {})
+
+    @classmethod
+    def _commit(cls, *recordsets):
+        """Remember ``recordsets``, created in a committed environment, for
+        the cleanup; return them (one, or a tuple)."""
+        for records in recordsets:
+            cls._committed.append((records._name, records.ids))
+        return recordsets[0] if len(recordsets) == 1 else recordsets
+
+    @classmethod
+    def _commit_write(cls, records, **values):
+        """Write ``values`` on ``records`` (in a committed environment); the
+        cleanup writes the previous values back, first."""
+        previous = {
+            name: records._fields[name].convert_to_write(records[name], records)
+            for name in values
+        }
+        cls._written.append((records._name, records.ids, previous))
+        records.write(values)
+
+    @classmethod
+    def _cleanup(cls):
+        """Delete every committed fixture, and what the tests made of them:
+
+        1. the values written on existing records go back (on their own, in
+           a transaction of their own: other tests expect them);
+        2. what holds on the fixtures goes first: the ledger's rows (lots and
+           moves of the organizations, cards, order lines and tickets), what
+           invoices granted, the claim attempts, the cards, the time logged
+           on the tickets: by SQL, as the ORM refuses to delete them; the
+           renewals, payments, invoices and orders are cancelled or reset
+           to draft, then deleted; the contracts and their terms, by SQL;
+        3. then the fixtures themselves, the newest first, with the users'
+           partners.
+        """
+        with cls.committed_env() as env:
+            for model, ids, previous in reversed(cls._written):
+                env[model].browse(ids).write(previous)
+        committed = defaultdict(list)
+        for model, ids in cls._committed:
+            committed[model] += ids
+        with cls.committed_env(context={"force_delete": True}) as env:
+
+            def fixtures(model):
+                return env[model].browse(committed[model]).exists()
+
+            users = fixtures("res.users")
+            partners = fixtures("res.partner") | users.partner_id
+            orders = fixtures("sale.order")
+            lines = orders.order_line
+            invoices = fixtures("account.move") | orders.invoice_ids
+            contracts = fixtures("support.contract")
+            tickets = fixtures("helpdesk.ticket")
+            cards = fixtures("support.credit.card") | env["support.credit.card"].search(
+                [("sale_line_id", "in", lines.ids)]
+            )
+            renewals = env["support.contract.renewal"].search(
+                [("contract_id", "in", contracts.ids)]
+            )
+
+            cls._delete_rows(
+                env, "support_invoice_credit", SQL("sale_line_id = ANY(%s)", lines.ids)
+            )
+            lots = SQL(
+                "SELECT id FROM support_credit_lot"
+                " WHERE partner_id = ANY(%s) OR card_id = ANY(%s)"
+                " OR sale_line_id = ANY(%s)",
+                partners.ids,
+                cards.ids,
+                lines.ids,
+            )
+            cls._delete_rows(
+                env,
+                "support_credit_move",
+                SQL("lot_id IN (%s) OR ticket_id = ANY(%s)", lots, tickets.ids),
+            )
+            cls._delete_rows(env, "support_credit_lot", SQL("id IN (%s)", lots))
+            cls._delete_rows(
+                env,
+                "support_card_claim_attempt",
+                SQL("user_id = ANY(%s) OR card_id = ANY(%s)", users.ids, cards.ids),
+            )
+            cls._delete_with_chatter(env, cards)
+            cls._delete_rows(
+                env, "account_analytic_line", SQL("ticket_id = ANY(%s)", tickets.ids)
+            )
+            renewal_orders = renewals.order_id
+            renewals.unlink()
+            renewal_orders.with_context(disable_cancel_warning=True).action_cancel()
+            renewal_orders.unlink()
+            payments = invoices._get_reconciled_payments()
+            payments.action_draft()
+            payments.unlink()
+            invoices.button_draft()
+            invoices.unlink()
+            orders._action_cancel()
+            orders.unlink()
+            cls._delete_rows(
+                env,
+                "support_contract_term",
+                SQL("contract_id = ANY(%s)", contracts.ids),
+            )
+            cls._delete_with_chatter(env, contracts)
+            tickets.unlink()
+            env["account.payment.register"].search(
+                [("partner_id", "in", partners.ids)]
+            ).unlink()
+            env.invalidate_all()
+            for model, ids in reversed(cls._committed):
+                records = env[model].browse(ids).exists()
+                if model == "res.users":
+                    # a user's own partner goes with it
+                    partner = records.partner_id
+                    records.unlink()
+                    partner.exists().unlink()
+                else:
+                    records.unlink()
+
+    @staticmethod
+    def _delete_rows(env, table, where):
+        env.cr.execute(SQL("DELETE FROM %s WHERE %s", SQL.identifier(table), where))
+
+    @classmethod
+    def _delete_with_chatter(cls, env, records):
+        """Delete ``records`` by SQL, with their messages, mails and
+        followers (the ORM refuses to delete some of them)."""
+        chatter = [("model", "=", records._name), ("res_id", "in", records.ids)]
+        env["mail.mail"].search(chatter).unlink()
+        env["mail.message"].search(chatter).unlink()
+        env["mail.followers"].search(
+            [("res_model", "=", records._name), ("res_id", "in", records.ids)]
+        ).unlink()
+        cls._delete_rows(env, records._table, SQL("id = ANY(%s)", records.ids))
 
 
 # ----------------------------------------------------------------------
@@ -590,26 +758,3 @@ class SupportMeteringCase(SupportTicketCase):
             [("partner_id", "=", partner.id), ("support_uncovered", "=", True)]
         )
         return order.order_line.filtered("support_uncovered")
-
-
-class CommittedCase(BaseCase):
-    """Tests that need two or more real database cursors (two transactions):
-    their fixtures are committed, so that every cursor sees them, and the
-    subclass's ``_cleanup`` deletes them afterwards."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.registry = Registry(get_db_name())
-        cls.addClassCleanup(cls._cleanup)
-
-    @classmethod
-    def _cleanup(cls):
-        """Delete what the fixtures committed (override)."""
-
-    @classmethod
-    @contextmanager
-    def committed_env(cls):
-        """A superuser environment on a cursor of its own, committed on exit."""
-        with cls.registry.cursor() as cr:
-            yield api.Environment(cr, api.SUPERUSER_ID, {})
