@@ -12,12 +12,13 @@ subject share::
     │   └── CreditLedgerCase    the credit ledger's API, as a Support Manager
     ├── SupportSaleCase         support products; orders, invoices, payments
     │   └── RenewalCase         renewals, and the cron jobs that make them
-    └── SupportTicketCase       a plan on office hours, organizations A, B, C
-        └── SupportMeteringCase time logged on tickets, the credits it takes
+    ├── SupportTicketCase       a plan on office hours, organizations A, B, C
+    │   └── SupportMeteringCase time logged on tickets, the credits it takes
+    └── CardClaimCase           a buyer, a claimer, a third party, portal users
 
 ``CommittedCase`` opens its own cursors; the other classes are
 ``TransactionCase`` classes, and a test class that needs HTTP adds
-``HttpCase`` after one of them (``class TestX(SupportCommon,
+``HttpCase`` after one of them (``class TestCardPortal(CardClaimCase,
 HttpCase)``). A test class without shared fixtures derives from
 ``SupportCase`` and ``TransactionCase`` (or ``HttpCase``) for the factories
 and helpers.
@@ -39,7 +40,10 @@ from odoo.tools import SQL
 CRON_CONTRACT_STATE = "support_contract.ir_cron_support_contract_update_state"
 CRON_RENEWAL = "support_contract.ir_cron_support_contract_renewal"
 CRON_CREDIT_EXPIRE = "support_contract.ir_cron_support_credit_expire"
+CRON_CARD_EXPIRE = "support_contract.ir_cron_support_credit_card_expire"
 
+# A well-formed card code, for the cards that tests claim by a code they know.
+KNOWN_CODE = "ABCD-EFGH-JKMN-PQRS-TUVW-XYZ2"
 
 LOW_BALANCE_SUBJECT = "Your support credits run low"
 
@@ -198,6 +202,25 @@ class SupportCase(BaseCase):
         partner.invalidate_recordset(["support_credit_balance"])
         return partner.support_credit_balance
 
+    def _ledger_snapshot(self):
+        """Every lot and every move of the ledger: what must not change."""
+        self.env.flush_all()
+        lots = (
+            self.env["support.credit.lot"]
+            .sudo()
+            .search_read(
+                [], ["partner_id", "quantity", "remaining", "company_id"], order="id"
+            )
+        )
+        moves = (
+            self.env["support.credit.move"]
+            .sudo()
+            .search_read(
+                [], ["lot_id", "partner_id", "quantity", "move_type"], order="id"
+            )
+        )
+        return lots, moves
+
     def _low_balance_notices(self, partner):
         """The "credits run low" notices posted on ``partner``."""
         return self.env["mail.message"].search(
@@ -206,6 +229,13 @@ class SupportCase(BaseCase):
                 ("res_id", "=", partner.id),
                 ("subject", "=", LOW_BALANCE_SUBJECT),
             ]
+        )
+
+    def _card(self, buyer=None, **vals):
+        """A Support Credit Card of 60 credits, bought by ``buyer`` (the
+        class's ``card_buyer`` by default)."""
+        return self.env["support.credit.card"].create(
+            {"credits": 60, "buyer_partner_id": (buyer or self.card_buyer).id, **vals}
         )
 
     def _claim(self, user, code, partner=None, remote_addr="10.0.0.1"):
@@ -758,3 +788,49 @@ class SupportMeteringCase(SupportTicketCase):
             [("partner_id", "=", partner.id), ("support_uncovered", "=", True)]
         )
         return order.order_line.filtered("support_uncovered")
+
+
+class CardClaimCase(SupportCase, TransactionCase):
+    """Fixtures of the claim tests: a buyer organization, a claimer
+    organization with a portal user, a third organization, and cards."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        cls.Card = env["support.credit.card"]
+        cls.Attempt = env["support.card.claim.attempt"]
+        cls.buyer = cls._create_organization(
+            "Acme Robotics", email="billing@acme.example.com"
+        )
+        cls.buyer_contact = cls._create_contact(
+            cls.buyer, "Ada Buyer", email="ada@acme.example.com"
+        )
+        cls.claimer = cls._create_organization("Globex")
+        cls.claimer_contact = cls._create_contact(
+            cls.claimer, "Hank Claimer", email="hank@globex.example.com"
+        )
+        cls.third = cls._create_organization("Initech")
+        cls.third_contact = cls._create_contact(
+            cls.third, "Peter Third", email="peter@initech.example.com"
+        )
+        cls.card_buyer = cls.buyer_contact
+        cls.buyer_user, cls.claimer_user, cls.third_user = (
+            cls._create_portal_user(
+                login,
+                partner_id=contact.id,
+                password=login,
+                name=contact.name,
+                email=contact.email,
+            )
+            for login, contact in (
+                ("card_buyer_portal", cls.buyer_contact),
+                ("card_claimer_portal", cls.claimer_contact),
+                ("card_third_portal", cls.third_contact),
+            )
+        )
+        cls.manager = new_test_user(
+            env,
+            "card_claim_manager",
+            groups="support_contract.group_support_manager",
+        )
