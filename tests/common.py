@@ -10,11 +10,14 @@ subject share::
     ├── CommittedCase           two real cursors: committed fixtures, one cleanup
     ├── SupportCommon           a company of its own, organizations A and B, staff
     │   └── CreditLedgerCase    the credit ledger's API, as a Support Manager
+    ├── SupportContractCase     contracts of one organization's deployments
     ├── SupportSaleCase         support products; orders, invoices, payments
     │   └── RenewalCase         renewals, and the cron jobs that make them
     ├── SupportTicketCase       a plan on office hours, organizations A, B, C
     │   └── SupportMeteringCase time logged on tickets, the credits it takes
-    └── CardClaimCase           a buyer, a claimer, a third party, portal users
+    ├── CardClaimCase           a buyer, a claimer, a third party, portal users
+    ├── SuiteCrmPlanCase        a customer on the shipped "SuiteCRM Dedicated" plan
+    └── SpanishCase             Spanish active, with the addon's terms loaded
 
 ``CommittedCase`` opens its own cursors; the other classes are
 ``TransactionCase`` classes, and a test class that needs HTTP adds
@@ -35,6 +38,8 @@ from odoo import Command, api, fields
 from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, TransactionCase, get_db_name, new_test_user
 from odoo.tools import SQL
+
+ADDON = "support_contract"
 
 # The addon's scheduled actions (ir.cron), for SupportCase._run_cron.
 CRON_CONTRACT_STATE = "support_contract.ir_cron_support_contract_update_state"
@@ -499,6 +504,28 @@ class CreditLedgerCase(SupportCommon):
         return self.Lot._consume(partner or self.org_a, quantity, reason, **kwargs)
 
 
+class SupportContractCase(SupportCase, TransactionCase):
+    """An organization with three deployments, and the shipped Premium and
+    Basic plans."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.org = cls._create_organization("Nimbus Networks")
+        cls.contact = cls._create_contact(cls.org, "Nina Contact")
+        cls.premium = cls.env.ref("support_contract.support_plan_premium")
+        cls.basic = cls.env.ref("support_contract.support_plan_basic")
+        Deployment = cls.env["support.deployment"]
+        cls.dep_a, cls.dep_b, cls.dep_c = Deployment.create(
+            [
+                {"name": f"SC-TEST-{suffix}", "partner_id": cls.org.id}
+                for suffix in "ABC"
+            ]
+        )
+        cls.Contract = cls.env["support.contract"]
+        cls.Term = cls.env["support.contract.term"]
+
+
 class SupportSaleCase(SupportCase, TransactionCase):
     """An organization, a deployment and support products, built without
     demo data; orders of support lines, and what an accountant does with
@@ -834,3 +861,36 @@ class CardClaimCase(SupportCase, TransactionCase):
             "card_claim_manager",
             groups="support_contract.group_support_manager",
         )
+
+
+class SuiteCrmPlanCase(SupportCase, TransactionCase):
+    """A customer on the shipped "SuiteCRM Dedicated" plan (London business
+    days, Severity 1 to 4)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        name = "Hispano CRM"
+        cls.plan = cls.env.ref("support_contract.support_plan_suitecrm_dedicated")
+        cls.org = cls._create_organization(name)
+        cls.contact = cls._create_contact(cls.org, f"{name} contact")
+        cls.deployment = cls.env["support.deployment"].create(
+            {"name": f"{name} CRM-1", "partner_id": cls.org.id}
+        )
+        cls.contract = cls._create_contract(
+            cls.deployment, cls.plan, (date(2026, 1, 1), date(2030, 12, 31))
+        )
+
+
+class SpanishCase(SupportCase, TransactionCase):
+    """Spanish (Spain) active, with the addon's Spanish terms loaded;
+    ``es_env``: the environment in Spanish."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("es_ES")
+        cls.env["ir.module.module"]._load_module_terms(
+            [ADDON], ["es_ES"], overwrite=True
+        )
+        cls.es_env = cls.env(context=dict(cls.env.context, lang="es_ES"))
