@@ -2,7 +2,7 @@ from datetime import datetime
 
 from odoo.tests import BaseCase, tagged
 
-from odoo.addons.support_contract.lib.business_hours import add_working_hours
+from odoo.addons.support_contract.lib import business_hours
 
 # Monday to Friday, 9:00-17:00
 OFFICE = [(weekday, 9.0, 17.0) for weekday in range(5)]
@@ -14,25 +14,29 @@ class TestBusinessHours(BaseCase):
         """Friday 16:00 + 4 working hours on Mon-Fri 9-17 is Monday 12:00."""
         friday = datetime(2026, 11, 20, 16, 0)
         self.assertEqual(
-            add_working_hours(friday, 4, OFFICE), datetime(2026, 11, 23, 12, 0)
+            business_hours.add_working_hours(friday, 4, OFFICE),
+            datetime(2026, 11, 23, 12, 0),
         )
 
     def test_within_the_day_and_before_opening(self):
         tuesday_early = datetime(2026, 11, 24, 7, 30)
         self.assertEqual(
-            add_working_hours(tuesday_early, 2, OFFICE), datetime(2026, 11, 24, 11, 0)
+            business_hours.add_working_hours(tuesday_early, 2, OFFICE),
+            datetime(2026, 11, 24, 11, 0),
         )
         self.assertEqual(
-            add_working_hours(datetime(2026, 11, 24, 10, 0), 7, OFFICE),
+            business_hours.add_working_hours(datetime(2026, 11, 24, 10, 0), 7, OFFICE),
             datetime(2026, 11, 24, 17, 0),
         )
         self.assertEqual(
-            add_working_hours(datetime(2026, 11, 24, 10, 0), 7.5, OFFICE),
+            business_hours.add_working_hours(
+                datetime(2026, 11, 24, 10, 0), 7.5, OFFICE
+            ),
             datetime(2026, 11, 25, 9, 30),
         )
         # a Saturday opening starts counting on Monday morning
         self.assertEqual(
-            add_working_hours(datetime(2026, 11, 21, 12, 0), 1, OFFICE),
+            business_hours.add_working_hours(datetime(2026, 11, 21, 12, 0), 1, OFFICE),
             datetime(2026, 11, 23, 10, 0),
         )
 
@@ -41,7 +45,7 @@ class TestBusinessHours(BaseCase):
         friday = datetime(2026, 11, 20, 16, 0)
         monday_off = [(datetime(2026, 11, 23, 0, 0), datetime(2026, 11, 24, 0, 0))]
         self.assertEqual(
-            add_working_hours(friday, 4, OFFICE, holidays=monday_off),
+            business_hours.add_working_hours(friday, 4, OFFICE, holidays=monday_off),
             datetime(2026, 11, 24, 12, 0),
         )
         # a holiday covering part of a day only removes that part
@@ -49,7 +53,9 @@ class TestBusinessHours(BaseCase):
             (datetime(2026, 11, 23, 9, 0), datetime(2026, 11, 23, 11, 0))
         ]
         self.assertEqual(
-            add_working_hours(friday, 4, OFFICE, holidays=monday_morning_off),
+            business_hours.add_working_hours(
+                friday, 4, OFFICE, holidays=monday_morning_off
+            ),
             datetime(2026, 11, 23, 14, 0),
         )
 
@@ -58,13 +64,13 @@ class TestBusinessHours(BaseCase):
         Monday 12:00 local, 03:00 UTC."""
         friday_utc = datetime(2026, 11, 20, 7, 0)
         self.assertEqual(
-            add_working_hours(friday_utc, 4, OFFICE, tz="Asia/Tokyo"),
+            business_hours.add_working_hours(friday_utc, 4, OFFICE, tz="Asia/Tokyo"),
             datetime(2026, 11, 23, 3, 0),
         )
         # Monday 08:00 local (Sunday 23:00 UTC) opens at 09:00 local = 00:00 UTC
         sunday_utc = datetime(2026, 11, 22, 23, 0)
         self.assertEqual(
-            add_working_hours(sunday_utc, 1, OFFICE, tz="Asia/Tokyo"),
+            business_hours.add_working_hours(sunday_utc, 1, OFFICE, tz="Asia/Tokyo"),
             datetime(2026, 11, 23, 1, 0),
         )
 
@@ -72,7 +78,7 @@ class TestBusinessHours(BaseCase):
         """A 24x7 target ignores working hours and holidays."""
         friday = datetime(2026, 11, 20, 16, 0)
         self.assertEqual(
-            add_working_hours(
+            business_hours.add_working_hours(
                 friday,
                 4,
                 OFFICE,
@@ -84,6 +90,6 @@ class TestBusinessHours(BaseCase):
 
     def test_bad_input(self):
         with self.assertRaises(ValueError):
-            add_working_hours(datetime(2026, 11, 20), -1, OFFICE)
+            business_hours.add_working_hours(datetime(2026, 11, 20), -1, OFFICE)
         with self.assertRaises(ValueError):
-            add_working_hours(datetime(2026, 11, 20), 1, [])
+            business_hours.add_working_hours(datetime(2026, 11, 20), 1, [])

@@ -1,23 +1,17 @@
 from datetime import date, datetime
-from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.support_contract.lib import card_code
 
-from .common_card_claim import KNOWN_CODE, CardClaimCommon
+from .common import CRON_CARD_EXPIRE, KNOWN_CODE, CardClaimCase
 
 
 @tagged("post_install", "-at_install")
-class TestCardClaim(CardClaimCommon, TransactionCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._setup_card_claim(cls.env)
-
+class TestCardClaim(CardClaimCase):
     def _lots(self, card):
         return self.Lot.sudo().search([("card_id", "=", card.id)])
 
@@ -162,13 +156,7 @@ class TestCardClaim(CardClaimCommon, TransactionCase):
             self.assertEqual((result.success, result.reason), (False, "expired"))
             self.assertIn("This card expired on 01/31/2026", result.message)
             self._assert_nothing_written(card)
-            with patch.object(
-                self.registry["ir.cron"],
-                "_commit_progress",
-                autospec=True,
-                return_value=float("inf"),
-            ):
-                self.Card._cron_expire_cards()
+            self._run_cron(CRON_CARD_EXPIRE)
             self.assertEqual(card.state, "expired")
             result = self._claim(self.claimer_user, card.code)
         self.assertEqual(result.reason, "expired")

@@ -2,11 +2,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from unittest.mock import patch
 
-from odoo import api
 from odoo.modules.registry import DummyRLock, Registry
 from odoo.service.model import retrying
-from odoo.tests import new_test_user, tagged
-from odoo.tools import SQL, mute_logger
+from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import CommittedCase
 
@@ -24,78 +23,45 @@ class TestCardClaimConcurrency(CommittedCase):
     def setUpClass(cls):
         super().setUpClass()
         with cls.committed_env() as env:
-            Partner = env["res.partner"]
-            buyer = Partner.create({"name": "Concurrent Buyer", "is_company": True})
-            cls.organizations = Partner.create(
-                [
-                    {"name": "Concurrent Claimer A", "is_company": True},
-                    {"name": "Concurrent Claimer B", "is_company": True},
-                ]
+            buyer = cls._commit(cls._create_organization("Concurrent Buyer", env=env))
+            cls.organizations = cls._commit(
+                cls._create_organization("Concurrent Claimer A", env=env)
+                | cls._create_organization("Concurrent Claimer B", env=env)
             )
-            contacts = Partner.create(
-                [
-                    {"name": f"Contact of {org.name}", "parent_id": org.id}
-                    for org in cls.organizations
-                ]
+            contacts = cls._commit(
+                env["res.partner"].create(
+                    [
+                        {"name": f"Contact of {org.name}", "parent_id": org.id}
+                        for org in cls.organizations
+                    ]
+                )
             )
             cls.user_ids = [
-                new_test_user(
-                    env,
-                    f"concurrent_claimer_{i}",
-                    groups="base.group_portal",
-                    partner_id=contact.id,
-                    name=contact.name,
-                    email=f"claimer{i}@example.com",
+                cls._commit(
+                    cls._create_portal_user(
+                        f"concurrent_claimer_{i}",
+                        partner_id=contact.id,
+                        name=contact.name,
+                        email=f"claimer{i}@example.com",
+                        env=env,
+                    )
                 ).id
                 for i, contact in enumerate(contacts)
             ]
-            card = env["support.credit.card"].create(
-                {"credits": 75, "buyer_partner_id": buyer.id}
+            card = cls._commit(
+                env["support.credit.card"].create(
+                    {"credits": 75, "buyer_partner_id": buyer.id}
+                )
             )
             cls.card_id, cls.code = card.id, card.code
-            cls.partner_ids = (buyer | cls.organizations | contacts).ids
             cls.organization_ids = cls.organizations.ids
-
-    @classmethod
-    def _cleanup(cls):
-        with cls.registry.cursor() as cr:
-            # the ledger refuses deletions (append-only): these are test rows
-            cr.execute(
-                SQL(
-                    "DELETE FROM support_credit_move WHERE lot_id IN "
-                    "(SELECT id FROM support_credit_lot WHERE card_id = %s)",
-                    cls.card_id,
-                )
-            )
-            cr.execute(
-                SQL("DELETE FROM support_credit_lot WHERE card_id = %s", cls.card_id)
-            )
-            cr.execute(
-                SQL(
-                    "DELETE FROM support_card_claim_attempt WHERE user_id = ANY(%s)",
-                    cls.user_ids,
-                )
-            )
-            cr.execute(
-                SQL("DELETE FROM support_credit_card WHERE id = %s", cls.card_id)
-            )
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
-            env["mail.mail"].search(
-                [("model", "=", "support.credit.card"), ("res_id", "=", cls.card_id)]
-            ).unlink()
-            env["mail.message"].search(
-                [("model", "=", "support.credit.card"), ("res_id", "=", cls.card_id)]
-            ).unlink()
-            env["res.users"].browse(cls.user_ids).unlink()
-            env["res.partner"].browse(cls.partner_ids).unlink()
 
     @mute_logger("odoo.sql_db", "odoo.service.model")
     def test_simultaneous_claims(self):
         barrier = threading.Barrier(2)
 
         def claim(index):
-            with self.registry.cursor() as cr:
-                env = api.Environment(cr, self.user_ids[index], {})
+            with self.committed_env(self.user_ids[index]) as env:
                 user = env.user
                 # both transactions have started and seen the card active
                 card = env["support.credit.card"].sudo().browse(self.card_id)
@@ -126,8 +92,7 @@ class TestCardClaimConcurrency(CommittedCase):
 
         self.assertEqual(sorted(outcomes), [(False, "claimed"), (True, "success")])
         winner = outcomes.index((True, "success"))
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
+        with self.committed_env() as env:
             card = env["support.credit.card"].browse(self.card_id)
             lots = env["support.credit.lot"].search([("card_id", "=", self.card_id)])
             self.assertEqual(len(lots), 1, "exactly one lot exists for the card")

@@ -1,43 +1,29 @@
-from odoo import Command
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 
-from .common_card_claim import CardClaimCommon
+from .common import CardClaimCase
 
 
 @tagged("post_install", "-at_install")
-class TestCardClaimSale(CardClaimCommon, TransactionCase):
+class TestCardClaimSale(CardClaimCase):
     """Cards sold on an order: mailed once when issued, printable from the
     order, cancelled with the order unless already claimed."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_card_claim(cls.env)
-        cls.pack = cls.env["product.product"].create(
-            {
-                "name": "Support Credits - 60 minutes",
-                "type": "service",
-                "list_price": 100.0,
-                "support_kind": "credit_pack",
-                "support_credits": 60,
-            }
-        )
+        cls.pack = cls._create_pack_product("Support Credits - 60 minutes")
 
     def _confirmed_order(self):
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": self.buyer_contact.id,
-                "order_line": [
-                    Command.create(
-                        {
-                            "product_id": self.pack.id,
-                            "product_uom_qty": qty,
-                            "support_credit_choice": "card",
-                        }
-                    )
-                    for qty in (1, 2, 3)
-                ],
-            }
+        order = self._create_order(
+            [
+                {
+                    "product_id": self.pack.id,
+                    "product_uom_qty": qty,
+                    "support_credit_choice": "card",
+                }
+                for qty in (1, 2, 3)
+            ],
+            partner=self.buyer_contact,
         )
         order.action_confirm()
         cards = order.order_line.support_card_ids.sorted("credits")

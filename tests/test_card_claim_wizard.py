@@ -1,18 +1,17 @@
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, TransactionCase, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tests.form import Form
 
 from odoo.addons.support_contract.lib import card_code
 
-from .common_card_claim import CardClaimCommon
+from .common import CardClaimCase
 
 
 @tagged("post_install", "-at_install")
-class TestCardClaimWizard(CardClaimCommon, TransactionCase):
+class TestCardClaimWizard(CardClaimCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_card_claim(cls.env)
         cls.Wizard = cls.env["support.credit.card.claim.wizard"].with_user(cls.manager)
 
     def _run(self, code, partner):
@@ -91,15 +90,10 @@ class TestCardClaimWizard(CardClaimCommon, TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestCardClaimWizardOverHttp(CardClaimCommon, HttpCase):
+class TestCardClaimWizardOverHttp(CardClaimCase, HttpCase):
     """The wizard, run from the web client as a Support Manager: throttled per
     user, never per address (that limit is for portal users behind one
     office address)."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._setup_card_claim(cls.env)
 
     def test_staff_attempts_carry_no_address(self):
         self.authenticate(self.manager.login, self.manager.login)

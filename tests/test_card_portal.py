@@ -3,17 +3,16 @@ from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from .common_card_claim import KNOWN_CODE, CardClaimCommon
+from .common import KNOWN_CODE, CardClaimCase
 
 
 @tagged("post_install", "-at_install")
-class TestCardPortal(CardClaimCommon, HttpCase):
+class TestCardPortal(CardClaimCase, HttpCase):
     """The portal pages as real logged-in portal users."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_card_claim(cls.env)
         cls.bought = cls.env["support.credit.card"].create(
             [
                 {"credits": 60, "buyer_partner_id": cls.buyer_contact.id},

@@ -7,7 +7,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from .test_sale_support import SupportSaleCase
+from .common import SupportSaleCase
 
 TODAY = "2025-03-01"
 
@@ -34,12 +34,6 @@ class TestCardReinstate(SupportSaleCase):
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------
-    def _confirmed(self, lines):
-        order = self._order(lines)
-        order.action_confirm()
-        self.assertEqual(order.state, "sale")
-        return order
-
     def _cancel_and_confirm_again(self, order):
         order._action_cancel()
         self.assertEqual(order.state, "cancel")
@@ -47,20 +41,15 @@ class TestCardReinstate(SupportSaleCase):
         order.action_confirm()
         self.assertEqual(order.state, "sale")
 
-    def _pack(self, qty=1, **extra):
-        return {"product_id": self.pack_product.id, "product_uom_qty": qty, **extra}
-
     def _live_cards(self, line):
         """The cards of ``line`` that carry credits: active, or claimed."""
         return line.support_card_ids.filtered(
             lambda card: card.state in ("active", "claimed")
         )
 
-    def _claim(self, card):
-        result = (
-            self.env["support.credit.card"]
-            .with_user(self.support_manager)
-            ._claim_code(card.code, self.claimer, remote_addr="10.0.0.9")
+    def _claim_for_the_claimer(self, card):
+        result = self._claim(
+            self.support_manager, card.code, self.claimer, remote_addr="10.0.0.9"
         )
         self.assertTrue(result.success, result.message)
         return result
@@ -78,10 +67,7 @@ class TestCardReinstate(SupportSaleCase):
                     sum(moves.mapped("quantity")),
                     f"{lot.display_name} equals its moves",
                 )
-            partner.invalidate_recordset(["support_credit_balance"])
-            self.assertEqual(
-                partner.support_credit_balance, sum(lots.mapped("remaining"))
-            )
+            self.assertEqual(self._balance(partner), sum(lots.mapped("remaining")))
 
     # ------------------------------------------------------------------
     # Granted at confirmation
@@ -90,9 +76,9 @@ class TestCardReinstate(SupportSaleCase):
     def test_two_cycles_leave_one_active_card_per_card_line(self):
         order = self._confirmed(
             [
-                self._pack(1, support_credit_choice="card"),
+                self._pack_line(1, support_credit_choice="card"),
                 self._contract_line(qty=1, support_credit_choice="card"),
-                self._pack(1),
+                self._pack_line(1),
             ]
         )
         pack_card_line, contract_card_line, org_line = order.order_line
@@ -138,13 +124,13 @@ class TestCardReinstate(SupportSaleCase):
 
     @freeze_time(TODAY)
     def test_card_claimed_between_cycles_is_not_replaced(self):
-        order = self._confirmed([self._pack(1, support_credit_choice="card")])
+        order = self._confirmed([self._pack_line(1, support_credit_choice="card")])
         line = order.order_line
         first = line.support_card_ids
         self._cancel_and_confirm_again(order)
         second = line.support_card_ids - first
         self.assertEqual(second.state, "active")
-        self._claim(second)
+        self._claim_for_the_claimer(second)
 
         # cancelled with a claimed card: it stays claimed; confirmed again, the
         # claimed card still carries the line's credits: nothing is issued
@@ -161,9 +147,9 @@ class TestCardReinstate(SupportSaleCase):
 
     @freeze_time(TODAY)
     def test_card_claimed_before_the_first_cancellation(self):
-        order = self._confirmed([self._pack(2, support_credit_choice="card")])
+        order = self._confirmed([self._pack_line(2, support_credit_choice="card")])
         card = order.order_line.support_card_ids
-        self._claim(card)
+        self._claim_for_the_claimer(card)
         self._cancel_and_confirm_again(order)
         self._cancel_and_confirm_again(order)
         self.assertEqual(order.order_line.support_card_ids, card)
@@ -177,13 +163,10 @@ class TestCardReinstate(SupportSaleCase):
     @freeze_time(TODAY)
     def test_card_granted_on_payment_over_two_cycles_then_a_credit_note(self):
         self.env.company.support_credit_grant = "paid"
-        order = self._confirmed([self._pack(1, support_credit_choice="card")])
+        order = self._confirmed([self._pack_line(1, support_credit_choice="card")])
         line = order.order_line
-        invoice = order.with_user(self.accountant)._create_invoices()
-        invoice.action_post()
-        self.env["account.payment.register"].with_user(self.accountant).with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({})._create_payments()
+        invoice = self._invoice(order)
+        self._pay(invoice)
         self.assertEqual(len(line.support_card_ids), 1)
 
         self._cancel_and_confirm_again(order)
@@ -200,20 +183,13 @@ class TestCardReinstate(SupportSaleCase):
         self.assertEqual(line.support_credit_state, "granted")
 
         # the credit note cancels that card, and no card is left carrying credits
-        reversal = (
-            self.env["account.move.reversal"]
-            .with_user(self.accountant)
-            .with_context(active_model="account.move", active_ids=invoice.ids)
-            .create({"reason": "Returned", "journal_id": invoice.journal_id.id})
-        )
-        credit_note = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
-        credit_note.with_user(self.accountant).action_post()
+        self._credit_note(invoice, reason="Returned")
         self.assertFalse(self._live_cards(line))
         self.assertEqual(line.support_credits_owed, 0)
         self._assert_ledger_consistent(self.org)
 
     def test_replacement_link_is_written_by_the_rules_alone(self):
-        order = self._confirmed([self._pack(1, support_credit_choice="card")])
+        order = self._confirmed([self._pack_line(1, support_credit_choice="card")])
         card = order.order_line.support_card_ids
         self._cancel_and_confirm_again(order)
         other = self.env["support.credit.card"].create(

@@ -9,25 +9,7 @@ from odoo.fields import Command
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
-
-class SupportContractCase(TransactionCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        Partner = cls.env["res.partner"]
-        cls.org = Partner.create({"name": "Nimbus Networks", "is_company": True})
-        cls.contact = Partner.create({"name": "Nina Contact", "parent_id": cls.org.id})
-        cls.premium = cls.env.ref("support_contract.support_plan_premium")
-        cls.basic = cls.env.ref("support_contract.support_plan_basic")
-        Deployment = cls.env["support.deployment"]
-        cls.dep_a, cls.dep_b, cls.dep_c = Deployment.create(
-            [
-                {"name": f"SC-TEST-{suffix}", "partner_id": cls.org.id}
-                for suffix in "ABC"
-            ]
-        )
-        cls.Contract = cls.env["support.contract"]
-        cls.Term = cls.env["support.contract.term"]
+from .common import SupportContractCase, cron_progress
 
 
 @tagged("post_install", "-at_install")
@@ -327,9 +309,7 @@ class TestContract(SupportContractCase):
             self.assertEqual(contracts.mapped("state"), ["active", "active"])
         with (
             freeze_time("2025-07-01"),
-            patch.object(
-                type(self.env["ir.cron"]), "_commit_progress", return_value=60.0
-            ) as progress,
+            cron_progress(self.env, time_left=60.0) as progress,
         ):
             self.Contract._cron_update_state(batch_size=1)
         self.assertEqual(contracts.mapped("state"), ["lapsed", "active"])

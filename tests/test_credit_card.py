@@ -11,37 +11,20 @@ from odoo.tools import mute_logger
 
 from odoo.addons.support_contract.lib import card_code
 
+from .common import CRON_CARD_EXPIRE, SupportCase, cron_progress
+
 
 @tagged("post_install", "-at_install")
-class TestCreditCard(TransactionCase):
+class TestCreditCard(SupportCase, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.Card = cls.env["support.credit.card"]
-        cls.organization = cls.env["res.partner"].create(
-            {
-                "name": "Acme Robotics",
-                "is_company": True,
-            }
-        )
-        cls.contact = cls.env["res.partner"].create(
-            {
-                "name": "Ada Buyer",
-                "parent_id": cls.organization.id,
-            }
-        )
-        cls.other_organization = cls.env["res.partner"].create(
-            {
-                "name": "Globex",
-                "is_company": True,
-            }
-        )
-        cls.other_contact = cls.env["res.partner"].create(
-            {
-                "name": "Hank Claimer",
-                "parent_id": cls.other_organization.id,
-            }
-        )
+        cls.organization = cls._create_organization("Acme Robotics")
+        cls.contact = cls._create_contact(cls.organization, "Ada Buyer")
+        cls.other_organization = cls._create_organization("Globex")
+        cls.other_contact = cls._create_contact(cls.other_organization, "Hank Claimer")
+        cls.card_buyer = cls.contact
         cls.support_user = new_test_user(
             cls.env,
             "card_support_user",
@@ -57,16 +40,6 @@ class TestCreditCard(TransactionCase):
             "card_salesman",
             groups="sales_team.group_sale_salesman",
         )
-
-    def _card(self, **vals):
-        return self.Card.create(
-            {"credits": 60, "buyer_partner_id": self.contact.id, **vals}
-        )
-
-    def _expire_with_cron(self):
-        cron = self.env.ref("support_contract.ir_cron_support_credit_card_expire")
-        with self.enter_registry_test_mode():
-            cron.method_direct_trigger()
 
     # ------------------------------------------------------------------
     # Code
@@ -301,13 +274,13 @@ class TestCreditCard(TransactionCase):
             claimed._mark_claimed(self.other_organization)
             cancelled = self._card(expiry_date="2026-03-01")
             cancelled.action_cancel()
-            self._expire_with_cron()
+            self._run_cron(CRON_CARD_EXPIRE)
         self.assertEqual(
             (past | today | future | claimed | cancelled).mapped("state"),
             ["expired", "active", "active", "claimed", "cancelled"],
         )
         with freeze_time("2026-03-11"):
-            self._expire_with_cron()
+            self._run_cron(CRON_CARD_EXPIRE)
         self.assertEqual(today.state, "expired")
         self.assertEqual(future.state, "active")
 
@@ -322,15 +295,9 @@ class TestCreditCard(TransactionCase):
                 for _i in range(5)
             ]
         )
-        IrCron = self.registry["ir.cron"]
         with (
             freeze_time("2026-03-10"),
-            patch.object(
-                IrCron,
-                "_commit_progress",
-                autospec=True,
-                return_value=float("inf"),
-            ) as commit_progress,
+            cron_progress(self.env) as commit_progress,
         ):
             self.Card._cron_expire_cards(batch_size=2)
         self.assertEqual(set(cards.mapped("state")), {"expired"})
@@ -352,15 +319,7 @@ class TestCreditCard(TransactionCase):
                 for _i in range(3)
             ]
         )
-        with (
-            freeze_time("2026-03-10"),
-            patch.object(
-                IrCron,
-                "_commit_progress",
-                autospec=True,
-                return_value=0,
-            ),
-        ):
+        with freeze_time("2026-03-10"), cron_progress(self.env, time_left=0):
             self.Card._cron_expire_cards(batch_size=2)
         self.assertEqual(sorted(more.mapped("state")), ["active", "expired", "expired"])
 

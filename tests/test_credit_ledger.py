@@ -11,49 +11,17 @@ from odoo.fields import Command
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import SupportCommon
-
-
-class CreditLedgerCase(SupportCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.Lot = cls.env["support.credit.lot"].with_user(cls.support_manager)
-        cls.Move = cls.env["support.credit.move"].with_user(cls.support_manager)
-        cls.expiry_cron = cls.env.ref("support_contract.ir_cron_support_credit_expire")
-
-    def grant(self, quantity, expiry_date, partner=None, reason="Test grant", **origin):
-        return self.Lot._grant(
-            partner or self.org_a,
-            quantity,
-            date.fromisoformat(expiry_date),
-            reason,
-            **origin,
-        )
-
-    def consume(self, quantity, partner=None, reason="Test consumption", **kwargs):
-        return self.Lot._consume(partner or self.org_a, quantity, reason, **kwargs)
-
-    def run_expiry_cron(self):
-        # As the scheduler runs it: in its own (test) cursor, as the cron's user.
-        with self.enter_registry_test_mode():
-            self.expiry_cron.method_direct_trigger()
-        self.env.invalidate_all()
-
-    def balance(self, partner):
-        partner = partner.with_user(self.support_user)
-        partner.invalidate_recordset(["support_credit_balance"])
-        return partner.support_credit_balance
+from .common import CRON_CREDIT_EXPIRE, CreditLedgerCase
 
 
 @tagged("post_install", "-at_install")
 @freeze_time("2025-01-15 12:00:00")
 class TestCreditGrant(CreditLedgerCase):
     def test_grant_creates_a_lot_of_the_organization_with_its_grant_move(self):
-        lot = self.grant(
+        lot = self._grant(
+            self.contact_a,
             600,
             "2025-12-31",
-            partner=self.contact_a,
             reason="Premium 2025",
             origin="SO042",
         )
@@ -148,18 +116,18 @@ class TestCreditGrant(CreditLedgerCase):
     def test_grant_refuses_a_zero_negative_or_fractional_quantity(self):
         for quantity in (0, -10, 2.5, None):
             with self.subTest(quantity=quantity), self.assertRaises(UserError):
-                self.grant(quantity, "2025-12-31")
+                self._grant(self.org_a, quantity, "2025-12-31")
         self.assertFalse(self.Lot.search([("partner_id", "=", self.org_a.id)]))
 
     def test_grant_refuses_a_past_expiry_a_missing_partner_or_reason(self):
         with self.assertRaises(UserError):
-            self.grant(10, "2025-01-14")
+            self._grant(self.org_a, 10, "2025-01-14")
         with self.assertRaises(UserError):
             self.Lot._grant(self.env["res.partner"], 10, date(2025, 12, 31), "No one")
         with self.assertRaises(UserError):
-            self.grant(10, "2025-12-31", reason="  ")
+            self._grant(self.org_a, 10, "2025-12-31", reason="  ")
         with self.assertRaises(ValueError):
-            self.grant(10, "2025-12-31", remaining=99)
+            self._grant(self.org_a, 10, "2025-12-31", remaining=99)
         self.assertFalse(self.Lot.search([("partner_id", "=", self.org_a.id)]))
 
     def test_database_refuses_a_lot_without_credits(self):
@@ -182,9 +150,9 @@ class TestCreditGrant(CreditLedgerCase):
 @freeze_time("2025-01-15 12:00:00")
 class TestCreditConsume(CreditLedgerCase):
     def test_consume_draws_fifo_across_lots_of_different_expiry(self):
-        june = self.grant(50, "2025-06-30")
-        february = self.grant(30, "2025-02-28")
-        march = self.grant(40, "2025-03-31")
+        june = self._grant(self.org_a, 50, "2025-06-30")
+        february = self._grant(self.org_a, 30, "2025-02-28")
+        march = self._grant(self.org_a, 40, "2025-03-31")
         moves, uncovered = self.consume(60, partner=self.contact_a, origin="T1")
         self.assertEqual(uncovered, 0)
         self.assertRecordValues(
@@ -216,12 +184,12 @@ class TestCreditConsume(CreditLedgerCase):
                 {"remaining": 50, "state": "active"},
             ],
         )
-        self.assertEqual(self.balance(self.contact_a), 60)
+        self.assertEqual(self._balance(self.contact_a, user=self.support_user), 60)
 
     def test_consume_never_draws_from_an_expired_lot(self):
         with freeze_time("2024-12-01 12:00:00"):
-            old = self.grant(100, "2025-01-14")
-        live = self.grant(20, "2025-01-15")
+            old = self._grant(self.org_a, 100, "2025-01-14")
+        live = self._grant(self.org_a, 20, "2025-01-15")
         # The expiry cron has not run yet: the old lot still holds its credits.
         self.assertEqual(old.remaining, 100)
         moves, uncovered = self.consume(50)
@@ -232,7 +200,7 @@ class TestCreditConsume(CreditLedgerCase):
         self.assertEqual(old.state, "expired")
 
     def test_consume_returns_the_uncovered_rest(self):
-        lot = self.grant(25, "2025-12-31")
+        lot = self._grant(self.org_a, 25, "2025-12-31")
         moves, uncovered = self.consume(40)
         self.assertEqual((moves.quantity, uncovered, lot.remaining), (-25, 15, 0))
         moves, uncovered = self.consume(10)
@@ -246,24 +214,24 @@ class TestCreditConsume(CreditLedgerCase):
         other_company = self.env["res.company"].create(
             {"name": "Other Support Company"}
         )
-        self.grant(30, "2025-12-31", partner=self.org_b)
+        self._grant(self.org_b, 30, "2025-12-31")
         foreign = (
             self.env["support.credit.lot"]
             .with_company(other_company)
             ._grant(self.org_a, 30, date(2025, 2, 1), "Other company's credits")
         )
-        own = self.grant(30, "2025-12-31")
+        own = self._grant(self.org_a, 30, "2025-12-31")
         moves, uncovered = self.consume(40)
         self.assertEqual(moves.lot_id, own)
         self.assertEqual(uncovered, 10)
         self.assertEqual(foreign.remaining, 30)
 
     def test_consume_refuses_a_non_positive_quantity(self):
-        self.grant(30, "2025-12-31")
+        self._grant(self.org_a, 30, "2025-12-31")
         for quantity in (0, -5, 1.5):
             with self.subTest(quantity=quantity), self.assertRaises(UserError):
                 self.consume(quantity)
-        self.assertEqual(self.balance(self.org_a), 30)
+        self.assertEqual(self._balance(self.org_a, user=self.support_user), 30)
 
     def test_consume_draws_fifo_over_many_lots_and_dates(self):
         # more lots than one locking statement looks at, some expiring before
@@ -292,10 +260,14 @@ class TestCreditConsume(CreditLedgerCase):
             moves.lot_id.mapped("expiry_date"),
             [date(2025, 2, 20 + i) for i in range(6)],
         )
-        self.assertEqual(self.balance(self.org_a), 25 * 3 - 50 - 18)
+        self.assertEqual(
+            self._balance(self.org_a, user=self.support_user), 25 * 3 - 50 - 18
+        )
 
     def test_consume_locks_the_lots_before_reading_what_remains(self):
-        lots = self.grant(10, "2025-03-31") + self.grant(10, "2025-02-28")
+        lots = self._grant(self.org_a, 10, "2025-03-31") + self._grant(
+            self.org_a, 10, "2025-02-28"
+        )
         # What remains is in the cache: consuming must not trust it.
         self.assertEqual(lots.mapped("remaining"), [10, 10])
         queries = []
@@ -333,17 +305,17 @@ class TestCreditConsume(CreditLedgerCase):
 class TestCreditExpiry(CreditLedgerCase):
     def test_cron_posts_expire_moves_and_is_idempotent(self):
         with freeze_time("2024-11-01 12:00:00"):
-            depleted = self.grant(20, "2024-12-20")
-            expired = self.grant(100, "2024-12-31")
+            depleted = self._grant(self.org_a, 20, "2024-12-20")
+            expired = self._grant(self.org_a, 100, "2024-12-31")
             self.consume(20 + 30)  # empties `depleted`, takes 30 from `expired`
-        live = self.grant(40, "2025-01-15")
+        live = self._grant(self.org_a, 40, "2025-01-15")
         self.assertEqual(
-            self.balance(self.org_a),
+            self._balance(self.org_a, user=self.support_user),
             40,
             "expired lots are out of the balance before the cron",
         )
 
-        self.run_expiry_cron()
+        self._run_cron(CRON_CREDIT_EXPIRE)
         self.assertRecordValues(
             expired.move_ids.filtered(lambda m: m.move_type == "expire"),
             [
@@ -365,10 +337,10 @@ class TestCreditExpiry(CreditLedgerCase):
         self.assertFalse(
             (depleted + live).move_ids.filtered(lambda m: m.move_type == "expire")
         )
-        self.assertEqual(self.balance(self.org_a), 40)
+        self.assertEqual(self._balance(self.org_a, user=self.support_user), 40)
 
         moves_before = self.Move.search_count([])
-        self.run_expiry_cron()
+        self._run_cron(CRON_CREDIT_EXPIRE)
         self.assertEqual(
             self.Move.search_count([]), moves_before, "a second run posts nothing"
         )
@@ -409,7 +381,7 @@ class TestCreditExpiry(CreditLedgerCase):
 @freeze_time("2025-01-15 12:00:00")
 class TestCreditRefund(CreditLedgerCase):
     def test_refund_to_a_live_lot(self):
-        lot = self.grant(100, "2025-06-30")
+        lot = self._grant(self.org_a, 100, "2025-06-30")
         consumed, _uncovered = self.consume(30)
         refunds = self.Move._refund(consumed, "Product bug")
         self.assertRecordValues(
@@ -429,10 +401,10 @@ class TestCreditRefund(CreditLedgerCase):
 
     def test_refund_to_an_expired_lot_grants_a_new_lot(self):
         with freeze_time("2024-11-01 12:00:00"):
-            old = self.grant(100, "2024-12-31")
-            other = self.grant(100, "2024-12-31")
+            old = self._grant(self.org_a, 100, "2024-12-31")
+            other = self._grant(self.org_a, 100, "2024-12-31")
             consumed, _uncovered = self.consume(150)
-        self.run_expiry_cron()
+        self._run_cron(CRON_CREDIT_EXPIRE)
         refunds = self.Move._refund(consumed, "Product bug", validity_days=30)
         new_lot = refunds.lot_id
         self.assertEqual(len(new_lot), 1, "one new lot for the organization")
@@ -451,10 +423,10 @@ class TestCreditRefund(CreditLedgerCase):
         self.assertEqual(sorted(refunds.mapped("quantity")), [50, 100])
         self.assertEqual(refunds.refund_of_id, consumed)
         self.assertEqual((old + other).mapped("remaining"), [0, 0])
-        self.assertEqual(self.balance(self.org_a), 150)
+        self.assertEqual(self._balance(self.org_a, user=self.support_user), 150)
 
     def test_refund_twice_refunds_once(self):
-        lot = self.grant(100, "2025-06-30")
+        lot = self._grant(self.org_a, 100, "2025-06-30")
         consumed, _uncovered = self.consume(30)
         self.Move._refund(consumed, "Product bug")
         again = self.Move._refund(consumed, "Product bug, again")
@@ -463,12 +435,12 @@ class TestCreditRefund(CreditLedgerCase):
         self.assertEqual(len(consumed.refund_ids), 1)
 
     def test_refund_ignores_what_is_not_a_consumption(self):
-        lot = self.grant(100, "2025-06-30")
+        lot = self._grant(self.org_a, 100, "2025-06-30")
         self.assertFalse(self.Move._refund(lot.move_ids, "Not a consumption"))
         self.assertEqual(lot.remaining, 100)
 
     def test_database_refuses_a_second_refund_of_a_move(self):
-        lot = self.grant(100, "2025-06-30")
+        lot = self._grant(self.org_a, 100, "2025-06-30")
         consumed, _uncovered = self.consume(30)
         self.Move._refund(consumed, "Product bug")
         with (
@@ -489,7 +461,7 @@ class TestCreditRefund(CreditLedgerCase):
     def test_refund_validity_defaults_to_the_company_setting(self):
         self.company.support_refund_validity_days = 20
         with freeze_time("2024-11-01 12:00:00"):
-            self.grant(100, "2024-12-31")
+            self._grant(self.org_a, 100, "2024-12-31")
             consumed, _uncovered = self.consume(40)
         refunds = self.Lot._refund(consumed, "Product bug")
         self.assertRecordValues(
@@ -498,7 +470,7 @@ class TestCreditRefund(CreditLedgerCase):
         )
 
     def test_refund_keeping_part_of_a_consumption(self):
-        live = self.grant(100, "2025-06-30")
+        live = self._grant(self.org_a, 100, "2025-06-30")
         first, _uncovered = self.consume(30, origin="T1")
         second, _uncovered = self.consume(20, origin="T1")
         refunds = self.Lot._refund(
@@ -524,7 +496,7 @@ class TestCreditRefund(CreditLedgerCase):
             self.Lot._refund(second, "Keep nothing", keep={second: 0})
 
     def test_refund_refuses_a_bad_validity(self):
-        self.grant(100, "2025-06-30")
+        self._grant(self.org_a, 100, "2025-06-30")
         consumed, _uncovered = self.consume(30)
         with self.assertRaises(UserError):
             self.Move._refund(consumed, "Product bug", validity_days=0)
@@ -535,7 +507,7 @@ class TestCreditRefund(CreditLedgerCase):
 @freeze_time("2025-01-15 12:00:00")
 class TestCreditLedgerAppendOnly(CreditLedgerCase):
     def test_moves_cannot_be_written_or_unlinked_even_as_superuser(self):
-        lot = self.grant(100, "2025-06-30")
+        lot = self._grant(self.org_a, 100, "2025-06-30")
         move = lot.move_ids
         for env in (self.env, self.env(user=self.support_manager, su=True)):
             with self.subTest(uid=env.uid, su=env.su):
@@ -553,7 +525,7 @@ class TestCreditLedgerAppendOnly(CreditLedgerCase):
         self.assertEqual(lot.remaining, 100)
 
     def test_lots_keep_their_organization_quantity_and_expiry(self):
-        lot = self.grant(100, "2025-06-30")
+        lot = self._grant(self.org_a, 100, "2025-06-30")
         for vals in (
             {"partner_id": self.org_b.id},
             {"quantity": 500},
@@ -583,7 +555,7 @@ class TestCreditLedgerAppendOnly(CreditLedgerCase):
 @freeze_time("2025-01-15 12:00:00")
 class TestCreditAdjust(CreditLedgerCase):
     def test_manager_adjusts_a_lot_up_and_down(self):
-        lot = self.grant(100, "2025-06-30")
+        lot = self._grant(self.org_a, 100, "2025-06-30")
         up = lot._adjust(20, "Goodwill")
         down = lot._adjust(-120, "Correction")
         self.assertRecordValues(
@@ -606,7 +578,7 @@ class TestCreditAdjust(CreditLedgerCase):
         self.assertEqual(lot.remaining, 0)
 
     def test_a_negative_adjustment_below_zero_is_refused(self):
-        lot = self.grant(100, "2025-06-30")
+        lot = self._grant(self.org_a, 100, "2025-06-30")
         self.consume(70)
         with self.assertRaisesRegex(UserError, "below zero"):
             lot._adjust(-31, "Too much")
@@ -614,7 +586,7 @@ class TestCreditAdjust(CreditLedgerCase):
         self.assertFalse(lot.move_ids.filtered(lambda m: m.move_type == "adjust"))
 
     def test_adjustments_are_for_managers_only(self):
-        lot = self.grant(100, "2025-06-30")
+        lot = self._grant(self.org_a, 100, "2025-06-30")
         with self.assertRaises(AccessError):
             lot.with_user(self.support_user)._adjust(10, "Not mine to give")
         lot.sudo()._adjust(10, "Superuser may")
@@ -622,8 +594,8 @@ class TestCreditAdjust(CreditLedgerCase):
 
     def test_zero_adjustment_and_expired_lot_are_refused(self):
         with freeze_time("2024-11-01 12:00:00"):
-            old = self.grant(100, "2024-12-31")
-        lot = self.grant(100, "2025-06-30")
+            old = self._grant(self.org_a, 100, "2024-12-31")
+        lot = self._grant(self.org_a, 100, "2025-06-30")
         with self.assertRaises(UserError):
             lot._adjust(0, "Nothing")
         with self.assertRaisesRegex(UserError, "expired"):
@@ -631,7 +603,7 @@ class TestCreditAdjust(CreditLedgerCase):
         self.assertEqual((old + lot).move_ids.mapped("move_type"), ["grant", "grant"])
 
     def test_adjust_wizard(self):
-        lot = self.grant(100, "2025-06-30")
+        lot = self._grant(self.org_a, 100, "2025-06-30")
         action = self.env.ref("support_contract.support_credit_adjust_wizard_action")
         wizard_model = self.env[action.res_model].with_user(self.support_manager)
         with Form(wizard_model.with_context(default_lot_id=lot.id)) as wizard:
@@ -650,20 +622,20 @@ class TestCreditAdjust(CreditLedgerCase):
 class TestCreditBalanceAndAccess(CreditLedgerCase):
     def test_balance_is_the_organizations_unexpired_remaining(self):
         with freeze_time("2024-11-01 12:00:00"):
-            self.grant(500, "2025-01-14")
-        self.grant(100, "2025-01-15")
-        self.grant(50, "2025-12-31")
-        self.grant(7, "2025-12-31", partner=self.org_b)
+            self._grant(self.org_a, 500, "2025-01-14")
+        self._grant(self.org_a, 100, "2025-01-15")
+        self._grant(self.org_a, 50, "2025-12-31")
+        self._grant(self.org_b, 7, "2025-12-31")
         self.consume(30)
         partners = (
             self.org_a + self.contact_a + self.org_b + self.contact_b
         ).with_user(self.support_user)
         self.assertEqual(partners.mapped("support_credit_balance"), [120, 120, 7, 7])
         with freeze_time("2025-01-16 12:00:00"):
-            self.assertEqual(self.balance(self.org_a), 50)
+            self.assertEqual(self._balance(self.org_a, user=self.support_user), 50)
 
     def test_partner_actions_open_the_organizations_lots_and_ledger(self):
-        lot = self.grant(100, "2025-06-30")
+        lot = self._grant(self.org_a, 100, "2025-06-30")
         contact = self.contact_a.with_user(self.support_user)
         lots_action = contact.action_view_support_credit_lots()
         self.assertEqual(lots_action["res_model"], "support.credit.lot")
@@ -681,7 +653,7 @@ class TestCreditBalanceAndAccess(CreditLedgerCase):
         )
 
     def test_access_rights(self):
-        lot = self.grant(100, "2025-06-30")
+        lot = self._grant(self.org_a, 100, "2025-06-30")
         # Support users read lots and moves, but change nothing.
         lot.with_user(self.support_user).check_access("read")
         lot.move_ids.with_user(self.support_user).check_access("read")
@@ -712,7 +684,7 @@ class TestCreditBalanceAndAccess(CreditLedgerCase):
             company_id=other_company.id,
             company_ids=[Command.set(other_company.ids)],
         )
-        lot = self.grant(100, "2025-06-30")
+        lot = self._grant(self.org_a, 100, "2025-06-30")
         other_env = self.env(
             user=other_user, context={"allowed_company_ids": other_company.ids}
         )
@@ -721,7 +693,7 @@ class TestCreditBalanceAndAccess(CreditLedgerCase):
             other_env["support.credit.move"].search([("lot_id", "=", lot.id)])
         )
         self.assertEqual(self.org_a.with_env(other_env).support_credit_balance, 0)
-        self.assertEqual(self.balance(self.org_a), 100)
+        self.assertEqual(self._balance(self.org_a, user=self.support_user), 100)
 
 
 @tagged("post_install", "-at_install")
@@ -729,10 +701,10 @@ class TestCreditBalanceAndAccess(CreditLedgerCase):
 class TestCreditViews(CreditLedgerCase):
     def test_lot_search_filters(self):
         with freeze_time("2024-11-01 12:00:00"):
-            expired = self.grant(10, "2024-12-31")
-        soon = self.grant(10, "2025-02-10")
-        later = self.grant(10, "2025-06-30")
-        depleted = self.grant(10, "2025-06-30", partner=self.org_b)
+            expired = self._grant(self.org_a, 10, "2024-12-31")
+        soon = self._grant(self.org_a, 10, "2025-02-10")
+        later = self._grant(self.org_a, 10, "2025-06-30")
+        depleted = self._grant(self.org_b, 10, "2025-06-30")
         self.consume(10, partner=self.org_b)
         lots = expired + soon + later + depleted
 
@@ -756,7 +728,7 @@ class TestCreditViews(CreditLedgerCase):
                 )
 
     def test_move_search_filters_by_type(self):
-        lot = self.grant(100, "2025-06-30")
+        lot = self._grant(self.org_a, 100, "2025-06-30")
         consumed, _uncovered = self.consume(10)
         Move = self.env["support.credit.move"].with_user(self.support_user)
         arch = Move.get_views([(False, "search")])["views"]["search"]["arch"]

@@ -20,11 +20,9 @@ class TestConsumeLocksOnlyWhatItNeeds(CommittedCase):
     def setUpClass(cls):
         super().setUpClass()
         with cls.committed_env() as env:
-            cls.org_id = (
-                env["res.partner"]
-                .create({"name": "Lock Test Org", "is_company": True})
-                .id
-            )
+            cls.org_id = cls._commit(
+                cls._create_organization("Lock Test Org", env=env)
+            ).id
             today = fields.Date.context_today(env.user)
             # 40 lots of 10 credits, the first-expiring one created last
             lots = env["support.credit.lot"]._grant_many(
@@ -40,20 +38,6 @@ class TestConsumeLocksOnlyWhatItNeeds(CommittedCase):
             )
             cls.fifo_ids = lots.sorted(lambda lot: (lot.expiry_date, lot.id)).ids
 
-    @classmethod
-    def _cleanup(cls):
-        with cls.registry.cursor() as cr:
-            # the ledger refuses deletions (append-only): these are test rows
-            cr.execute(
-                SQL("DELETE FROM support_credit_move WHERE partner_id = %s", cls.org_id)
-            )
-            cr.execute(
-                SQL("DELETE FROM support_credit_lot WHERE partner_id = %s", cls.org_id)
-            )
-            api.Environment(cr, api.SUPERUSER_ID, {})["res.partner"].browse(
-                cls.org_id
-            ).unlink()
-
     def _locked_by_other(self, cr, lot_ids):
         """Which of ``lot_ids`` another transaction holds (a lock that cannot
         be taken at once)."""
@@ -63,7 +47,8 @@ class TestConsumeLocksOnlyWhatItNeeds(CommittedCase):
             try:
                 cr.execute(
                     SQL(
-                        "SELECT id FROM support_credit_lot WHERE id = %s FOR UPDATE NOWAIT",
+                        "SELECT id FROM support_credit_lot WHERE id = %s"
+                        " FOR UPDATE NOWAIT",
                         lot_id,
                     )
                 )

@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from .common import SupportCommon
+from .common import CreditLedgerCase
 
 MOVES = 10_000
 BATCH = 1_000
@@ -13,11 +13,11 @@ BATCH = 1_000
 
 @tagged("post_install", "-at_install")
 @freeze_time("2025-01-15 12:00:00")
-class TestCreditLedgerPerformance(SupportCommon):
+class TestCreditLedgerPerformance(CreditLedgerCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        Lot = cls.env["support.credit.lot"].with_user(cls.support_manager)
+        Lot = cls.Lot
         Move = cls.env["support.credit.move"]
         today = date(2025, 1, 15)
 

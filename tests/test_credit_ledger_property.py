@@ -11,7 +11,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from .common import SupportCommon
+from .common import CreditLedgerCase
 
 START = datetime(2025, 1, 15, 12, 0)
 
@@ -28,15 +28,13 @@ STEP = st.one_of(
 
 
 @tagged("post_install", "-at_install")
-class TestCreditLedgerProperties(SupportCommon):
+class TestCreditLedgerProperties(CreditLedgerCase):
     """Random sequences of grants, consumptions, refunds, expiries and
     adjustments keep the ledger consistent after every step."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.Lot = cls.env["support.credit.lot"].with_user(cls.support_manager)
-        cls.Move = cls.env["support.credit.move"].with_user(cls.support_manager)
         cls.orgs = cls.org_a + cls.org_b
 
     def test_ledger_invariants_hold_after_every_step(self):
@@ -131,17 +129,14 @@ class TestCreditLedgerProperties(SupportCommon):
     # ------------------------------------------------------------------
     # Invariants
     # ------------------------------------------------------------------
-    def _balance(self, partner):
-        partner.invalidate_recordset(["support_credit_balance"])
-        return partner.support_credit_balance
-
     def _check_invariants(self):
         self.env.flush_all()
         today = fields.Date.context_today(self.Lot)
         rows = self.env.execute_query(
             SQL(
                 """
-            SELECT lot.id, lot.partner_id, lot.remaining, lot.expiry_date, COALESCE(SUM(move.quantity), 0)
+            SELECT lot.id, lot.partner_id, lot.remaining, lot.expiry_date,
+                   COALESCE(SUM(move.quantity), 0)
               FROM support_credit_lot lot
          LEFT JOIN support_credit_move move ON move.lot_id = lot.id
              WHERE lot.partner_id IN %s
@@ -175,7 +170,9 @@ class TestCreditLedgerProperties(SupportCommon):
             SELECT COUNT(*)
               FROM support_credit_move move
               JOIN support_credit_lot lot ON lot.id = move.lot_id
-             WHERE move.move_type = 'consume' AND lot.expiry_date < move.date::date AND lot.partner_id IN %s
+             WHERE move.move_type = 'consume'
+               AND lot.expiry_date < move.date::date
+               AND lot.partner_id IN %s
             """,
                 tuple(self.orgs.ids),
             )

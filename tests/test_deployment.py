@@ -8,19 +8,18 @@ from odoo.fields import Command
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
+from .common import SupportCase
+
 
 @tagged("post_install", "-at_install")
-class TestDeployment(TransactionCase):
+class TestDeployment(SupportCase, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        Partner = cls.env["res.partner"]
-        cls.org = Partner.create({"name": "Orbital Telecom", "is_company": True})
-        cls.contact = Partner.create({"name": "Ada Contact", "parent_id": cls.org.id})
-        cls.reseller = Partner.create({"name": "Reseller Ltd", "is_company": True})
-        cls.reseller_contact = Partner.create(
-            {"name": "Rex Contact", "parent_id": cls.reseller.id}
-        )
+        cls.org = cls._create_organization("Orbital Telecom")
+        cls.contact = cls._create_contact(cls.org, "Ada Contact")
+        cls.reseller = cls._create_organization("Reseller Ltd")
+        cls.reseller_contact = cls._create_contact(cls.reseller, "Rex Contact")
         cls.company = cls.env.company
         cls.other_company = cls.env["res.company"].create({"name": "Support Other Co"})
         cls.plan = cls.env.ref("support_contract.support_plan_premium")
@@ -28,18 +27,6 @@ class TestDeployment(TransactionCase):
         cls.Deployment = cls.env["support.deployment"]
         cls.deployment = cls.Deployment.create(
             {"name": "SN-0042", "kind": "serial", "partner_id": cls.org.id}
-        )
-
-    def _contract(self, deployment, plan, *periods):
-        return self.env["support.contract"].create(
-            {
-                "deployment_id": deployment.id,
-                "plan_id": plan.id,
-                "term_ids": [
-                    Command.create({"date_start": start, "date_end": end})
-                    for start, end in periods
-                ],
-            }
         )
 
     # --- reference ---------------------------------------------------------
@@ -158,13 +145,13 @@ class TestDeployment(TransactionCase):
 
     @freeze_time("2025-06-15")
     def test_coverage_from_terms_covered(self):
-        self._contract(
+        self._create_contract(
             self.deployment,
             self.plan,
             (date(2023, 7, 1), date(2024, 6, 30)),
             (date(2024, 7, 1), date(2025, 6, 30)),
         )
-        self._contract(
+        self._create_contract(
             self.deployment, self.basic, (date(2022, 1, 1), date(2022, 12, 31))
         )
         self.assertRecordValues(
@@ -197,7 +184,7 @@ class TestDeployment(TransactionCase):
 
     @freeze_time("2025-06-15")
     def test_coverage_lapsed_and_expiry_day(self):
-        contract = self._contract(
+        contract = self._create_contract(
             self.deployment, self.plan, (date(2024, 6, 15), date(2025, 6, 14))
         )
         self.assertRecordValues(
@@ -217,10 +204,10 @@ class TestDeployment(TransactionCase):
 
     @freeze_time("2025-06-15")
     def test_cancelled_contract_does_not_cover(self):
-        self._contract(
+        self._create_contract(
             self.deployment, self.basic, (date(2024, 1, 1), date(2024, 12, 31))
         )
-        premium = self._contract(
+        premium = self._create_contract(
             self.deployment, self.plan, (date(2025, 1, 1), date(2025, 12, 31))
         )
         self.assertEqual(self.deployment.state, "covered")
@@ -230,8 +217,9 @@ class TestDeployment(TransactionCase):
         )
 
     def test_renewal_periods_catch_up(self):
-        """doc/rules.md, "Continuity and catch-up" on a deployment: lapsed since 2012-09-30, ordered 2017-06-15."""
-        self._contract(
+        """doc/rules.md, "Continuity and catch-up" on a deployment: lapsed
+        since 2012-09-30, ordered 2017-06-15."""
+        self._create_contract(
             self.deployment, self.plan, (date(2011, 10, 1), date(2012, 9, 30))
         )
         periods = self.deployment._get_renewal_periods(date(2017, 6, 15))
@@ -245,7 +233,7 @@ class TestDeployment(TransactionCase):
         )
 
     def test_contracts_smart_button(self):
-        contract = self._contract(
+        contract = self._create_contract(
             self.deployment, self.plan, (date(2024, 1, 1), date(2024, 12, 31))
         )
         self.assertEqual(self.deployment.contract_count, 1)
@@ -253,7 +241,7 @@ class TestDeployment(TransactionCase):
         self.assertEqual(action["res_id"], contract.id)
 
     def test_deployment_with_contract_cannot_be_deleted(self):
-        self._contract(
+        self._create_contract(
             self.deployment, self.plan, (date(2024, 1, 1), date(2024, 12, 31))
         )
         with self.assertRaisesRegex(UserError, "SN-0042"):

@@ -2,7 +2,7 @@
 
 from odoo.tests import tagged
 
-from .test_ticket_metering import SupportMeteringCase
+from .common import SupportMeteringCase
 
 
 @tagged("post_install", "-at_install")

@@ -7,11 +7,13 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
-from ..lib import terms as term_math
+from odoo.addons.support_contract.lib import terms
+
+from .common import SupportCase
 
 
 @tagged("post_install", "-at_install")
-class TestSalesRepTour(HttpCase):
+class TestSalesRepTour(SupportCase, HttpCase):
     """Two lines of one lapsed deployment, Apply Deployment to All Lines on
     new lines without one, confirm, the contract's expiry."""
 
@@ -26,28 +28,18 @@ class TestSalesRepTour(HttpCase):
             groups="sales_team.group_sale_salesman",
             tz="UTC",
         )
-        Partner = cls.env["res.partner"]
-        cls.org = Partner.create({"name": "Lapsed Tour Org", "is_company": True})
-        cls.contact = Partner.create(
-            {
-                "name": "Lena Lapsed",
-                "parent_id": cls.org.id,
-                "email": "lena@example.com",
-            }
+        cls.org = cls._create_organization("Lapsed Tour Org")
+        cls.contact = cls._create_contact(
+            cls.org, "Lena Lapsed", email="lena@example.com"
         )
         cls.plan = cls.env["support.plan"].create(
             {"name": "Tour Plan", "credits_per_term": 120}
         )
-        cls.product = cls.env["product.product"].create(
-            {
-                "name": "Tour Support Contract, 1 year",
-                "type": "service",
-                "list_price": 1000.0,
-                "support_kind": "contract",
-                "support_plan_id": cls.plan.id,
-                "support_term_months": 12,
-                "support_credits": 120,
-            }
+        cls.product = cls._create_contract_product(
+            "Tour Support Contract, 1 year",
+            cls.plan,
+            support_credits=120,
+            list_price=1000.0,
         )
         cls.deployment = cls.env["support.deployment"].create(
             {"name": "TOUR-LAPSED-1", "partner_id": cls.org.id}
@@ -67,7 +59,7 @@ class TestSalesRepTour(HttpCase):
 
     def test_sales_rep_sells_a_lapsed_deployment(self):
         self.assertEqual(self.contract.state, "lapsed")
-        catch_up = term_math.catch_up_terms(self.lapsed_on, self.today, 12)
+        catch_up = terms.catch_up_terms(self.lapsed_on, self.today, 12)
         self.assertEqual(catch_up, 2, "14 months lapsed: two terms bring it past today")
         # two terms on the first line, one on the second, each from the previous end
         expected = self.lapsed_on + relativedelta(months=36)
@@ -102,7 +94,8 @@ class TestSalesRepTour(HttpCase):
                 (self.lapsed_on + relativedelta(months=24, days=1), expected),
             ],
         )
-        # the term wholly in the past grants nothing; the two others their credits, in lots
+        # the term wholly in the past grants nothing; the two others their
+        # credits, in lots
         self.assertEqual(new_terms.mapped("credits"), [0, 120, 120])
         lots = new_terms.lot_ids
         self.assertEqual(lots.mapped("quantity"), [120, 120])
@@ -111,7 +104,7 @@ class TestSalesRepTour(HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestEngineerTour(HttpCase):
+class TestEngineerTour(SupportCase, HttpCase):
     """A support engineer logs time on a covered ticket, sees the balance
     fall, resolves the ticket as a bug and sees the credits back."""
 
@@ -124,20 +117,16 @@ class TestEngineerTour(HttpCase):
             login="tour_engineer",
             name="Eddie Engineer",
             tz="UTC",
-            groups="base.group_user,helpdesk_mgmt.group_helpdesk_user,support_contract.group_support_user,"
+            groups="base.group_user,helpdesk_mgmt.group_helpdesk_user,"
+            "support_contract.group_support_user,"
             "hr_timesheet.group_hr_timesheet_user",
         )
         cls.env["hr.employee"].create(
             {"name": "Eddie Engineer", "user_id": cls.engineer.id}
         )
-        Partner = cls.env["res.partner"]
-        cls.org = Partner.create({"name": "Covered Tour Org", "is_company": True})
-        cls.contact = Partner.create(
-            {
-                "name": "Cora Covered",
-                "parent_id": cls.org.id,
-                "email": "cora@example.com",
-            }
+        cls.org = cls._create_organization("Covered Tour Org")
+        cls.contact = cls._create_contact(
+            cls.org, "Cora Covered", email="cora@example.com"
         )
         cls.plan = cls.env["support.plan"].create(
             {"name": "Tour Minutes Plan", "rounding_minutes": 1}
@@ -205,8 +194,7 @@ class TestEngineerTour(HttpCase):
         self.assertEqual(moves[0].timesheet_id, line)
         self.lot.invalidate_recordset()
         self.assertEqual(self.lot.remaining, 200)
-        self.org.invalidate_recordset(["support_credit_balance"])
-        self.assertEqual(self.org.support_credit_balance, 200)
+        self.assertEqual(self._balance(), 200)
         self.assertTrue(
             self.ticket.stage_id.closed, "the ticket moved to a closing stage"
         )
@@ -246,7 +234,8 @@ class TestTicketHome(TransactionCase):
         engineer = new_test_user(
             self.env,
             login="home_engineer",
-            groups="base.group_user,helpdesk_mgmt.group_helpdesk_user,support_contract.group_support_user,"
+            groups="base.group_user,helpdesk_mgmt.group_helpdesk_user,"
+            "support_contract.group_support_user,"
             "hr_timesheet.group_hr_timesheet_user",
         )
         action = self.env.ref("helpdesk_mgmt.helpdesk_ticket_action")

@@ -5,11 +5,10 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from .test_sale_support import SupportSaleCase
+from .common import SupportSaleCase
 
 TODAY = "2025-03-01"
 
@@ -44,68 +43,12 @@ class TestGrantOnPayment(SupportSaleCase):
         self.env.company.support_credit_grant = "paid"
 
     # ------------------------------------------------------------------
-    # Helpers: what each user does
+    # Helpers: what each user does (and SupportSaleCase's _invoice, _pay,
+    # _credit_note: the accountant's)
     # ------------------------------------------------------------------
     def _confirmed(self, lines):
         """The salesman quotes and confirms (the test reads as superuser)."""
-        order = (
-            self.env["sale.order"]
-            .with_user(self.salesman)
-            .create(
-                {
-                    "partner_id": self.contact.id,
-                    "order_line": [Command.create(vals) for vals in lines],
-                }
-            )
-        )
-        order.action_confirm()
-        self.assertEqual(order.state, "sale")
-        return order.with_env(self.env)
-
-    def _pack(self, qty, **extra):
-        return {"product_id": self.pack_product.id, "product_uom_qty": qty, **extra}
-
-    def _invoice(self, order, quantities=None):
-        """The accountant invoices the order (``quantities``: per order line,
-        when not all of it) and posts the invoice."""
-        invoice = order.with_user(self.accountant)._create_invoices()
-        if quantities:
-            for line in invoice.invoice_line_ids:
-                line.quantity = quantities[line.sale_line_ids]
-        invoice.action_post()
-        return invoice
-
-    def _pay(self, invoice):
-        self.env["account.payment.register"].with_user(self.accountant).with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({})._create_payments()
-        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
-
-    def _credit_note(self, invoice, quantities=None):
-        """The accountant reverses ``invoice`` with a credit note (for
-        ``quantities`` per order line, when not all of it) and posts it."""
-        reversal = (
-            self.env["account.move.reversal"]
-            .with_user(self.accountant)
-            .with_context(active_model="account.move", active_ids=invoice.ids)
-            .create(
-                {"reason": "Customer returned it", "journal_id": invoice.journal_id.id}
-            )
-        )
-        action = reversal.refund_moves()
-        credit_note = (
-            self.env["account.move"].browse(action["res_id"]).with_user(self.accountant)
-        )
-        if quantities:
-            for line in credit_note.invoice_line_ids:
-                line.quantity = quantities[line.sale_line_ids]
-        credit_note.action_post()
-        return credit_note
-
-    def _balance(self, partner=None):
-        partner = partner or self.org
-        partner.invalidate_recordset(["support_credit_balance"])
-        return partner.support_credit_balance
+        return super()._confirmed(lines, user=self.salesman)
 
     def _adjustments(self, credit_note):
         return self.Move.search(
@@ -122,7 +65,7 @@ class TestGrantOnPayment(SupportSaleCase):
             company.support_credit_grant, "confirm", "today's behaviour is the default"
         )
         with freeze_time(TODAY):
-            order = self._confirmed([self._contract_line(qty=1), self._pack(1)])
+            order = self._confirmed([self._contract_line(qty=1), self._pack_line(1)])
             self.assertEqual(self._balance(), 180)
             self.assertEqual(
                 order.order_line.mapped("support_credit_state"), ["granted", "granted"]
@@ -148,9 +91,9 @@ class TestGrantOnPayment(SupportSaleCase):
 
     def test_switching_the_setting_leaves_confirmed_orders_under_their_rule(self):
         with freeze_time(TODAY):
-            on_payment = self._confirmed([self._pack(1)])
+            on_payment = self._confirmed([self._pack_line(1)])
             self.env.company.support_credit_grant = "confirm"
-            at_confirmation = self._confirmed([self._pack(2)])
+            at_confirmation = self._confirmed([self._pack_line(2)])
             self.assertEqual(
                 self._balance(), 120, "only the order confirmed under 'confirm' granted"
             )
@@ -170,7 +113,7 @@ class TestGrantOnPayment(SupportSaleCase):
     # ------------------------------------------------------------------
     @freeze_time(TODAY)
     def test_confirmation_makes_the_terms_but_grants_nothing(self):
-        order = self._confirmed([self._contract_line(qty=1), self._pack(1)])
+        order = self._confirmed([self._contract_line(qty=1), self._pack_line(1)])
         self.assertEqual(self._balance(), 0)
         self.assertFalse(self._lots())
         self.assertEqual(
@@ -190,7 +133,7 @@ class TestGrantOnPayment(SupportSaleCase):
 
     def test_payment_grants_the_credits_once(self):
         with freeze_time(TODAY):
-            order = self._confirmed([self._contract_line(qty=1), self._pack(2)])
+            order = self._confirmed([self._contract_line(qty=1), self._pack_line(2)])
             invoice = self._invoice(order)
             self.assertEqual(self._balance(), 0, "posting the invoice grants nothing")
         with freeze_time("2025-03-10"):
@@ -226,7 +169,8 @@ class TestGrantOnPayment(SupportSaleCase):
                 f"Invoice {invoice.name} paid: support credits granted",
                 order.message_ids[0].body,
             )
-            # a second reconciliation (payment removed and matched again) grants nothing more
+            # a second reconciliation (payment removed and matched again)
+            # grants nothing more
             receivable = invoice.line_ids.filtered(
                 lambda line: line.account_type == "asset_receivable"
             )
@@ -273,7 +217,7 @@ class TestGrantOnPayment(SupportSaleCase):
     # ------------------------------------------------------------------
     @freeze_time(TODAY)
     def test_full_credit_note_withdraws_with_an_adjustment_and_its_reason(self):
-        order = self._confirmed([self._contract_line(qty=1), self._pack(1)])
+        order = self._confirmed([self._contract_line(qty=1), self._pack_line(1)])
         invoice = self._invoice(order)
         self._pay(invoice)
         self.assertEqual(self._balance(), 180)
@@ -284,7 +228,8 @@ class TestGrantOnPayment(SupportSaleCase):
         self.assertEqual(
             set(adjustments.mapped("reason")),
             {
-                f"Credit note {credit_note.name} reverses invoice {invoice.name} (order {order.name})"
+                f"Credit note {credit_note.name} reverses invoice {invoice.name}"
+                f" (order {order.name})"
             },
         )
         self.assertEqual(
@@ -309,7 +254,7 @@ class TestGrantOnPayment(SupportSaleCase):
 
     @freeze_time(TODAY)
     def test_consumed_credits_stay_consumed_and_are_owed(self):
-        order = self._confirmed([self._pack(3)])
+        order = self._confirmed([self._pack_line(3)])
         invoice = self._invoice(order)
         self._pay(invoice)
         self.Lot.sudo()._consume(self.org, 100, "Work done")
@@ -344,7 +289,7 @@ class TestGrantOnPayment(SupportSaleCase):
 
     @freeze_time(TODAY)
     def test_full_refund_and_new_invoice_grants_for_the_new_invoice_once(self):
-        order = self._confirmed([self._pack(3)])
+        order = self._confirmed([self._pack_line(3)])
         invoice = self._invoice(order)
         self._pay(invoice)
         self.assertEqual(self._balance(), 180)
@@ -375,7 +320,7 @@ class TestGrantOnPayment(SupportSaleCase):
 
     @freeze_time(TODAY)
     def test_down_payment_grants_nothing_the_final_invoice_does(self):
-        order = self._confirmed([self._contract_line(qty=1), self._pack(1)])
+        order = self._confirmed([self._contract_line(qty=1), self._pack_line(1)])
         # the salesman asks for a down payment (Odoo's wizard), the accountant posts it
         wizard = (
             self.env["sale.advance.payment.inv"]
@@ -419,7 +364,7 @@ class TestGrantOnPayment(SupportSaleCase):
     def test_invoice_paid_while_the_order_is_cancelled_grants_when_confirmed_again(
         self,
     ):
-        order = self._confirmed([self._pack(1)])
+        order = self._confirmed([self._pack_line(1)])
         invoice = self._invoice(order)
         order.with_user(self.salesman)._action_cancel()
         self._pay(invoice)
@@ -438,7 +383,7 @@ class TestGrantOnPayment(SupportSaleCase):
 
     @freeze_time(TODAY)
     def test_credit_note_before_payment_lowers_what_the_payment_grants(self):
-        order = self._confirmed([self._pack(3)])
+        order = self._confirmed([self._pack_line(3)])
         invoice = self._invoice(order)
         credit_note = self._credit_note(invoice, {order.order_line: 1})
         self.assertFalse(self._adjustments(credit_note))
@@ -450,7 +395,7 @@ class TestGrantOnPayment(SupportSaleCase):
     # ------------------------------------------------------------------
     @freeze_time(TODAY)
     def test_cards_are_issued_on_payment_and_cancelled_by_the_credit_note(self):
-        order = self._confirmed([self._pack(2, support_credit_choice="card")])
+        order = self._confirmed([self._pack_line(2, support_credit_choice="card")])
         line = order.order_line
         self.assertFalse(line.support_card_ids, "no card before the payment")
         invoice = self._invoice(order)
@@ -472,14 +417,12 @@ class TestGrantOnPayment(SupportSaleCase):
 
     @freeze_time(TODAY)
     def test_claimed_card_stays_claimed_and_its_credits_are_owed(self):
-        order = self._confirmed([self._pack(1, support_credit_choice="card")])
+        order = self._confirmed([self._pack_line(1, support_credit_choice="card")])
         invoice = self._invoice(order)
         self._pay(invoice)
         card = order.order_line.support_card_ids
-        result = (
-            self.env["support.credit.card"]
-            .with_user(self.support_manager)
-            ._claim_code(card.code, self.claimer, remote_addr="10.0.0.7")
+        result = self._claim(
+            self.support_manager, card.code, self.claimer, remote_addr="10.0.0.7"
         )
         self.assertTrue(result.success)
         self._credit_note(invoice)
@@ -491,10 +434,8 @@ class TestGrantOnPayment(SupportSaleCase):
         self.assertIn("cannot be withdrawn and are owed", order.message_ids[0].body)
 
     @freeze_time(TODAY)
-    def test_card_cancelled_by_a_credit_note_is_not_reissued_when_the_order_is_confirmed_again(
-        self,
-    ):
-        order = self._confirmed([self._pack(1, support_credit_choice="card")])
+    def test_card_cancelled_by_a_credit_note_is_not_reissued_on_confirming_again(self):
+        order = self._confirmed([self._pack_line(1, support_credit_choice="card")])
         invoice = self._invoice(order)
         self._pay(invoice)
         self._credit_note(invoice)
@@ -510,7 +451,7 @@ class TestGrantOnPayment(SupportSaleCase):
     # ------------------------------------------------------------------
     @freeze_time(TODAY)
     def test_nobody_writes_what_was_granted(self):
-        order = self._confirmed([self._pack(1)])
+        order = self._confirmed([self._pack_line(1)])
         self._pay(self._invoice(order))
         line = order.order_line
         for user in (self.salesman, self.accountant):

@@ -7,13 +7,13 @@ from datetime import date, timedelta
 
 import polib
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools.misc import file_path
 from odoo.tools.translate import TranslationModuleReader
 
-ADDON = "support_contract"
+from .common import ADDON, SpanishCase
 
 
 def _i18n_tool():
@@ -51,14 +51,14 @@ class TestTranslationFiles(TransactionCase):
         in_pot = self.tool.msgids(self.pot)
         missing, stale = sorted(exported - in_pot), sorted(in_pot - exported)
         self.assertTrue(exported, "the exporter found the addon's terms")
+        missing_lines = "\n".join(f"  {msgid!r}" for msgid in missing) or "  -"
+        stale_lines = "\n".join(f"  {msgid!r}" for msgid in stale) or "  -"
         self.assertFalse(
             missing or stale,
-            "i18n/support_contract.pot is not current: run `make pot` and translate the new terms "
-            "(i18n/README.md).\nMissing from the .pot:\n%s\nNo longer in the addon:\n%s"
-            % (
-                "\n".join(f"  {msgid!r}" for msgid in missing) or "  -",
-                "\n".join(f"  {msgid!r}" for msgid in stale) or "  -",
-            ),
+            "i18n/support_contract.pot is not current: run `make pot` and "
+            "translate the new terms (i18n/README.md).\n"
+            f"Missing from the .pot:\n{missing_lines}\n"
+            f"No longer in the addon:\n{stale_lines}",
         )
 
     def test_spanish_is_complete_and_keeps_placeholders_and_markup(self):
@@ -66,14 +66,14 @@ class TestTranslationFiles(TransactionCase):
         untranslated, fuzzy, broken = self.tool.po_problems(self.es)
         self.assertFalse(
             missing,
-            "msgids of the .pot missing from es.po (run `make pot`): %s" % missing,
+            f"msgids of the .pot missing from es.po (run `make pot`): {missing}",
         )
-        self.assertFalse(untranslated, "untranslated in es.po: %s" % untranslated)
+        self.assertFalse(untranslated, f"untranslated in es.po: {untranslated}")
         self.assertFalse(
-            fuzzy, "fuzzy in es.po (Odoo would use them as they are): %s" % fuzzy
+            fuzzy, f"fuzzy in es.po (Odoo would use them as they are): {fuzzy}"
         )
         self.assertFalse(
-            broken, "es.po lost or added placeholders or markup: %s" % broken
+            broken, f"es.po lost or added placeholders or markup: {broken}"
         )
 
     def test_placeholder_check_catches_a_broken_translation(self):
@@ -105,25 +105,8 @@ class TestTranslationFiles(TransactionCase):
         )
 
 
-class SpanishCase:
-    """Spanish (Spain) active, with the addon's Spanish terms loaded."""
-
-    @classmethod
-    def _load_spanish(cls):
-        cls.env["res.lang"]._activate_lang("es_ES")
-        cls.env["ir.module.module"]._load_module_terms(
-            [ADDON], ["es_ES"], overwrite=True
-        )
-        cls.es_env = cls.env(context=dict(cls.env.context, lang="es_ES"))
-
-
 @tagged("post_install", "-at_install")
-class TestSpanishBackend(SpanishCase, TransactionCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._load_spanish()
-
+class TestSpanishBackend(SpanishCase):
     def test_field_label_help_and_selection(self):
         info = self.es_env["support.contract"].fields_get(
             ["auto_renew", "state"], ["string", "help", "selection"]
@@ -167,23 +150,12 @@ class TestSpanishBackend(SpanishCase, TransactionCase):
 
     def test_dates_in_messages_follow_the_language(self):
         deployment = self.env["support.deployment"].create(
-            {
-                "name": "ES-I18N-1",
-                "partner_id": self.env["res.partner"]
-                .create({"name": "Org", "is_company": True})
-                .id,
-            }
+            {"name": "ES-I18N-1", "partner_id": self._create_organization("Org").id}
         )
-        contract = self.env["support.contract"].create(
-            {
-                "deployment_id": deployment.id,
-                "plan_id": self.env.ref("support_contract.support_plan_premium").id,
-                "term_ids": [
-                    Command.create(
-                        {"date_start": date(2026, 3, 1), "date_end": date(2027, 2, 28)}
-                    )
-                ],
-            }
+        contract = self._create_contract(
+            deployment,
+            self.env.ref("support_contract.support_plan_premium"),
+            (date(2026, 3, 1), date(2027, 2, 28)),
         )
         self.assertEqual(contract.term_ids.display_name, "03/01/2026 to 02/28/2027")
         self.assertEqual(
@@ -199,26 +171,19 @@ class TestSpanishCustomer(SpanishCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._load_spanish()
         today = fields.Date.context_today(cls.env.user)
-        cls.org = cls.env["res.partner"].create(
-            {
-                "name": "Soluciones Hispanas",
-                "is_company": True,
-                "lang": "es_ES",
-                "email": "soporte@hispanas.example.com",
-            }
+        cls.org = cls._create_organization(
+            "Soluciones Hispanas",
+            lang="es_ES",
+            email="soporte@hispanas.example.com",
         )
-        cls.user = new_test_user(
-            cls.env,
-            login="portal_es",
-            password="portal_es_pw",
-            groups="base.group_portal",
+        cls.user = cls._create_portal_user(
+            "portal_es",
+            cls.org,
             name="Lucía Pérez",
             email="lucia@hispanas.example.com",
             lang="es_ES",
         )
-        cls.user.partner_id.parent_id = cls.org
         plan = cls.env["support.plan"].create({"name": "Plan Hispano"})
         Deployment = cls.env["support.deployment"]
         cls.deployment = Deployment.create(
@@ -227,19 +192,10 @@ class TestSpanishCustomer(SpanishCase, HttpCase):
         Deployment.create(
             {"name": "ES-PBX-2", "partner_id": cls.org.id}
         )  # never covered
-        cls.contract = cls.env["support.contract"].create(
-            {
-                "deployment_id": cls.deployment.id,
-                "plan_id": plan.id,
-                "term_ids": [
-                    Command.create(
-                        {
-                            "date_start": today - timedelta(days=100),
-                            "date_end": date(2099, 3, 31),
-                        }
-                    )
-                ],
-            }
+        cls.contract = cls._create_contract(
+            cls.deployment,
+            plan,
+            (today - timedelta(days=100), date(2099, 3, 31)),
         )
         cls.env["support.credit.lot"]._grant(
             cls.org, 345, today + timedelta(days=200), "Initial credits"
@@ -264,7 +220,8 @@ class TestSpanishCustomer(SpanishCase, HttpCase):
         page = self._page(f"/my/support/deployments/{self.deployment.id}")
         # whole sentence, the date in the Spanish format
         self.assertIn(
-            "Se renueva el <strong>31/03/2099</strong> (renovación automática activada).",
+            "Se renueva el <strong>31/03/2099</strong>"
+            " (renovación automática activada).",
             page,
         )
         self.assertIn("Desactivar la renovación automática", page)
@@ -314,7 +271,8 @@ class TestSpanishCustomer(SpanishCase, HttpCase):
         self.assertEqual(len(mail), 1)
         self.assertEqual(
             mail.subject,
-            f"{card.company_id.name}: su Tarjeta de Créditos de Soporte ({card.with_context(lang='es_ES').display_name})",
+            f"{card.company_id.name}: su Tarjeta de Créditos de Soporte "
+            f"({card.with_context(lang='es_ES').display_name})",
         )
         for text in (
             "Aquí tiene su Tarjeta de Créditos de Soporte",
@@ -343,7 +301,8 @@ class TestSpanishCustomer(SpanishCase, HttpCase):
             login="engineer_en",
             name="English Engineer",
             lang="en_US",
-            groups="base.group_user,helpdesk_mgmt.group_helpdesk_user,support_contract.group_support_user,"
+            groups="base.group_user,helpdesk_mgmt.group_helpdesk_user,"
+            "support_contract.group_support_user,"
             "hr_timesheet.group_hr_timesheet_user",
         )
         employee = self.env["hr.employee"].create(

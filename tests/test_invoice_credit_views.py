@@ -4,11 +4,10 @@ under Support > Credits, and from the invoice itself."""
 
 from freezegun import freeze_time
 
-from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from .test_sale_support import SupportSaleCase
+from .common import SupportSaleCase
 
 TODAY = "2025-03-01"
 
@@ -38,40 +37,24 @@ class TestInvoiceCreditViews(SupportSaleCase):
         self.env.company.support_credit_grant = "paid"
 
     def _paid_invoice(self):
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": self.contact.id,
-                "order_line": [
-                    Command.create(
-                        {"product_id": self.pack_product.id, "product_uom_qty": 2}
-                    )
-                ],
-            }
-        )
+        order = self._create_order([self._pack_line(2)])
         order.action_confirm()
-        invoice = order.with_user(self.accountant)._create_invoices()
-        invoice.action_post()
+        invoice = self._invoice(order)
         self.assertEqual(
             invoice.with_user(self.accountant).support_invoice_credit_count,
             0,
             "nothing before payment",
         )
-        self.env["account.payment.register"].with_user(self.accountant).with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({})._create_payments()
+        self._pay(invoice)
         return order, invoice.with_env(self.env)
 
-    def _credit_note(self, invoice):
-        reversal = (
-            self.env["account.move.reversal"]
-            .with_user(self.accountant)
-            .with_context(active_model="account.move", active_ids=invoice.ids)
-            .create({"reason": "Returned", "journal_id": invoice.journal_id.id})
+    def _credit_note_of_one(self, invoice):
+        """A credit note of one unit of each line of ``invoice``."""
+        return self._credit_note(
+            invoice,
+            {line: 1 for line in invoice.invoice_line_ids.sale_line_ids},
+            reason="Returned",
         )
-        credit_note = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
-        credit_note.with_user(self.accountant).invoice_line_ids.quantity = 1
-        credit_note.with_user(self.accountant).action_post()
-        return credit_note
 
     def _reachable(self, menu, user):
         """Whether ``user`` reaches ``menu`` from the app switcher: it and
@@ -120,7 +103,7 @@ class TestInvoiceCreditViews(SupportSaleCase):
     @freeze_time(TODAY)
     def test_filters_and_group_bys(self):
         _order, invoice = self._paid_invoice()
-        credit_note = self._credit_note(invoice)
+        credit_note = self._credit_note_of_one(invoice)
         Credit = self.Credit.with_user(self.accountant)
         self.assertEqual(
             Credit.search(
@@ -224,7 +207,7 @@ class TestInvoiceCreditViews(SupportSaleCase):
             ["support_invoice_credit_count"]
         )  # read before the payment
         self.assertEqual(as_accountant.support_invoice_credit_count, 1)
-        credit_note = self._credit_note(invoice)
+        credit_note = self._credit_note_of_one(invoice)
         as_accountant.invalidate_recordset(["support_invoice_credit_count"])
         self.assertEqual(
             as_accountant.support_invoice_credit_count,

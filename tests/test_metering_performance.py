@@ -4,7 +4,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import tagged
 
-from .test_ticket_metering import SupportMeteringCase
+from .common import SupportMeteringCase
 
 _logger = logging.getLogger(__name__)
 
@@ -43,7 +43,8 @@ class TestMeteringPerformance(SupportMeteringCase):
             ]
 
         cls.Lot._grant_many(lots(cls.org_a, 2) + lots(cls.org_b, 2_000))
-        # the covered deployment's owner pays with its 2 lots, its co-owner with its 2,000
+        # the covered deployment's owner pays with its 2 lots, its co-owner
+        # with its 2,000
         cls.ticket_2 = cls._ticket()
         cls.ticket_2000 = cls._ticket(partner=cls.contact_b)
 

@@ -3,19 +3,18 @@ from datetime import timedelta
 from odoo import Command, fields
 from odoo.tests import TransactionCase, tagged
 
+from .common import SupportCase
+
 
 @tagged("post_install", "-at_install")
-class TestPartnerSupport(TransactionCase):
+class TestPartnerSupport(SupportCase, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        Partner = cls.env["res.partner"]
-        cls.owner = Partner.create({"name": "Owner Org", "is_company": True})
-        cls.owner_contact = Partner.create(
-            {"name": "Owner Contact", "parent_id": cls.owner.id}
-        )
-        cls.reseller = Partner.create({"name": "Reseller Org", "is_company": True})
-        cls.stranger = Partner.create({"name": "Stranger Org", "is_company": True})
+        cls.owner = cls._create_organization("Owner Org")
+        cls.owner_contact = cls._create_contact(cls.owner, "Owner Contact")
+        cls.reseller = cls._create_organization("Reseller Org")
+        cls.stranger = cls._create_organization("Stranger Org")
         cls.plan = cls.env["support.plan"].create({"name": "Partner Test Plan"})
         Deployment = cls.env["support.deployment"]
         cls.owned = Deployment.create(
@@ -61,30 +60,19 @@ class TestPartnerSupport(TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestLowBalanceCron(TransactionCase):
+class TestLowBalanceCron(SupportCase, TransactionCase):
     def test_expiring_credits_notified_once_without_consumption(self):
-        org = self.env["res.partner"].create(
-            {"name": "Expiring Org", "is_company": True, "email": "org@example.com"}
-        )
-        healthy = self.env["res.partner"].create(
-            {"name": "Healthy Org", "is_company": True, "email": "ok@example.com"}
-        )
+        org = self._create_organization("Expiring Org", email="org@example.com")
+        healthy = self._create_organization("Healthy Org", email="ok@example.com")
         Lot = self.env["support.credit.lot"]
         today = fields.Date.context_today(Lot)
         self.env.company.support_low_balance_threshold = 60
         Lot._grant(org, 500, today + timedelta(days=20), "Expires soon")
         Lot._grant(healthy, 500, today + timedelta(days=200), "Expires late")
 
-        def notices(partner):
-            return self.env["mail.message"].search_count(
-                [
-                    ("model", "=", "res.partner"),
-                    ("res_id", "=", partner.id),
-                    ("subject", "=", "Your support credits run low"),
-                ]
-            )
-
         self.env["res.partner"]._cron_support_notify_low_balance()
         self.env["res.partner"]._cron_support_notify_low_balance()
-        self.assertEqual(notices(org), 1, "one notice, not one per run")
-        self.assertEqual(notices(healthy), 0)
+        self.assertEqual(
+            len(self._low_balance_notices(org)), 1, "one notice, not one per run"
+        )
+        self.assertEqual(len(self._low_balance_notices(healthy)), 0)

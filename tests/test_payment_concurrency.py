@@ -13,12 +13,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from unittest.mock import patch
 
-from odoo import Command, api
+from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.modules.registry import DummyRLock, Registry
 from odoo.service.model import retrying
 from odoo.tests import new_test_user, tagged
-from odoo.tools import SQL, mute_logger
+from odoo.tools import mute_logger
 
 from .common import CommittedCase
 
@@ -30,57 +30,48 @@ class TestPaymentConcurrency(CommittedCase):
         super().setUpClass()
         with cls.committed_env() as env:
             company = env.company
-            cls.company_id = company.id
-            cls.previous_grant = company.support_credit_grant
-            company.support_credit_grant = "paid"
-            org = env["res.partner"].create(
-                {"name": "Concurrent Payer", "is_company": True}
+            cls._commit_write(company, support_credit_grant="paid")
+            org = cls._commit(cls._create_organization("Concurrent Payer", env=env))
+            contact = cls._commit(
+                cls._create_contact(org, "Pat Payer", email="pat@example.com", env=env)
             )
-            contact = env["res.partner"].create(
-                {"name": "Pat Payer", "parent_id": org.id, "email": "pat@example.com"}
+            product = cls._commit(
+                cls._create_pack_product(
+                    "Concurrent support credits, 60 minutes", env=env
+                )
             )
-            product = env["product.product"].create(
-                {
-                    "name": "Concurrent support credits, 60 minutes",
-                    "type": "service",
-                    "list_price": 100.0,
-                    "support_kind": "credit_pack",
-                    "support_credits": 60,
-                }
-            )
-            accountant = new_test_user(
-                env,
-                "concurrent_payment_accountant",
-                groups="account.group_account_invoice",
-                company_id=company.id,
-                company_ids=[Command.set(company.ids)],
+            accountant = cls._commit(
+                new_test_user(
+                    env,
+                    "concurrent_payment_accountant",
+                    groups="account.group_account_invoice",
+                    company_id=company.id,
+                    company_ids=[Command.set(company.ids)],
+                )
             )
             cls.invoice_ids = {}
-            cls.order_ids = []
             for key, choice in (
                 ("full", "organization"),
                 ("halves", "organization"),
                 ("card", "card"),
                 ("hook", "organization"),
             ):
-                order = env["sale.order"].create(
-                    {
-                        "partner_id": contact.id,
-                        "order_line": [
-                            Command.create(
-                                {
-                                    "product_id": product.id,
-                                    "product_uom_qty": 2,
-                                    "support_credit_choice": choice,
-                                }
-                            )
+                order = cls._commit(
+                    cls._create_order(
+                        [
+                            {
+                                "product_id": product.id,
+                                "product_uom_qty": 2,
+                                "support_credit_choice": choice,
+                            }
                         ],
-                    }
+                        partner=contact,
+                        env=env,
+                    )
                 )
                 order.action_confirm()
-                invoice = order._create_invoices()
+                invoice = cls._commit(order._create_invoices())
                 invoice.action_post()
-                cls.order_ids.append(order.id)
                 cls.invoice_ids[key] = invoice.id
             # paid, and its grant not made yet: Odoo calls the paid hook again
             # on each reconciliation that leaves an invoice paid or in payment
@@ -91,69 +82,7 @@ class TestPaymentConcurrency(CommittedCase):
                     active_model="account.move",
                     active_ids=[cls.invoice_ids["hook"]],
                 ).create({})._create_payments()
-            cls.org_id, cls.accountant_id = org.id, accountant.id
-            cls.partner_ids = (org | contact).ids
-            cls.product_id = product.id
-
-    @classmethod
-    def _cleanup(cls):
-        # first, and on its own: the other tests expect the company's setting
-        with cls.committed_env() as env:
-            env["res.company"].browse(
-                cls.company_id
-            ).support_credit_grant = cls.previous_grant
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {"force_delete": True})
-            orders = env["sale.order"].browse(cls.order_ids)
-            lines = orders.order_line
-            invoices = env["account.move"].browse(list(cls.invoice_ids.values()))
-            payments = invoices._get_reconciled_payments()
-            # the ledger and what invoices granted refuse deletions: test rows
-            cr.execute(
-                SQL(
-                    "DELETE FROM support_invoice_credit WHERE sale_line_id = ANY(%s)",
-                    lines.ids,
-                )
-            )
-            cr.execute(
-                SQL(
-                    "DELETE FROM support_credit_move WHERE lot_id IN "
-                    "(SELECT id FROM support_credit_lot WHERE sale_line_id = ANY(%s) OR partner_id = %s)",
-                    lines.ids,
-                    cls.org_id,
-                )
-            )
-            cr.execute(
-                SQL(
-                    "DELETE FROM support_credit_lot WHERE sale_line_id = ANY(%s) OR partner_id = %s",
-                    lines.ids,
-                    cls.org_id,
-                )
-            )
-            cards = env["support.credit.card"].search(
-                [("sale_line_id", "in", lines.ids)]
-            )
-            env["mail.mail"].search(
-                [("model", "=", "support.credit.card"), ("res_id", "in", cards.ids)]
-            ).unlink()
-            cr.execute(
-                SQL(
-                    "DELETE FROM support_credit_card WHERE sale_line_id = ANY(%s)",
-                    lines.ids,
-                )
-            )
-            payments.action_draft()
-            payments.unlink()
-            invoices.button_draft()
-            invoices.unlink()
-            orders._action_cancel()
-            orders.unlink()
-            env["product.product"].browse(cls.product_id).unlink()
-            env["res.users"].browse(cls.accountant_id).unlink()
-            env["account.payment.register"].search(
-                [("partner_id", "in", cls.partner_ids)]
-            ).unlink()
-            env["res.partner"].browse(cls.partner_ids).unlink()
+            cls.accountant_id = accountant.id
 
     # ------------------------------------------------------------------
     # Helpers
@@ -168,8 +97,7 @@ class TestPaymentConcurrency(CommittedCase):
         barrier = threading.Barrier(2)
 
         def pay(index):
-            with self.registry.cursor() as cr:
-                env = api.Environment(cr, self.accountant_id, {})
+            with self.committed_env(self.accountant_id) as env:
                 invoice = env["account.move"].browse(invoice_id)
                 self.assertEqual(
                     invoice.payment_state, "not_paid"
@@ -186,7 +114,7 @@ class TestPaymentConcurrency(CommittedCase):
                 try:
                     retrying(register, env)
                 except (UserError, ValidationError) as exc:
-                    cr.rollback()
+                    env.cr.rollback()
                     return str(exc)
                 return "paid"
 
@@ -200,9 +128,9 @@ class TestPaymentConcurrency(CommittedCase):
             return [future.result(timeout=120) for future in futures]
 
     def _granted(self, invoice_id):
-        """``(grants, lots, cards, paid quantity)`` of the invoice's line, as committed."""
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
+        """``(grants, lots, cards, paid quantity, payment state)`` of the
+        invoice's line, as committed."""
+        with self.committed_env() as env:
             invoice = env["account.move"].browse(invoice_id)
             sale_line = invoice.invoice_line_ids.sale_line_ids
             grants = env["support.invoice.credit"].search(
@@ -254,12 +182,8 @@ class TestPaymentConcurrency(CommittedCase):
     def test_two_halves_paid_at_once_grant_once(self):
         # each payment alone leaves the invoice partly paid; together they pay it
         invoice_id = self.invoice_ids["halves"]
-        with self.registry.cursor() as cr:
-            total = (
-                api.Environment(cr, api.SUPERUSER_ID, {})["account.move"]
-                .browse(invoice_id)
-                .amount_total
-            )
+        with self.committed_env() as env:
+            total = env["account.move"].browse(invoice_id).amount_total
         outcomes = self._pay_at_once(invoice_id, [total / 2, total / 2])
         self.assertEqual(
             outcomes, ["paid", "paid"], "the second payment, run again, pays the rest"
@@ -281,8 +205,7 @@ class TestPaymentConcurrency(CommittedCase):
         barrier = threading.Barrier(2)
 
         def hook(index):
-            with self.registry.cursor() as cr:
-                env = api.Environment(cr, self.accountant_id, {})
+            with self.committed_env(self.accountant_id) as env:
                 invoice = env["account.move"].browse(invoice_id)
                 self.assertIn(
                     invoice.payment_state, ("paid", "in_payment")
@@ -291,7 +214,7 @@ class TestPaymentConcurrency(CommittedCase):
                 try:
                     retrying(invoice._invoice_paid_hook, env)
                 except ValidationError as exc:
-                    cr.rollback()
+                    env.cr.rollback()
                     return str(exc)
                 return "done"
 

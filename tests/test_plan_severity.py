@@ -4,44 +4,13 @@ from datetime import date, datetime
 
 from freezegun import freeze_time
 
-from odoo import Command
-from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
-
-class SuiteCrmPlanCase:
-    """A customer on the shipped "SuiteCRM Dedicated" plan (London business
-    days, Severity 1 to 4)."""
-
-    @classmethod
-    def _suitecrm_customer(cls, name="Hispano CRM"):
-        cls.plan = cls.env.ref("support_contract.support_plan_suitecrm_dedicated")
-        cls.org = cls.env["res.partner"].create({"name": name, "is_company": True})
-        cls.contact = cls.env["res.partner"].create(
-            {"name": f"{name} contact", "parent_id": cls.org.id}
-        )
-        cls.deployment = cls.env["support.deployment"].create(
-            {"name": f"{name} CRM-1", "partner_id": cls.org.id}
-        )
-        cls.contract = cls.env["support.contract"].create(
-            {
-                "deployment_id": cls.deployment.id,
-                "plan_id": cls.plan.id,
-                "term_ids": [
-                    Command.create(
-                        {"date_start": date(2026, 1, 1), "date_end": date(2030, 12, 31)}
-                    )
-                ],
-            }
-        )
+from .common import SuiteCrmPlanCase
 
 
 @tagged("post_install", "-at_install")
-class TestPlanSeverityData(SuiteCrmPlanCase, TransactionCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._suitecrm_customer()
-
+class TestPlanSeverityData(SuiteCrmPlanCase):
     def test_both_sets_of_written_levels_ship(self):
         levels = self.env["helpdesk.ticket"]._support_priority_levels(self.plan)
         self.assertEqual(
@@ -134,14 +103,7 @@ class TestPortalSeverityForm(SuiteCrmPlanCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._suitecrm_customer()
-        cls.user = new_test_user(
-            cls.env,
-            login="portal_suitecrm",
-            password="portal_suitecrm_pw",
-            groups="base.group_portal",
-            partner_id=cls.contact.id,
-        )
+        cls.user = cls._create_portal_user("portal_suitecrm", partner_id=cls.contact.id)
 
     def test_new_ticket_form_shows_the_plans_severity_definitions(self):
         self.authenticate("portal_suitecrm", "portal_suitecrm_pw")
@@ -155,16 +117,10 @@ class TestPortalSeverityForm(SuiteCrmPlanCase, HttpCase):
         other = self.env["support.deployment"].create(
             {"name": "Hispano PBX", "partner_id": self.org.id}
         )
-        self.env["support.contract"].create(
-            {
-                "deployment_id": other.id,
-                "plan_id": self.env.ref("support_contract.support_plan_premium").id,
-                "term_ids": [
-                    Command.create(
-                        {"date_start": date(2026, 1, 1), "date_end": date(2030, 12, 31)}
-                    )
-                ],
-            }
+        self._create_contract(
+            other,
+            self.env.ref("support_contract.support_plan_premium"),
+            (date(2026, 1, 1), date(2030, 12, 31)),
         )
         self.authenticate("portal_suitecrm", "portal_suitecrm_pw")
         page = self.url_open("/new/ticket")

@@ -3,14 +3,13 @@ from datetime import date
 
 from odoo.tests import BaseCase, tagged
 
-from ..lib import planner
-from ..lib.planner import plan_lines
+from odoo.addons.support_contract.lib import planner
 
 
 @tagged("post_install", "-at_install")
 class TestPlanner(BaseCase):
     def test_lines_of_one_deployment_extend_one_after_another(self):
-        plans = plan_lines(
+        plans = planner.plan_lines(
             [
                 ("a", date(2012, 9, 30), 3, 12),
                 ("b", None, 1, 12),
@@ -30,7 +29,7 @@ class TestPlanner(BaseCase):
         self.assertEqual(plans[2].periods[0], (date(2015, 10, 1), date(2016, 9, 30)))
 
     def test_a_line_without_terms_leaves_the_next_one_where_it_was(self):
-        plans = plan_lines(
+        plans = planner.plan_lines(
             [("a", date(2020, 1, 31), 0, 12), ("a", date(2020, 1, 31), 1, 12)],
             date(2020, 1, 1),
         )

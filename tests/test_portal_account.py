@@ -2,54 +2,39 @@
 users of two organizations and a co-owner, through HTTP."""
 
 from datetime import timedelta
-from unittest.mock import patch
 
 from odoo import Command, fields, http
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
+
+from .common import CRON_RENEWAL, SupportCase, cron_progress
 
 
 @tagged("post_install", "-at_install")
-class TestPortalSupportAccount(HttpCase):
+class TestPortalSupportAccount(SupportCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         today = fields.Date.context_today(cls.env.user)
-        Partner = cls.env["res.partner"]
-        cls.owner, cls.coowner, cls.stranger = Partner.create(
-            [
-                {"name": "Owner Org", "is_company": True, "email": "owner@example.com"},
-                {"name": "Coowner Org", "is_company": True},
-                {"name": "Stranger Org", "is_company": True},
-            ]
-        )
-        cls.users = {}
-        for key, org in (
-            ("owner", cls.owner),
-            ("coowner", cls.coowner),
-            ("stranger", cls.stranger),
-        ):
-            user = new_test_user(
-                cls.env,
-                login=f"portal_{key}",
-                password=f"portal_{key}_pw",
-                groups="base.group_portal",
+        cls.owner = cls._create_organization("Owner Org", email="owner@example.com")
+        cls.coowner = cls._create_organization("Coowner Org")
+        cls.stranger = cls._create_organization("Stranger Org")
+        cls.users = {
+            key: cls._create_portal_user(
+                f"portal_{key}",
+                org,
                 name=f"{key.title()} Person",
                 email=f"{key}@example.com",
             )
-            user.partner_id.parent_id = org
-            cls.users[key] = user
+            for key, org in (
+                ("owner", cls.owner),
+                ("coowner", cls.coowner),
+                ("stranger", cls.stranger),
+            )
+        }
         cls.plan = cls.env["support.plan"].create({"name": "Portal Account Plan"})
-        cls.product = cls.env["product.product"].create(
-            {
-                "name": "Portal account contract",
-                "type": "service",
-                "support_kind": "contract",
-                "list_price": 750.0,
-                "support_plan_id": cls.plan.id,
-                "support_term_months": 12,
-                "support_credits": 0,
-            }
+        cls.product = cls._create_contract_product(
+            "Portal account contract", cls.plan, list_price=750.0
         )
         Deployment = cls.env["support.deployment"]
         cls.deployment = Deployment.create(
@@ -78,9 +63,7 @@ class TestPortalSupportAccount(HttpCase):
                 "date_end": today + timedelta(days=20),
             }
         )
-        with patch.object(
-            type(cls.env["ir.cron"]), "_commit_progress", return_value=float("inf")
-        ):
+        with cron_progress(cls.env):
             cls.env["support.contract.renewal"]._cron_process()
         cls.renewal = cls.contract.renewal_ids
         Lot = cls.env["support.credit.lot"]
@@ -310,16 +293,10 @@ class TestPortalSupportAccount(HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestPortalHourlyOrder(HttpCase):
+class TestPortalHourlyOrder(SupportCase, HttpCase):
     def test_hourly_support_order_shows_the_hours_and_their_amount(self):
-        org = self.env["res.partner"].create({"name": "Hourly Org", "is_company": True})
-        user = new_test_user(
-            self.env,
-            login="portal_hourly",
-            password="portal_hourly_pw",
-            groups="base.group_portal",
-        )
-        user.partner_id.parent_id = org
+        org = self._create_organization("Hourly Org")
+        user = self._create_portal_user("portal_hourly", org)
         deployment = self.env["support.deployment"].create(
             {"name": "HOURLY-DEP", "partner_id": org.id}
         )
@@ -352,31 +329,13 @@ class TestPortalHourlyOrder(HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestPortalAccountTour(HttpCase):
+class TestPortalAccountTour(SupportCase, HttpCase):
     def test_customer_turns_auto_renew_off_and_downloads_the_statement(self):
         today = fields.Date.context_today(self.env.user)
-        org = self.env["res.partner"].create(
-            {"name": "Tour Owner Org", "is_company": True, "email": "t@example.com"}
-        )
-        user = new_test_user(
-            self.env,
-            login="portal_tour",
-            password="portal_tour_pw",
-            groups="base.group_portal",
-        )
-        user.partner_id.parent_id = org
+        org = self._create_organization("Tour Owner Org", email="t@example.com")
+        self._create_portal_user("portal_tour", org)
         plan = self.env["support.plan"].create({"name": "Tour Plan"})
-        self.env["product.product"].create(
-            {
-                "name": "Tour contract",
-                "type": "service",
-                "support_kind": "contract",
-                "list_price": 100.0,
-                "support_plan_id": plan.id,
-                "support_term_months": 12,
-                "support_credits": 0,
-            }
-        )
+        self._create_contract_product("Tour contract", plan, list_price=100.0)
         deployment = self.env["support.deployment"].create(
             {"name": "ACCOUNT-TOUR-1", "partner_id": org.id}
         )
@@ -388,10 +347,7 @@ class TestPortalAccountTour(HttpCase):
                 "date_end": today + timedelta(days=20),
             }
         )
-        with patch.object(
-            type(self.env["ir.cron"]), "_commit_progress", return_value=float("inf")
-        ):
-            self.env["support.contract.renewal"]._cron_process()
+        self._run_cron(CRON_RENEWAL)
         self.env["support.credit.lot"]._grant(
             org, 345, today + timedelta(days=200), "Tour credits"
         )

@@ -15,11 +15,13 @@ from odoo.tools import mute_logger
 
 from odoo.addons.support_contract.controllers.portal_credits import SupportCreditPortal
 
+from .common import SupportCase, cron_progress
+
 REPORT = "support_contract.res_partner_action_report_support_statement"
 
 
 @tagged("post_install", "-at_install")
-class TestPortalCredits(HttpCase):
+class TestPortalCredits(SupportCase, HttpCase):
     """The organization's credits in the portal (/my/support/credits), its
     statement (PDF, portal and backend), as real logged-in users.
 
@@ -44,25 +46,12 @@ class TestPortalCredits(HttpCase):
         super().setUpClass()
         env = cls.env
         cls.today = fields.Date.context_today(env.user)
-        Partner = env["res.partner"]
-        cls.org_a = Partner.create({"name": "Alpha Credits Org", "is_company": True})
-        cls.org_b = Partner.create({"name": "Beta Credits Org", "is_company": True})
-        cls.org_co = Partner.create({"name": "Gamma Reseller", "is_company": True})
-
-        def portal_user(login, org):
-            user = new_test_user(
-                env,
-                login=login,
-                password=login + "_pw",
-                groups="base.group_portal",
-                tz="UTC",
-            )
-            user.partner_id.parent_id = org
-            return user
-
-        cls.user_a = portal_user("credits_alpha", cls.org_a)
-        cls.user_b = portal_user("credits_beta", cls.org_b)
-        cls.user_co = portal_user("credits_gamma", cls.org_co)
+        cls.org_a = cls._create_organization("Alpha Credits Org")
+        cls.org_b = cls._create_organization("Beta Credits Org")
+        cls.org_co = cls._create_organization("Gamma Reseller")
+        cls.user_a = cls._create_portal_user("credits_alpha", cls.org_a, tz="UTC")
+        cls.user_b = cls._create_portal_user("credits_beta", cls.org_b, tz="UTC")
+        cls.user_co = cls._create_portal_user("credits_gamma", cls.org_co, tz="UTC")
         cls.accountant = new_test_user(
             env,
             login="credits_accountant",
@@ -113,7 +102,7 @@ class TestPortalCredits(HttpCase):
         with at(100):
             cls.lot_old = Lot._grant(cls.org_a, 50, T - timedelta(days=30), "Old pack")
             Lot._consume(cls.org_a, 20, "Old consumption")
-        with at(10), patch.object(env.cr, "commit"):
+        with at(10), cron_progress(env):
             Lot._cron_expire()
         with at(5):
             cls.lot_soon = Lot._grant(
@@ -437,7 +426,8 @@ class TestPortalCredits(HttpCase):
         self._login(self.user_a)
         with patch.object(Report, "_render_qweb_pdf", render_pdf):
             response = self.url_open(
-                f"/my/support/credits/statement?date_from={T - timedelta(days=12)}&date_to={T - timedelta(days=3)}"
+                "/my/support/credits/statement"
+                f"?date_from={T - timedelta(days=12)}&date_to={T - timedelta(days=3)}"
             )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.headers["Content-Type"], "application/pdf")
@@ -508,9 +498,7 @@ class TestPortalCredits(HttpCase):
         wizard = (
             self.env["support.credit.statement.wizard"]
             .with_user(self.accountant)
-            .with_context(
-                action["context"],
-            )
+            .with_context(**action["context"])
             .create(
                 {"date_from": T - timedelta(days=12), "date_to": T - timedelta(days=3)}
             )

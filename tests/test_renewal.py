@@ -1,57 +1,16 @@
 """Renewals (issue 9): contracts that renew themselves, and the renewal desk."""
 
 from datetime import date
-from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError
 from odoo.tests import Form, new_test_user, tagged
 
-from .test_sale_support import SupportSaleCase
+from .common import RenewalCase, cron_progress
 
-SOLD_ON = "2025-01-10"
 EXPIRY = date(2026, 1, 9)
 NOTICE_DAY = "2025-12-10"  # 30 days before EXPIRY
-
-
-class RenewalCase(SupportSaleCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.org.email = "accounts@tonylewis.example.com"
-        cls.contact.email = "tony@tonylewis.example.com"
-        cls.Renewal = cls.env["support.contract.renewal"]
-        cls.env.company.write(
-            {"support_renewal_notice_days": 30, "support_renewal_reminder_days": "7,1"}
-        )
-
-    def _sell(self, deployment=None, on=SOLD_ON, **line):
-        with freeze_time(on):
-            order = self._order(
-                [self._contract_line(qty=1, deployment=deployment, **line)]
-            )
-            order.action_confirm()
-        return order
-
-    def _contract(self, deployment=None):
-        return (deployment or self.deployment).contract_ids
-
-    def run_cron(self, on):
-        with (
-            freeze_time(on),
-            patch.object(
-                type(self.env["ir.cron"]), "_commit_progress", return_value=float("inf")
-            ),
-        ):
-            self.env["support.contract"]._cron_update_state()
-            self.Renewal._cron_process()
-        self.env.invalidate_all()
-
-    def _messages(self, record, text):
-        return record.message_ids.filtered(
-            lambda m: text in (m.subject or "") + str(m.body)
-        )
 
 
 @tagged("post_install", "-at_install")
@@ -245,10 +204,7 @@ class TestRenewal(RenewalCase):
             [{"state": "declined", "reason_id": reason.id, "reason": "Too expensive"}],
         )
         self.assertEqual(contract.date_end, EXPIRY, "the current term runs to its end")
-        self.org.invalidate_recordset(["support_credit_balance"])
-        self.assertEqual(
-            self.org.support_credit_balance, balance, "nothing is refunded"
-        )
+        self.assertEqual(self._balance(), balance, "nothing is refunded")
         note = self._messages(contract, "Auto-renewal turned off by")
         self.assertIn("Too expensive", str(note.body))
         self.assertIn(support_user.name, str(note.body))
@@ -356,8 +312,8 @@ class TestRenewalScale(RenewalCase):
                 for i in range(count)
             ]
         )
-        with freeze_time(SOLD_ON):
-            order = self._order(
+        with freeze_time(self.SOLD_ON):
+            order = self._create_order(
                 [
                     self._contract_line(qty=1, deployment=deployment)
                     for deployment in deployments
@@ -467,15 +423,15 @@ class TestRenewalResume(RenewalCase):
                 for i in range(5)
             ]
         )
-        with freeze_time(SOLD_ON):
-            self._order(
+        with freeze_time(self.SOLD_ON):
+            self._create_order(
                 [self._contract_line(qty=1, deployment=d) for d in deployments]
             ).action_confirm()
         contracts = deployments.contract_ids
         # out of time after the first batch of 2: the run stops there
         with (
             freeze_time(NOTICE_DAY),
-            patch.object(type(self.env["ir.cron"]), "_commit_progress", return_value=0),
+            cron_progress(self.env, time_left=0),
         ):
             self.Renewal._cron_process(batch_size=2)
         self.assertEqual(len(contracts.renewal_ids), 2)

@@ -1,7 +1,6 @@
-from odoo import Command
 from odoo.tests import tagged
 
-from .test_sale_support import SupportSaleCase
+from .common import SupportSaleCase
 
 # Queries that one more support line may add to a confirmation, at the most.
 MAX_QUERIES_PER_LINE = 2
@@ -22,20 +21,11 @@ class TestSupportSalePerformance(SupportSaleCase):
                 for i in range(count)
             ]
         )
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": self.contact.id,
-                "order_line": [
-                    Command.create(
-                        {
-                            "product_id": self.contract_product.id,
-                            "product_uom_qty": 1,
-                            "support_deployment_id": deployment.id,
-                        }
-                    )
-                    for deployment in deployments
-                ],
-            }
+        order = self._create_order(
+            [
+                self._contract_line(qty=1, deployment=deployment)
+                for deployment in deployments
+            ]
         )
         self.env.flush_all()
         self.env.invalidate_all()

@@ -6,7 +6,7 @@ from freezegun import freeze_time
 
 from odoo.tests import Form, tagged
 
-from .test_sale_support import SupportSaleCase
+from .common import SupportSaleCase
 
 
 @tagged("post_install", "-at_install")
@@ -23,7 +23,7 @@ class TestSaleRepQuotation(SupportSaleCase):
         action = order.action_support_apply_deployment()
         wizard = (
             self.env[action["res_model"]]
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"deployment_id": self.deployment.id})
         )
         wizard.action_apply()

@@ -2,92 +2,10 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import Form, TransactionCase, new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
-
-class SupportSaleCase(TransactionCase):
-    """An organization, a deployment and support products, built without demo data."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.company = cls.env.company
-        cls.org = cls.env["res.partner"].create(
-            {"name": "Tony Lewis Home", "is_company": True}
-        )
-        cls.contact = cls.env["res.partner"].create(
-            {"name": "Tony Lewis", "parent_id": cls.org.id}
-        )
-        cls.reseller = cls.env["res.partner"].create(
-            {"name": "Reseller Ltd", "is_company": True}
-        )
-        cls.plan = cls.env["support.plan"].create(
-            {"name": "Test Enterprise", "credits_per_term": 120}
-        )
-        cls.contract_product = cls.env["product.product"].create(
-            {
-                "name": "Support Contract - Test, 1 year",
-                "type": "service",
-                "list_price": 1000.0,
-                "support_kind": "contract",
-                "support_plan_id": cls.plan.id,
-                "support_term_months": 12,
-                "support_credits": 120,
-            }
-        )
-        cls.pack_product = cls.env["product.product"].create(
-            {
-                "name": "Support Credits - Test 60 minutes",
-                "type": "service",
-                "list_price": 100.0,
-                "support_kind": "credit_pack",
-                "support_credits": 60,
-            }
-        )
-        cls.deployment = cls.env["support.deployment"].create(
-            {
-                "name": "78927639",
-                "kind": "serial",
-                "partner_id": cls.org.id,
-            }
-        )
-
-    @classmethod
-    def _cover_until(cls, deployment, date_end, date_start=None):
-        """Give `deployment` a contract whose last term ends on `date_end`."""
-        date_start = date_start or date(date_end.year - 1, date_end.month, 1)
-        return cls.env["support.contract"].create(
-            {
-                "deployment_id": deployment.id,
-                "plan_id": cls.plan.id,
-                "partner_id": deployment.partner_id.id,
-                "term_ids": [
-                    Command.create({"date_start": date_start, "date_end": date_end})
-                ],
-            }
-        )
-
-    def _order(self, lines, partner=None):
-        return self.env["sale.order"].create(
-            {
-                "partner_id": (partner or self.contact).id,
-                "order_line": [Command.create(vals) for vals in lines],
-            }
-        )
-
-    def _contract_line(self, qty=1, deployment=None, **extra):
-        vals = {"product_id": self.contract_product.id, "product_uom_qty": qty}
-        if deployment is not False:
-            vals["support_deployment_id"] = (deployment or self.deployment).id
-        vals.update(extra)
-        return vals
-
-    def _lots(self, partner=None):
-        return self.env["support.credit.lot"].search(
-            [("partner_id", "=", (partner or self.org).id)]
-        )
+from .common import SupportSaleCase
 
 
 @tagged("post_install", "-at_install")
@@ -96,7 +14,7 @@ class TestSupportSale(SupportSaleCase):
     def test_catch_up_seed_example(self):
         """Expiry 2012-09-30, ordered 2017-06-15: 5 terms, new expiry 2017-09-30."""
         self._cover_until(self.deployment, date(2012, 9, 30))
-        order = self._order([self._contract_line(qty=1, deployment=False)])
+        order = self._create_order([self._contract_line(qty=1, deployment=False)])
         with Form(order) as form:
             with form.order_line.edit(0) as line:
                 line.support_deployment_id = self.deployment
@@ -117,7 +35,7 @@ class TestSupportSale(SupportSaleCase):
     @freeze_time("2017-06-15")
     def test_too_few_terms_refused_with_the_number_needed(self):
         self._cover_until(self.deployment, date(2012, 9, 30))
-        order = self._order([self._contract_line(qty=3)])
+        order = self._create_order([self._contract_line(qty=3)])
         with self.assertRaisesRegex(UserError, "at least 5 terms"):
             order.action_confirm()
         self.assertEqual(order.state, "draft")
@@ -125,7 +43,7 @@ class TestSupportSale(SupportSaleCase):
 
     @freeze_time("2017-06-15")
     def test_never_covered_starts_on_order_date(self):
-        order = self._order([self._contract_line(qty=1)])
+        order = self._create_order([self._contract_line(qty=1)])
         self.assertEqual(order.order_line.support_catch_up_terms, 1)
         order.action_confirm()
         term = self.deployment.contract_ids.term_ids
@@ -136,15 +54,15 @@ class TestSupportSale(SupportSaleCase):
     @freeze_time("2017-06-15")
     def test_not_lapsed_extends_from_expiry_not_from_today(self):
         self._cover_until(self.deployment, date(2017, 8, 31))
-        order = self._order([self._contract_line(qty=2)])
+        order = self._create_order([self._contract_line(qty=2)])
         self.assertEqual(order.order_line.support_catch_up_terms, 1)
         order.action_confirm()
         self.assertEqual(self.deployment.coverage_end, date(2019, 8, 31))
 
     def test_missing_deployment_names_the_line(self):
-        order = self._order(
+        order = self._create_order(
             [
-                {"product_id": self.pack_product.id, "product_uom_qty": 1},
+                self._pack_line(1),
                 self._contract_line(qty=1, deployment=False),
             ]
         )
@@ -158,7 +76,7 @@ class TestSupportSale(SupportSaleCase):
         )
 
     def test_zero_or_fractional_quantity_refused(self):
-        order = self._order([self._contract_line(qty=1.5)])
+        order = self._create_order([self._contract_line(qty=1.5)])
         with self.assertRaisesRegex(UserError, "whole number"):
             order.action_confirm()
         order.order_line.product_uom_qty = 0
@@ -168,7 +86,7 @@ class TestSupportSale(SupportSaleCase):
     @freeze_time("2017-06-15")
     def test_confirmation_grants_only_terms_ending_after_today(self):
         self._cover_until(self.deployment, date(2012, 9, 30))
-        order = self._order([self._contract_line(qty=5)])
+        order = self._create_order([self._contract_line(qty=5)])
         order.action_confirm()
         terms = order.order_line.support_term_ids.sorted("date_start")
         self.assertEqual(terms.mapped("credits"), [0, 0, 0, 0, 120])
@@ -188,17 +106,17 @@ class TestSupportSale(SupportSaleCase):
         self.assertEqual(self.org.support_credit_balance, 120)
 
     def test_credits_go_to_the_invoice_address_organization(self):
-        order = self._order([self._contract_line(qty=1)], partner=self.contact)
+        order = self._create_order([self._contract_line(qty=1)], partner=self.contact)
         order.partner_invoice_id = self.reseller
         order.action_confirm()
         self.assertFalse(self._lots(self.org))
         self.assertEqual(self._lots(self.reseller).quantity, 120)
 
     def test_confirm_twice_or_after_cancel_grants_once(self):
-        order = self._order(
+        order = self._create_order(
             [
                 self._contract_line(qty=1),
-                {"product_id": self.pack_product.id, "product_uom_qty": 2},
+                self._pack_line(2),
             ]
         )
         order.action_confirm()
@@ -214,14 +132,10 @@ class TestSupportSale(SupportSaleCase):
         self.assertEqual(len(self.deployment.contract_ids.term_ids), 1)
 
     def test_card_choice_creates_cards_and_no_lot(self):
-        order = self._order(
+        order = self._create_order(
             [
                 self._contract_line(qty=1, support_credit_choice="card"),
-                {
-                    "product_id": self.pack_product.id,
-                    "product_uom_qty": 3,
-                    "support_credit_choice": "card",
-                },
+                self._pack_line(3, support_credit_choice="card"),
             ]
         )
         order.action_confirm()
@@ -240,9 +154,7 @@ class TestSupportSale(SupportSaleCase):
 
     @freeze_time("2020-01-10")
     def test_credit_pack_expires_twelve_months_after_purchase(self):
-        order = self._order(
-            [{"product_id": self.pack_product.id, "product_uom_qty": 2}]
-        )
+        order = self._create_order([self._pack_line(2)])
         order.action_confirm()
         self.assertRecordValues(
             self._lots(), [{"quantity": 120, "expiry_date": date(2021, 1, 10)}]
@@ -252,7 +164,7 @@ class TestSupportSale(SupportSaleCase):
         other = self.env["support.deployment"].create(
             {"name": "DEP-2", "kind": "deployment", "partner_id": self.org.id}
         )
-        order = self._order([self._contract_line(qty=1)])
+        order = self._create_order([self._contract_line(qty=1)])
         order.action_confirm()
         with self.assertRaisesRegex(UserError, "can no longer change"):
             order.order_line.support_deployment_id = other
@@ -261,7 +173,9 @@ class TestSupportSale(SupportSaleCase):
     @freeze_time("2017-06-15")
     def test_two_lines_of_one_deployment_extend_one_after_another(self):
         self._cover_until(self.deployment, date(2017, 9, 30))
-        order = self._order([self._contract_line(qty=1), self._contract_line(qty=2)])
+        order = self._create_order(
+            [self._contract_line(qty=1), self._contract_line(qty=2)]
+        )
         order.action_confirm()
         self.assertEqual(self.deployment.coverage_end, date(2020, 9, 30))
         self.assertEqual(order.support_contract_count, 1)
@@ -269,17 +183,17 @@ class TestSupportSale(SupportSaleCase):
     @freeze_time("2017-06-15")
     def test_apply_deployment_to_all_lines(self):
         self._cover_until(self.deployment, date(2012, 9, 30))
-        order = self._order(
+        order = self._create_order(
             [
                 self._contract_line(qty=1, deployment=False),
                 self._contract_line(qty=1, deployment=False),
-                {"product_id": self.pack_product.id, "product_uom_qty": 1},
+                self._pack_line(1),
             ]
         )
         action = order.action_support_apply_deployment()
         wizard = (
             self.env[action["res_model"]]
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"deployment_id": self.deployment.id})
         )
         wizard.action_apply()
@@ -299,14 +213,10 @@ class TestSupportSale(SupportSaleCase):
         salesman = new_test_user(
             self.env, login="support_salesman", groups="sales_team.group_sale_salesman"
         )
-        order = self._order(
+        order = self._create_order(
             [
                 self._contract_line(qty=1),
-                {
-                    "product_id": self.pack_product.id,
-                    "product_uom_qty": 1,
-                    "support_credit_choice": "card",
-                },
+                self._pack_line(1, support_credit_choice="card"),
             ]
         )
         order.user_id = salesman  # salespeople see their own orders
@@ -322,6 +232,6 @@ class TestSupportSale(SupportSaleCase):
         contract = self._cover_until(self.deployment, date(2017, 8, 31))
         contract.action_cancel()
         self.assertEqual(contract.state, "cancelled")
-        self._order([self._contract_line(qty=1)]).action_confirm()
+        self._create_order([self._contract_line(qty=1)]).action_confirm()
         self.assertEqual(contract.state, "active")
         self.assertEqual(contract.date_end, date(2018, 8, 31))

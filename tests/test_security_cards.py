@@ -13,7 +13,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo import api, fields, http
+from odoo import fields, http
 from odoo.exceptions import AccessError, ValidationError
 from odoo.modules.registry import DummyRLock, Registry
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
@@ -26,35 +26,7 @@ from odoo.addons.support_contract.models.support_card_claim_attempt import (
     THROTTLE_MAX_REFUSALS_RECORDED,
 )
 
-from .common import CommittedCase
-from .common_card_claim import CardClaimCommon
-
-
-class LedgerSnapshotMixin:
-    """What must not change: every lot and every move of the ledger."""
-
-    def _ledger(self):
-        self.env.flush_all()
-        lots = (
-            self.env["support.credit.lot"]
-            .sudo()
-            .search_read(
-                [],
-                ["partner_id", "quantity", "remaining", "company_id"],
-                order="id",
-            )
-        )
-        moves = (
-            self.env["support.credit.move"]
-            .sudo()
-            .search_read(
-                [],
-                ["lot_id", "partner_id", "quantity", "move_type"],
-                order="id",
-            )
-        )
-        return lots, moves
-
+from .common import CardClaimCase, CommittedCase, SupportCase
 
 # ----------------------------------------------------------------------
 # 1. Deployment references across companies
@@ -62,7 +34,7 @@ class LedgerSnapshotMixin:
 
 
 @tagged("post_install", "-at_install")
-class TestSecurityDeploymentCompanies(TransactionCase):
+class TestSecurityDeploymentCompanies(SupportCase, TransactionCase):
     """A salesperson of company A against a deployment of company B."""
 
     @classmethod
@@ -70,13 +42,8 @@ class TestSecurityDeploymentCompanies(TransactionCase):
         super().setUpClass()
         cls.company_a = cls.env.company
         cls.company_b = cls.env["res.company"].create({"name": "Hidden Branch Co"})
-        Partner = cls.env["res.partner"]
-        cls.customer_a = Partner.create(
-            {"name": "Visible Customer", "is_company": True}
-        )
-        cls.secret_customer = Partner.create(
-            {"name": "Secret Customer Inc", "is_company": True}
-        )
+        cls.customer_a = cls._create_organization("Visible Customer")
+        cls.secret_customer = cls._create_organization("Secret Customer Inc")
         cls.Deployment = cls.env["support.deployment"]
         cls.mine = cls.Deployment.create(
             {"name": "SN-A-1", "partner_id": cls.customer_a.id}
@@ -200,13 +167,10 @@ class TestSecurityDeploymentCompanies(TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestSecurityClaimAttemptCompany(
-    CardClaimCommon, LedgerSnapshotMixin, TransactionCase
-):
+class TestSecurityClaimAttemptCompany(CardClaimCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_card_claim(cls.env)
         cls.company_a = cls.env.company
         cls.company_b = cls.env["res.company"].create({"name": "Attempt Branch Co"})
         cls.manager_a = new_test_user(
@@ -276,11 +240,10 @@ class TestSecurityClaimAttemptCompany(
 
 
 @tagged("post_install", "-at_install")
-class TestSecurityBalanceCompany(CardClaimCommon, LedgerSnapshotMixin, TransactionCase):
+class TestSecurityBalanceCompany(CardClaimCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_card_claim(cls.env)
         cls.company_a = cls.env.company
         cls.company_b = cls.env["res.company"].create({"name": "Balance Branch Co"})
         cls.today = fields.Date.context_today(cls.env["support.credit.lot"])
@@ -326,13 +289,7 @@ class TestSecurityBalanceCompany(CardClaimCommon, LedgerSnapshotMixin, Transacti
 
     def test_low_balance_notice_counts_the_company_of_the_consumption(self):
         Lot = self.env["support.credit.lot"]
-        org = self.env["res.partner"].create(
-            {
-                "name": "Two Company Org",
-                "is_company": True,
-                "email": "two@example.com",
-            }
-        )
+        org = self._create_organization("Two Company Org", email="two@example.com")
         self.company_a.support_low_balance_threshold = 60
         self.company_b.support_low_balance_threshold = 60
         Lot._grant(
@@ -351,15 +308,9 @@ class TestSecurityBalanceCompany(CardClaimCommon, LedgerSnapshotMixin, Transacti
         )
 
         def notices():
-            return self.env["mail.message"].search(
-                [
-                    ("model", "=", "res.partner"),
-                    ("res_id", "=", org.id),
-                    ("subject", "=", "Your support credits run low"),
-                ]
-            )
+            return self._low_balance_notices(org)
 
-        before = self._ledger()
+        before = self._ledger_snapshot()
         org._support_notify_low_balance(self.company_a)
         self.assertFalse(notices(), "500 credits in A: not low there")
         org._support_notify_low_balance(self.company_b)
@@ -372,7 +323,7 @@ class TestSecurityBalanceCompany(CardClaimCommon, LedgerSnapshotMixin, Transacti
         self.assertEqual(
             len(notices()), 1, "one notice per company, not one per consumption"
         )
-        self.assertEqual(self._ledger(), before, "a notice moves no credit")
+        self.assertEqual(self._ledger_snapshot(), before, "a notice moves no credit")
 
 
 # ----------------------------------------------------------------------
@@ -381,14 +332,7 @@ class TestSecurityBalanceCompany(CardClaimCommon, LedgerSnapshotMixin, Transacti
 
 
 @tagged("post_install", "-at_install")
-class TestSecurityThrottleRefusals(
-    CardClaimCommon, LedgerSnapshotMixin, TransactionCase
-):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._setup_card_claim(cls.env)
-
+class TestSecurityThrottleRefusals(CardClaimCase):
     def _attempts(self, **domain):
         return self.Attempt.sudo().search(
             [(k, "=", v) for k, v in domain.items()], order="id"
@@ -402,13 +346,13 @@ class TestSecurityThrottleRefusals(
                 self._claim(self.claimer_user, card_code.generate_code()).reason,
                 "unknown",
             )
-        before = self._ledger()
+        before = self._ledger_snapshot()
         for _i in range(50):
             result = self._claim(self.claimer_user, card.code)
             self.assertEqual(result.reason, "throttled")
             self.assertIn("Too many failed attempts", result.message)
         self.assertEqual(card.state, "active")
-        self.assertEqual(self._ledger(), before)
+        self.assertEqual(self._ledger_snapshot(), before)
         reasons = self._attempts(user_id=self.claimer_user.id).mapped("reason")
         self.assertEqual(
             reasons,
@@ -444,27 +388,28 @@ class TestSecurityThrottleConcurrency(CommittedCase):
     def setUpClass(cls):
         super().setUpClass()
         with cls.committed_env() as env:
-            Partner = env["res.partner"]
-            cls.organization = Partner.create(
-                {"name": "Parallel Guesser", "is_company": True}
+            cls.organization = cls._commit(
+                cls._create_organization("Parallel Guesser", env=env)
             )
-            contacts = Partner.create(
-                [
-                    {"name": f"Guesser {i}", "parent_id": cls.organization.id}
-                    for i in range(3)
-                ]
+            contacts = cls._commit(
+                env["res.partner"].create(
+                    [
+                        {"name": f"Guesser {i}", "parent_id": cls.organization.id}
+                        for i in range(3)
+                    ]
+                )
             )
             cls.user_ids = [
-                new_test_user(
-                    env,
-                    f"parallel_guesser_{i}",
-                    groups="base.group_portal",
-                    partner_id=contact.id,
-                    name=contact.name,
+                cls._commit(
+                    cls._create_portal_user(
+                        f"parallel_guesser_{i}",
+                        partner_id=contact.id,
+                        name=contact.name,
+                        env=env,
+                    )
                 ).id
                 for i, contact in enumerate(contacts)
             ]
-            cls.partner_ids = (cls.organization | contacts).ids
 
     def setUp(self):
         super().setUp()
@@ -472,26 +417,17 @@ class TestSecurityThrottleConcurrency(CommittedCase):
 
     @classmethod
     def _delete_attempts(cls):
-        with cls.registry.cursor() as cr:
-            cr.execute(
+        with cls.committed_env() as env:
+            cls._delete_rows(
+                env,
+                "support_card_claim_attempt",
                 SQL(
-                    "DELETE FROM support_card_claim_attempt WHERE user_id = ANY(%s) OR remote_addr LIKE %s",
-                    cls.user_ids,
-                    "10.77.%",
-                )
+                    "user_id = ANY(%s) OR remote_addr LIKE %s", cls.user_ids, "10.77.%"
+                ),
             )
 
-    @classmethod
-    def _cleanup(cls):
-        cls._delete_attempts()
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
-            env["res.users"].browse(cls.user_ids).unlink()
-            env["res.partner"].browse(cls.partner_ids).unlink()
-
     def _commit_failures(self, user_id, remote_addr, count):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
+        with self.committed_env() as env:
             for _i in range(count):
                 env["support.card.claim.attempt"]._record(
                     env["res.users"].browse(user_id),
@@ -504,8 +440,7 @@ class TestSecurityThrottleConcurrency(CommittedCase):
         barrier = threading.Barrier(len(user_ids))
 
         def claim(index):
-            with self.registry.cursor() as cr:
-                env = api.Environment(cr, user_ids[index], {})
+            with self.committed_env(user_ids[index]) as env:
                 user = env.user
                 # the transaction has started (its snapshot is taken) before
                 # the other one records anything
@@ -526,15 +461,13 @@ class TestSecurityThrottleConcurrency(CommittedCase):
             return sorted(future.result(timeout=60) for future in futures)
 
     def _counted_failures(self, domain):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
+        with self.committed_env() as env:
             return env["support.card.claim.attempt"].search_count(
                 [*domain, ("success", "=", False), ("reason", "!=", "throttled")],
             )
 
     def _ledger_of_organization(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
+        with self.committed_env() as env:
             return env["support.credit.move"].search_count(
                 [("partner_id", "=", self.organization.id)]
             )
@@ -571,13 +504,12 @@ class TestSecurityThrottleConcurrency(CommittedCase):
 
 
 @tagged("post_install", "-at_install")
-class TestSecurityBuyerSeesOrganization(CardClaimCommon, LedgerSnapshotMixin, HttpCase):
+class TestSecurityBuyerSeesOrganization(CardClaimCase, HttpCase):
     """The buyer's portal user, through HTTP, after a portal claim."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_card_claim(cls.env)
         cls.card = cls.env["support.credit.card"].create(
             {"credits": 90, "buyer_partner_id": cls.buyer_contact.id},
         )
@@ -618,7 +550,7 @@ class TestSecurityBuyerSeesOrganization(CardClaimCommon, LedgerSnapshotMixin, Ht
 
     def test_buyer_cannot_read_the_claiming_user(self):
         self._claim_through_the_portal()
-        before = self._ledger()
+        before = self._ledger_snapshot()
         self.authenticate("card_buyer_portal", "card_buyer_portal")
         # through RPC, as the buyer's portal user
         with mute_logger("odoo.http"):
@@ -642,7 +574,7 @@ class TestSecurityBuyerSeesOrganization(CardClaimCommon, LedgerSnapshotMixin, Ht
         values = card_as_buyer.read(["claimed_partner_id", "write_uid"])[0]
         self.assertEqual(values["claimed_partner_id"][0], self.claimer.id)
         self.assertNotEqual(values["write_uid"][0], self.claimer_user.id)
-        self.assertEqual(self._ledger(), before)
+        self.assertEqual(self._ledger_snapshot(), before)
 
     def test_buyer_notification_comes_from_the_company(self):
         self._claim_through_the_portal()

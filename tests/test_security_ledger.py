@@ -7,28 +7,24 @@ the error says why.
 """
 
 from datetime import date
-from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo import Command, http
+from odoo import http
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .test_sale_support import SupportSaleCase
-from .test_ticket_metering import SupportMeteringCase
+from .common import (
+    CRON_CREDIT_EXPIRE,
+    SupportCase,
+    SupportMeteringCase,
+    SupportSaleCase,
+)
 
 
 @tagged("post_install", "-at_install")
 class TestTicketFieldsGuarded(SupportMeteringCase):
-    def _ledger(self):
-        return (
-            self.Move.search_count([]),
-            self._balance(self.org_a),
-            self._balance(self.org_c),
-        )
-
     def test_paying_organization_cannot_be_written(self):
         self._grant(self.org_a, 100)
         self._grant(self.org_c, 100)
@@ -192,16 +188,8 @@ class TestTimesheetFieldsGuarded(SupportMeteringCase):
         deployment_c = self.env["support.deployment"].create(
             {"name": "TKT-DEP-C", "partner_id": self.org_c.id}
         )
-        self.env["support.contract"].create(
-            {
-                "deployment_id": deployment_c.id,
-                "plan_id": self.plan.id,
-                "term_ids": [
-                    Command.create(
-                        {"date_start": date(2020, 1, 1), "date_end": date(2035, 12, 31)}
-                    )
-                ],
-            }
+        self._create_contract(
+            deployment_c, self.plan, (date(2020, 1, 1), date(2035, 12, 31))
         )
         ticket_a = self._ticket()
         ticket_c = self._ticket(partner=self.contact_c, deployment=deployment_c)
@@ -241,10 +229,7 @@ class TestTimesheetFieldsGuarded(SupportMeteringCase):
             line = self._log(ticket, 0.5)
             self.assertEqual(old.remaining, 10)
         with freeze_time("2026-03-01"):
-            with patch.object(
-                type(self.env["ir.cron"]), "_commit_progress", return_value=float("inf")
-            ):
-                self.Lot.sudo()._cron_expire()
+            self._run_cron(CRON_CREDIT_EXPIRE)
             line.unlink()
             new_lots = self.Lot.search([("partner_id", "=", self.org_a.id)]) - old
             self.assertRecordValues(
@@ -340,12 +325,8 @@ class TestSaleGrantGuarded(SupportSaleCase):
             groups="sales_team.group_sale_salesman_all_leads",
         )
 
-    def _balance(self):
-        self.org.invalidate_recordset(["support_credit_balance"])
-        return self.org.support_credit_balance
-
     def test_processed_flag_cannot_be_reset(self):
-        order = self._order([self._contract_line(qty=1)])
+        order = self._create_order([self._contract_line(qty=1)])
         order.with_user(self.salesman).action_confirm()
         self.assertEqual(self._balance(), 120)
         line = order.order_line.with_user(self.salesman)
@@ -370,10 +351,10 @@ class TestSaleGrantGuarded(SupportSaleCase):
 
     @freeze_time("2025-03-01")
     def test_cancel_withdraws_what_is_not_consumed_and_ends_the_terms(self):
-        order = self._order(
+        order = self._create_order(
             [
                 self._contract_line(qty=1),
-                {"product_id": self.pack_product.id, "product_uom_qty": 1},
+                self._pack_line(1),
             ]
         )
         order.action_confirm()
@@ -411,15 +392,7 @@ class TestSaleGrantGuarded(SupportSaleCase):
         self.assertEqual(len(self.deployment.contract_ids.term_ids), 1)
 
     def test_cancel_and_confirm_again_reissues_cancelled_cards(self):
-        order = self._order(
-            [
-                {
-                    "product_id": self.pack_product.id,
-                    "product_uom_qty": 2,
-                    "support_credit_choice": "card",
-                }
-            ]
-        )
+        order = self._create_order([self._pack_line(2, support_credit_choice="card")])
         order.action_confirm()
         card = order.order_line.support_card_ids
         order._action_cancel()
@@ -433,20 +406,12 @@ class TestSaleGrantGuarded(SupportSaleCase):
 
 
 @tagged("post_install", "-at_install")
-class TestPortalTicketSubmitIsPost(HttpCase):
+class TestPortalTicketSubmitIsPost(SupportCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.org = cls.env["res.partner"].create(
-            {"name": "Submit Org", "is_company": True}
-        )
-        cls.user = new_test_user(
-            cls.env,
-            login="portal_submit",
-            password="portal_submit_pw",
-            groups="base.group_portal",
-        )
-        cls.user.partner_id.parent_id = cls.org
+        cls.org = cls._create_organization("Submit Org")
+        cls.user = cls._create_portal_user("portal_submit", cls.org)
 
     def _tickets(self):
         return self.env["helpdesk.ticket"].search([("name", "=", "Drive-by ticket")])

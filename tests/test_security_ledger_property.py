@@ -8,11 +8,10 @@ from contextlib import closing
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from odoo import Command
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from .test_ticket_metering import SupportMeteringCase
+from .common import SupportMeteringCase
 
 ORG = st.sampled_from(["org_a", "org_c"])
 PICK = st.integers(0, 1000)
@@ -33,29 +32,13 @@ class TestLedgerSecurityProperties(SupportMeteringCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.pack = cls.env["product.product"].create(
-            {
-                "name": "Property pack, 60 credits",
-                "type": "service",
-                "list_price": 10.0,
-                "support_kind": "credit_pack",
-                "support_credits": 60,
-            }
+        cls.pack = cls._create_pack_product(
+            "Property pack, 60 credits", list_price=10.0
         )
         cls.deployment_c = cls.env["support.deployment"].create(
             {"name": "PROP-DEP-C", "partner_id": cls.org_c.id}
         )
-        cls.env["support.contract"].create(
-            {
-                "deployment_id": cls.deployment_c.id,
-                "plan_id": cls.plan.id,
-                "term_ids": [
-                    Command.create(
-                        {"date_start": "2020-01-01", "date_end": "2035-12-31"}
-                    )
-                ],
-            }
-        )
+        cls._create_contract(cls.deployment_c, cls.plan, ("2020-01-01", "2035-12-31"))
         cls.orgs = cls.org_a + cls.org_c
         cls.contacts = {"org_a": cls.contact_a, "org_c": cls.contact_c}
         cls.deployments = {"org_a": cls.deployment, "org_c": cls.deployment_c}
@@ -86,15 +69,9 @@ class TestLedgerSecurityProperties(SupportMeteringCase):
         return ticket
 
     def _step_sell(self, org, quantity):
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": self.contacts[org].id,
-                "order_line": [
-                    Command.create(
-                        {"product_id": self.pack.id, "product_uom_qty": quantity}
-                    )
-                ],
-            }
+        order = self._create_order(
+            [{"product_id": self.pack.id, "product_uom_qty": quantity}],
+            partner=self.contacts[org],
         )
         order.action_confirm()
         self.orders.append(order)

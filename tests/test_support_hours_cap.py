@@ -2,11 +2,10 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from datetime import date
 
-from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
-from .test_ticket_metering import SupportMeteringCase
+from .common import SupportCase, SupportMeteringCase
 
 
 @tagged("post_install", "-at_install")
@@ -22,35 +21,11 @@ class TestSupportHoursCap(SupportMeteringCase):
         cls.deployment_terms = cls.env["support.deployment"].create(
             {"name": "CAP-DEP", "partner_id": cls.org_a.id}
         )
-        cls.contract_terms = cls.env["support.contract"].create(
-            {
-                "deployment_id": cls.deployment_terms.id,
-                "plan_id": cls.plan.id,
-                "term_ids": [
-                    Command.create(
-                        {"date_start": date(2026, 1, 1), "date_end": date(2026, 12, 31)}
-                    ),
-                    Command.create(
-                        {"date_start": date(2027, 1, 1), "date_end": date(2027, 12, 31)}
-                    ),
-                ],
-            }
-        )
-
-    def _log_on(self, ticket, hours, day):
-        return (
-            self.env["account.analytic.line"]
-            .with_user(self.engineer)
-            .create(
-                {
-                    "ticket_id": ticket.id,
-                    "unit_amount": hours,
-                    "name": "Work",
-                    "employee_id": self.employee.id,
-                    "date": day,
-                }
-            )
-            .sudo()
+        cls.contract_terms = cls._create_contract(
+            cls.deployment_terms,
+            cls.plan,
+            (date(2026, 1, 1), date(2026, 12, 31)),
+            (date(2027, 1, 1), date(2027, 12, 31)),
         )
 
     def test_within_at_and_past_the_cap_across_two_tickets(self):
@@ -103,13 +78,13 @@ class TestSupportHoursCap(SupportMeteringCase):
     def test_a_new_term_resets_the_cap(self):
         self._grant(self.org_a, 1000)
         ticket = self._ticket(deployment=self.deployment_terms)
-        in_2026 = self._log_on(ticket, 1.0, date(2026, 6, 1))
-        beyond = self._log_on(ticket, 0.5, date(2026, 6, 2))
+        in_2026 = self._log(ticket, 1.0, date=date(2026, 6, 1))
+        beyond = self._log(ticket, 0.5, date=date(2026, 6, 2))
         self.assertEqual(in_2026.support_covered_minutes, 60)
         self.assertEqual(
             (beyond.support_covered_minutes, beyond.support_uncovered_minutes), (0, 30)
         )
-        in_2027 = self._log_on(ticket, 0.5, date(2027, 2, 1))
+        in_2027 = self._log(ticket, 0.5, date=date(2027, 2, 1))
         self.assertEqual(
             (in_2027.support_covered_minutes, in_2027.support_uncovered_minutes),
             (30, 0),
@@ -169,32 +144,16 @@ class TestSupportHoursCap(SupportMeteringCase):
 
 
 @tagged("post_install", "-at_install")
-class TestPortalSupportHoursCap(HttpCase):
+class TestPortalSupportHoursCap(SupportCase, HttpCase):
     def test_deployment_page_shows_the_cap_and_what_is_left(self):
         plan = self.env.ref("support_contract.support_plan_suitecrm_dedicated")
         self.assertEqual(plan.max_support_hours, 10)
-        org = self.env["res.partner"].create({"name": "Capped Org", "is_company": True})
-        user = new_test_user(
-            self.env,
-            login="portal_capped",
-            password="portal_capped_pw",
-            groups="base.group_portal",
-        )
-        user.partner_id.parent_id = org
+        org = self._create_organization("Capped Org")
+        self._create_portal_user("portal_capped", org)
         deployment = self.env["support.deployment"].create(
             {"name": "CAPPED-1", "partner_id": org.id}
         )
-        self.env["support.contract"].create(
-            {
-                "deployment_id": deployment.id,
-                "plan_id": plan.id,
-                "term_ids": [
-                    Command.create(
-                        {"date_start": date(2026, 1, 1), "date_end": date(2030, 12, 31)}
-                    )
-                ],
-            }
-        )
+        self._create_contract(deployment, plan, (date(2026, 1, 1), date(2030, 12, 31)))
         self.authenticate("portal_capped", "portal_capped_pw")
         page = self.url_open(f"/my/support/deployments/{deployment.id}")
         self.assertEqual(page.status_code, 200)

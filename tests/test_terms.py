@@ -2,11 +2,7 @@ from datetime import date
 
 from odoo.tests import BaseCase, tagged
 
-from odoo.addons.support_contract.lib.terms import (
-    catch_up_terms,
-    new_expiry,
-    term_periods,
-)
+from odoo.addons.support_contract.lib import terms
 
 
 @tagged("post_install", "-at_install")
@@ -14,8 +10,8 @@ class TestTerms(BaseCase):
     def test_seed_example_catch_up(self):
         """Expiry 2012-09-30, ordered 2017-06-15: 5 terms, new expiry 2017-09-30."""
         expiry, ordered = date(2012, 9, 30), date(2017, 6, 15)
-        self.assertEqual(catch_up_terms(expiry, ordered), 5)
-        periods = term_periods(expiry, ordered, 5)
+        self.assertEqual(terms.catch_up_terms(expiry, ordered), 5)
+        periods = terms.term_periods(expiry, ordered, 5)
         self.assertEqual(
             periods,
             [
@@ -26,43 +22,47 @@ class TestTerms(BaseCase):
                 (date(2016, 10, 1), date(2017, 9, 30)),
             ],
         )
-        self.assertEqual(new_expiry(expiry, ordered, 5), date(2017, 9, 30))
+        self.assertEqual(terms.new_expiry(expiry, ordered, 5), date(2017, 9, 30))
         # four terms would leave it lapsed
-        self.assertLess(new_expiry(expiry, ordered, 4), ordered)
+        self.assertLess(terms.new_expiry(expiry, ordered, 4), ordered)
 
     def test_never_covered_starts_on_order_date(self):
         ordered = date(2024, 3, 10)
-        self.assertEqual(catch_up_terms(None, ordered), 1)
+        self.assertEqual(terms.catch_up_terms(None, ordered), 1)
         self.assertEqual(
-            term_periods(None, ordered, 1), [(date(2024, 3, 10), date(2025, 3, 9))]
+            terms.term_periods(None, ordered, 1),
+            [(date(2024, 3, 10), date(2025, 3, 9))],
         )
         self.assertEqual(
-            term_periods(None, ordered, 2),
+            terms.term_periods(None, ordered, 2),
             [
                 (date(2024, 3, 10), date(2025, 3, 9)),
                 (date(2025, 3, 10), date(2026, 3, 9)),
             ],
         )
-        self.assertEqual(new_expiry(None, ordered, 3, term_months=1), date(2024, 6, 9))
+        self.assertEqual(
+            terms.new_expiry(None, ordered, 3, term_months=1), date(2024, 6, 9)
+        )
 
     def test_not_lapsed_extends_from_expiry_not_today(self):
         expiry, ordered = date(2025, 11, 30), date(2025, 10, 5)
-        self.assertEqual(catch_up_terms(expiry, ordered), 1)
+        self.assertEqual(terms.catch_up_terms(expiry, ordered), 1)
         self.assertEqual(
-            term_periods(expiry, ordered, 1), [(date(2025, 12, 1), date(2026, 11, 30))]
+            terms.term_periods(expiry, ordered, 1),
+            [(date(2025, 12, 1), date(2026, 11, 30))],
         )
         # ordered on the very day of expiry: still covered, one term
-        self.assertEqual(catch_up_terms(expiry, expiry), 1)
+        self.assertEqual(terms.catch_up_terms(expiry, expiry), 1)
         # the day after expiry: lapsed by one day, one term is still enough
-        self.assertEqual(catch_up_terms(expiry, date(2025, 12, 1)), 1)
+        self.assertEqual(terms.catch_up_terms(expiry, date(2025, 12, 1)), 1)
         # a year and a day later: two terms
-        self.assertEqual(catch_up_terms(expiry, date(2026, 12, 1)), 2)
+        self.assertEqual(terms.catch_up_terms(expiry, date(2026, 12, 1)), 2)
         # exactly a year later the new expiry would equal the order date: not after it
-        self.assertEqual(catch_up_terms(expiry, date(2026, 11, 30)), 2)
+        self.assertEqual(terms.catch_up_terms(expiry, date(2026, 11, 30)), 2)
 
     def test_29_february_anchor_comes_back(self):
         expiry = date(2016, 2, 29)
-        periods = term_periods(expiry, date(2016, 1, 10), 4)
+        periods = terms.term_periods(expiry, date(2016, 1, 10), 4)
         self.assertEqual(
             [end for _start, end in periods],
             [
@@ -74,11 +74,15 @@ class TestTerms(BaseCase):
         )
         self.assertEqual(periods[0][0], date(2016, 3, 1))
         self.assertEqual(periods[3][0], date(2019, 3, 1))
-        self.assertEqual(new_expiry(expiry, date(2016, 1, 10), 4), date(2020, 2, 29))
+        self.assertEqual(
+            terms.new_expiry(expiry, date(2016, 1, 10), 4), date(2020, 2, 29)
+        )
 
     def test_month_end_anchor(self):
         """31 January + 1 month is 28 February, and the 31st comes back after."""
-        periods = term_periods(date(2021, 1, 31), date(2021, 1, 15), 3, term_months=1)
+        periods = terms.term_periods(
+            date(2021, 1, 31), date(2021, 1, 15), 3, term_months=1
+        )
         self.assertEqual(
             periods,
             [
@@ -88,22 +92,24 @@ class TestTerms(BaseCase):
             ],
         )
         self.assertEqual(
-            catch_up_terms(date(2021, 1, 31), date(2021, 3, 15), term_months=1), 2
+            terms.catch_up_terms(date(2021, 1, 31), date(2021, 3, 15), term_months=1), 2
         )
 
     def test_periods_are_contiguous(self):
-        periods = term_periods(date(2010, 8, 31), date(2019, 1, 1), 9, term_months=12)
+        periods = terms.term_periods(
+            date(2010, 8, 31), date(2019, 1, 1), 9, term_months=12
+        )
         for (_s1, end), (start, _e2) in zip(periods, periods[1:], strict=False):
             self.assertEqual((start - end).days, 1)
 
     def test_invalid_input(self):
         with self.assertRaises(ValueError):
-            term_periods(date(2020, 1, 1), date(2020, 1, 1), 0)
+            terms.term_periods(date(2020, 1, 1), date(2020, 1, 1), 0)
         with self.assertRaises(ValueError):
-            term_periods(date(2020, 1, 1), date(2020, 1, 1), -2)
+            terms.term_periods(date(2020, 1, 1), date(2020, 1, 1), -2)
         with self.assertRaises(ValueError):
-            term_periods(date(2020, 1, 1), date(2020, 1, 1), 1, term_months=0)
+            terms.term_periods(date(2020, 1, 1), date(2020, 1, 1), 1, term_months=0)
         with self.assertRaises(ValueError):
-            catch_up_terms(date(2020, 1, 1), date(2020, 1, 1), term_months=-12)
+            terms.catch_up_terms(date(2020, 1, 1), date(2020, 1, 1), term_months=-12)
         with self.assertRaises(ValueError):
-            new_expiry(None, date(2020, 1, 1), 0)
+            terms.new_expiry(None, date(2020, 1, 1), 0)

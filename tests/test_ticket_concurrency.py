@@ -4,103 +4,70 @@ from datetime import date
 from psycopg2 import errors
 
 from odoo import SUPERUSER_ID, api
-from odoo.fields import Command
-from odoo.modules.registry import Registry
 from odoo.orm.environments import Transaction
-from odoo.tests import BaseCase, get_db_name, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
+
+from .common import CommittedCase
 
 
 @tagged("post_install", "-at_install")
-class TestTicketMeteringConcurrency(BaseCase):
+class TestTicketMeteringConcurrency(CommittedCase):
     """Two engineers log time at the same moment on two tickets of one
     organization, each in its own transaction (two real database cursors, two
     threads): the same credits are never consumed twice and no lot goes below
     zero. The loser of the lock race gets a serialization failure and retries,
     as Odoo's request handling does."""
 
-    def setUp(self):
-        super().setUp()
-        self.registry = Registry(get_db_name())
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            org = env["res.partner"].create(
-                {"name": "Concurrent Org", "is_company": True}
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        with cls.committed_env() as env:
+            org = cls._commit(cls._create_organization("Concurrent Org", env=env))
+            contact = cls._commit(
+                cls._create_contact(org, "Concurrent Contact", env=env)
             )
-            contact = env["res.partner"].create(
-                {"name": "Concurrent Contact", "parent_id": org.id}
+            plan = cls._commit(
+                env["support.plan"].create(
+                    {"name": "Concurrent Plan", "metering": "minutes"}
+                )
             )
-            plan = env["support.plan"].create(
-                {"name": "Concurrent Plan", "metering": "minutes"}
+            deployment = cls._commit(
+                env["support.deployment"].create(
+                    {"name": "CONC-DEP-1", "partner_id": org.id}
+                )
             )
-            deployment = env["support.deployment"].create(
-                {"name": "CONC-DEP-1", "partner_id": org.id}
-            )
-            env["support.contract"].create(
-                {
-                    "deployment_id": deployment.id,
-                    "plan_id": plan.id,
-                    "term_ids": [
-                        Command.create(
-                            {
-                                "date_start": date(2020, 1, 1),
-                                "date_end": date(2035, 12, 31),
-                            }
-                        )
-                    ],
-                }
+            cls._commit(
+                cls._create_contract(
+                    deployment,
+                    plan,
+                    (date(2020, 1, 1), date(2035, 12, 31)),
+                    env=env,
+                )
             )
             Lot = env["support.credit.lot"]
-            self.lot_soon = Lot._grant(org, 50, date(2034, 1, 31), "Concurrent soon").id
-            self.lot_late = Lot._grant(
+            cls.lot_soon = Lot._grant(org, 50, date(2034, 1, 31), "Concurrent soon").id
+            cls.lot_late = Lot._grant(
                 org, 100, date(2035, 12, 31), "Concurrent late"
             ).id
-            tickets = env["helpdesk.ticket"].create(
-                [
-                    {
-                        "name": f"Concurrent {i}",
-                        "description": "<p>x</p>",
-                        "partner_id": contact.id,
-                        "support_deployment_id": deployment.id,
-                    }
-                    for i in range(2)
-                ]
+            tickets = cls._commit(
+                env["helpdesk.ticket"].create(
+                    [
+                        {
+                            "name": f"Concurrent {i}",
+                            "description": "<p>x</p>",
+                            "partner_id": contact.id,
+                            "support_deployment_id": deployment.id,
+                        }
+                        for i in range(2)
+                    ]
+                )
             )
-            employee = env.user.employee_ids[:1] or env["hr.employee"].create(
-                {"name": "Root", "user_id": env.uid}
+            employee = env.user.employee_ids[:1] or cls._commit(
+                env["hr.employee"].create({"name": "Root", "user_id": env.uid})
             )
-            self.ticket_ids = tickets.ids
-            self.employee_id = employee.id
-            self.org_id = org.id
-            self.record_ids = {
-                "partners": (org | contact).ids,
-                "plan": plan.id,
-                "deployment": deployment.id,
-            }
-        self.addCleanup(self._cleanup)
-
-    def _cleanup(self):
-        """The data was committed: remove it (the ledger refuses deletions
-        through the ORM, so its rows go with SQL)."""
-        with self.registry.cursor() as cr:
-            lot_ids = (self.lot_soon, self.lot_late)
-            cr.execute(
-                "DELETE FROM support_credit_move WHERE lot_id IN %s OR ticket_id IN %s",
-                [lot_ids, tuple(self.ticket_ids)],
-            )
-            cr.execute("DELETE FROM support_credit_lot WHERE id IN %s", [lot_ids])
-            cr.execute(
-                "DELETE FROM account_analytic_line WHERE ticket_id IN %s",
-                [tuple(self.ticket_ids)],
-            )
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            env["helpdesk.ticket"].browse(self.ticket_ids).unlink()
-            env["support.contract"].search(
-                [("deployment_id", "=", self.record_ids["deployment"])]
-            ).unlink()
-            env["support.deployment"].browse(self.record_ids["deployment"]).unlink()
-            env["support.plan"].browse(self.record_ids["plan"]).unlink()
-            env["res.partner"].browse(self.record_ids["partners"]).unlink()
+            cls.ticket_ids = tickets.ids
+            cls.employee_id = employee.id
 
     def _log_time(self, ticket_id, barrier, results):
         attempts = 0
@@ -144,8 +111,7 @@ class TestTicketMeteringConcurrency(BaseCase):
         for thread in threads:
             thread.join(timeout=60)
         self.assertEqual([status for status, _info in results], ["ok", "ok"], results)
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with self.committed_env() as env:
             lots = env["support.credit.lot"].browse([self.lot_soon, self.lot_late])
             # 120 minutes consumed in all: 50 from the first lot, 70 from the second
             self.assertEqual(lots.mapped("remaining"), [0, 30])

@@ -6,48 +6,9 @@ from freezegun import freeze_time
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
-from .support_ticket_common import SupportTicketCase
+from .common import SupportMeteringCase
 
 _logger = logging.getLogger(__name__)
-
-
-class SupportMeteringCase(SupportTicketCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.Lot = cls.env["support.credit.lot"]
-        cls.Move = cls.env["support.credit.move"]
-        cls.employee = cls.engineer.employee_ids[:1]
-
-    def _grant(
-        self, partner, quantity, expiry=date(2035, 12, 31), reason="Test credits"
-    ):
-        return self.Lot._grant(partner, quantity, expiry, reason)
-
-    def _log(self, ticket, hours, user=None):
-        return (
-            self.env["account.analytic.line"]
-            .with_user(user or self.engineer)
-            .create(
-                {
-                    "ticket_id": ticket.id,
-                    "unit_amount": hours,
-                    "name": "Work",
-                    "employee_id": self.employee.id,
-                }
-            )
-            .sudo()
-        )
-
-    def _balance(self, partner):
-        partner.invalidate_recordset(["support_credit_balance"])
-        return partner.support_credit_balance
-
-    def _uncovered_line(self, partner):
-        order = self.env["sale.order"].search(
-            [("partner_id", "=", partner.id), ("support_uncovered", "=", True)]
-        )
-        return order.order_line.filtered("support_uncovered")
 
 
 @tagged("post_install", "-at_install")
@@ -200,30 +161,13 @@ class TestTicketMetering(SupportMeteringCase):
         self.env.company.support_low_balance_threshold = 60
         self._grant(self.org_a, 100)
         ticket = self._ticket()
-        subject = "Your support credits run low"
-
-        def notices():
-            return self.env["mail.message"].search_count(
-                [
-                    ("model", "=", "res.partner"),
-                    ("res_id", "=", self.org_a.id),
-                    ("subject", "=", subject),
-                ]
-            )
-
         self._log(ticket, 0.5)
-        self.assertEqual(notices(), 0)
+        self.assertEqual(len(self._low_balance_notices(self.org_a)), 0)
         self._log(ticket, 0.25)
         self._log(ticket, 0.25)
         self._log(ticket, 0.1)
-        self.assertEqual(notices(), 1)
-        message = self.env["mail.message"].search(
-            [
-                ("model", "=", "res.partner"),
-                ("res_id", "=", self.org_a.id),
-                ("subject", "=", subject),
-            ]
-        )
+        self.assertEqual(len(self._low_balance_notices(self.org_a)), 1)
+        message = self._low_balance_notices(self.org_a)
         self.assertIn(self.contact_a, message.partner_ids)
 
 
@@ -376,7 +320,8 @@ class TestTicketMeteringPerformance(SupportMeteringCase):
         )
         # metering adds a constant number of queries to the batch (measured: 31)
         self.assertLessEqual(metered - unmetered, 60, (small, unmetered, metered))
-        # and the whole batch costs a small fixed number of queries per line (measured: about 1)
+        # and the whole batch costs a small fixed number of queries per line
+        # (measured: about 1)
         self.assertLessEqual(metered, 2 * 1000 + 100, (small, unmetered, metered))
 
 
@@ -389,13 +334,7 @@ class TestLowBalanceExpiring(SupportMeteringCase):
         ticket = self._ticket()
         self._log(ticket, 0.5)
         self._log(ticket, 0.5)
-        messages = self.env["mail.message"].search(
-            [
-                ("model", "=", "res.partner"),
-                ("res_id", "=", self.org_a.id),
-                ("subject", "=", "Your support credits run low"),
-            ]
-        )
+        messages = self._low_balance_notices(self.org_a)
         self.assertEqual(len(messages), 1)
         self.assertIn("expiring within 30 days", messages.body)
 

@@ -2,35 +2,22 @@ from datetime import date
 
 from odoo import http
 from odoo.fields import Command
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
+
+from .common import SupportCase
 
 
 @tagged("post_install", "-at_install")
-class TestTicketPortalClose(HttpCase):
+class TestTicketPortalClose(SupportCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        Partner = cls.env["res.partner"]
-        cls.org_a = Partner.create({"name": "Alpha Org", "is_company": True})
-        cls.org_c = Partner.create({"name": "Gamma Stranger", "is_company": True})
-        cls.user_a = new_test_user(
-            cls.env,
-            login="portal_alpha",
-            password="portal_alpha_pw",
-            groups="base.group_portal",
-        )
-        cls.user_a.partner_id.parent_id = cls.org_a
-        cls.user_c = new_test_user(
-            cls.env,
-            login="portal_gamma",
-            password="portal_gamma_pw",
-            groups="base.group_portal",
-        )
-        cls.user_c.partner_id.parent_id = cls.org_c
-        cls.colleague_a = Partner.create(
-            {"name": "Colleague Alpha", "parent_id": cls.org_a.id}
-        )
+        cls.org_a = cls._create_organization("Alpha Org")
+        cls.org_c = cls._create_organization("Gamma Stranger")
+        cls.user_a = cls._create_portal_user("portal_alpha", cls.org_a)
+        cls.user_c = cls._create_portal_user("portal_gamma", cls.org_c)
+        cls.colleague_a = cls._create_contact(cls.org_a, "Colleague Alpha")
         cls.close_stage = cls.env["helpdesk.ticket.stage"].create(
             {
                 "name": "Solved by customer",
@@ -138,21 +125,14 @@ class TestTicketPortalClose(HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestTicketPortalDeployment(HttpCase):
+class TestTicketPortalDeployment(SupportCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        Partner = cls.env["res.partner"]
-        cls.org_a = Partner.create({"name": "Alpha Org", "is_company": True})
-        cls.org_b = Partner.create({"name": "Beta Reseller", "is_company": True})
-        cls.org_c = Partner.create({"name": "Gamma Stranger", "is_company": True})
-        cls.user_b = new_test_user(
-            cls.env,
-            login="portal_beta",
-            password="portal_beta_pw",
-            groups="base.group_portal",
-        )
-        cls.user_b.partner_id.parent_id = cls.org_b
+        cls.org_a = cls._create_organization("Alpha Org")
+        cls.org_b = cls._create_organization("Beta Reseller")
+        cls.org_c = cls._create_organization("Gamma Stranger")
+        cls.user_b = cls._create_portal_user("portal_beta", cls.org_b)
         plan = cls.env["support.plan"].create({"name": "Portal Plan"})
         Deployment = cls.env["support.deployment"]
         cls.covered = Deployment.create(
@@ -168,17 +148,7 @@ class TestTicketPortalDeployment(HttpCase):
         cls.foreign = Deployment.create(
             {"name": "PORTAL-FOREIGN", "partner_id": cls.org_c.id}
         )
-        cls.env["support.contract"].create(
-            {
-                "deployment_id": cls.covered.id,
-                "plan_id": plan.id,
-                "term_ids": [
-                    Command.create(
-                        {"date_start": date(2020, 1, 1), "date_end": date(2035, 12, 31)}
-                    )
-                ],
-            }
-        )
+        cls._create_contract(cls.covered, plan, (date(2020, 1, 1), date(2035, 12, 31)))
 
     def test_form_lists_the_organization_deployments(self):
         self.authenticate("portal_beta", "portal_beta_pw")

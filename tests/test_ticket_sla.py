@@ -6,7 +6,7 @@ from freezegun import freeze_time
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
-from .support_ticket_common import SupportTicketCase
+from .common import SupportTicketCase
 
 
 @tagged("post_install", "-at_install")
