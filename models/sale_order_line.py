@@ -229,10 +229,11 @@ class SaleOrderLine(models.Model):
     def _compute_qty_delivered_method(self):
         """An uncovered-time line is delivered as its timesheets' uncovered
         time, as sale_timesheet delivers a timesheet product."""
-        super()._compute_qty_delivered_method()
+        result = super()._compute_qty_delivered_method()
         for line in self:
             if line.support_uncovered:
                 line.qty_delivered_method = "support_uncovered"
+        return result
 
     @api.depends("support_timesheet_ids.support_uncovered_minutes")
     def _compute_qty_delivered(self):
@@ -252,10 +253,11 @@ class SaleOrderLine(models.Model):
         delivered, so that the order (and its portal page) shows what the time
         amounts to. Only these lines depend on their timesheets: other lines
         keep Odoo's rule."""
-        super()._compute_product_uom_qty()
+        result = super()._compute_product_uom_qty()
         lines = self.filtered("support_uncovered")
         for line, hours in lines._support_uncovered_hours().items():
             line.product_uom_qty = hours
+        return result
 
     @api.onchange("support_deployment_id")
     def _onchange_support_deployment_id(self):

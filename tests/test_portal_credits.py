@@ -45,13 +45,15 @@ class TestPortalCredits(SupportCase, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env
-        cls.today = fields.Date.context_today(env.user)
         cls.org_a = cls._create_organization("Alpha Credits Org")
         cls.org_b = cls._create_organization("Beta Credits Org")
         cls.org_co = cls._create_organization("Gamma Reseller")
         cls.user_a = cls._create_portal_user("credits_alpha", cls.org_a, tz="UTC")
         cls.user_b = cls._create_portal_user("credits_beta", cls.org_b, tz="UTC")
         cls.user_co = cls._create_portal_user("credits_gamma", cls.org_co, tz="UTC")
+        # today as the users see it (UTC), not as the superuser's time zone
+        # does: they differ for an hour or two around midnight
+        cls.today = fields.Date.context_today(env.user.with_context(tz="UTC"))
         cls.accountant = new_test_user(
             env,
             login="credits_accountant",
@@ -125,7 +127,8 @@ class TestPortalCredits(SupportCase, HttpCase):
             )
         with at(1):
             cls.refund = Move._refund(cls.ticket_moves, "Product bug escalated to R&D")
-        Lot._consume(cls.org_a, 10, "Phone support", origin="PHONE-42")
+        with at(0):  # at noon: the same day in every time zone the tests read
+            Lot._consume(cls.org_a, 10, "Phone support", origin="PHONE-42")
         cls.moves_a = Move.search([("partner_id", "=", cls.org_a.id)], order="date, id")
         # Beta's own credits
         Lot._grant(cls.org_b, 777, T + timedelta(days=100), "Beta secret pack")

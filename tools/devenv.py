@@ -60,10 +60,9 @@ CACHE = (
 )
 CLONE_ID = hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]
 ADDON = "support_contract"
-# What `test` does with lint findings (SUPPORT_LINT overrides it). `warn` until
-# the findings that predate the lint setup are fixed; then `enforce`, so that
-# `make test`, and CI with it, fails on a lint finding.
-LINT_DEFAULT = "warn"
+# What `test` does with lint findings (SUPPORT_LINT overrides it): `enforce`,
+# so that `make test`, and CI with it, fails on a lint finding.
+LINT_DEFAULT = "enforce"
 LINT_MODES = ("enforce", "warn", "off")
 
 # Debian packages the runtime needs from the machine's own suite. The
