@@ -3,6 +3,9 @@ users of two organizations and a co-owner, through HTTP."""
 
 from datetime import timedelta
 
+from lxml import etree as lxml_etree
+from lxml import html as lxml_html
+
 from odoo import Command, fields, http
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
@@ -81,6 +84,25 @@ class TestPortalSupportAccount(SupportCase, HttpCase):
 
     def _login(self, key):
         self.authenticate(f"portal_{key}", f"portal_{key}_pw")
+
+    def test_home_tiles_have_pictograms(self):
+        """Each support tile on /my shows a pictogram of the portal's size
+        (64 px, as Odoo's own), not the app icon at 256 px."""
+        self._login("owner")
+        tree = lxml_html.fromstring(self.url_open("/my").content)
+        icons = {}
+        for href in ("/my/support", "/my/support/credits", "/my/support/cards"):
+            (tile,) = tree.xpath(
+                f"//div[contains(@class, 'o_portal_index_card')]/a[@href='{href}']"
+            )
+            (src,) = tile.xpath(".//div[contains(@class, 'o_portal_icon')]/img/@src")
+            icons[href] = src
+        self.assertEqual(len(set(icons.values())), 3, "one pictogram per tile")
+        for src in icons.values():
+            response = self.url_open(src)
+            self.assertEqual(response.status_code, 200, src)
+            svg = lxml_etree.fromstring(response.content)
+            self.assertEqual((svg.get("width"), svg.get("height")), ("64", "64"), src)
 
     def test_home_tile_and_overview(self):
         self._login("owner")
