@@ -169,6 +169,29 @@ def odoo(command, *args, **kw):
     )
 
 
+def odoo_shell(script, marker, **payload):
+    """Run ``script`` in `odoo shell` on the load database, each keyword of
+    ``payload`` in its environment as JSON. Returns the process and what the
+    script printed after ``<marker>=`` (None when it printed no such line)."""
+    out = odoo(
+        "shell",
+        "-d",
+        DB,
+        "--no-http",
+        "--log-level=error",
+        input=script,
+        text=True,
+        capture_output=True,
+        env=dict(os.environ, **{k: json.dumps(v) for k, v in payload.items()}),
+    )
+    prefix = f"{marker}="
+    line = next(
+        (ln[len(prefix) :] for ln in out.stdout.splitlines() if ln.startswith(prefix)),
+        None,
+    )
+    return out, line
+
+
 # ---------------------------------------------------------------------------
 # PostgreSQL: the server and role of .local/odoo.conf
 # ---------------------------------------------------------------------------
@@ -327,23 +350,10 @@ def create_fixtures(base_url, report_url):
         "portal_password": "load-portal-Pa55word",
         "engineer_password": "load-engineer-Pa55word",
     }
-    out = odoo(
-        "shell",
-        "-d",
-        DB,
-        "--no-http",
-        "--log-level=error",
-        input=FIXTURES,
-        text=True,
-        capture_output=True,
-        env=dict(os.environ, LOAD_PARAMS=json.dumps(params)),
-    )
-    line = next(
-        (ln for ln in out.stdout.splitlines() if ln.startswith("LOAD_FIXTURES=")), None
-    )
+    out, line = odoo_shell(FIXTURES, "LOAD_FIXTURES", LOAD_PARAMS=params)
     if out.returncode or not line:
         sys.exit(f"fixtures failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
-    fixtures = json.loads(line.split("=", 1)[1])
+    fixtures = json.loads(line)
     fixtures["portal_password"] = params["portal_password"]
     fixtures["engineer"]["password"] = params["engineer_password"]
     inactive = [o["name"] for o in fixtures["orgs"] if o["contract_state"] != "active"]
@@ -1051,24 +1061,11 @@ print(
 def orm_balances(org_ids):
     """Each organization's balance as the ORM computes it
     (res.partner.support_credit_balance)."""
-    out = odoo(
-        "shell",
-        "-d",
-        DB,
-        "--no-http",
-        "--log-level=error",
-        input=BALANCES,
-        text=True,
-        capture_output=True,
-        env=dict(os.environ, LOAD_ORG_IDS=json.dumps(org_ids)),
-    )
-    line = next(
-        (ln for ln in out.stdout.splitlines() if ln.startswith("LOAD_BALANCES=")), None
-    )
+    out, line = odoo_shell(BALANCES, "LOAD_BALANCES", LOAD_ORG_IDS=org_ids)
     if not line:
         log(f"could not read the balances:\n{out.stderr[-2000:]}")
         return {}
-    return {int(k): v for k, v in json.loads(line.split("=", 1)[1]).items()}
+    return {int(k): v for k, v in json.loads(line).items()}
 
 
 def ledger_checks(fixtures, stats):

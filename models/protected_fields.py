@@ -26,11 +26,16 @@ def check_protected_write(records, vals, names):
             records.env._(
                 "%(fields)s of %(model)s are set by the support rules themselves and "
                 "cannot be written.",
-                fields=", ".join(
-                    records._fields[name]._description_string(records.env)
-                    for name in written
-                ),
+                fields=field_labels(records, written),
                 model=records.env["ir.model"].sudo()._get(records._name).name
                 or records._description,
             )
         )
+
+
+def field_labels(records, names):
+    """The labels of the fields ``names`` of ``records``' model, in the
+    user's language, for a message: "Credits, Expiry Date"."""
+    return ", ".join(
+        records._fields[name]._description_string(records.env) for name in names
+    )

@@ -9,7 +9,7 @@ from odoo.tools import SQL
 
 from ..lib import card_code
 from ..lib.quantity import is_whole
-from .protected_fields import check_protected_write
+from .protected_fields import check_protected_write, field_labels
 
 # Only `_mark_claimed` may write the claim fields and move a card to (or out
 # of) the `claimed` state. It passes this token object in the context under
@@ -306,10 +306,7 @@ class SupportCreditCard(models.Model):
                 self.env._(
                     "The %(fields)s of a Support Credit Card cannot change after it "
                     "is issued (%(cards)s). Cancel it and issue a new one instead.",
-                    fields=", ".join(
-                        self._fields[fname]._description_string(self.env)
-                        for fname in immutable
-                    ),
+                    fields=field_labels(self, immutable),
                     cards=", ".join(self.mapped("display_name")),
                 )
             )
