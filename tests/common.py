@@ -27,6 +27,7 @@ HttpCase)``). A test class without shared fixtures derives from
 and helpers.
 """
 
+import os
 from collections import defaultdict
 from contextlib import ExitStack, contextmanager
 from datetime import date
@@ -51,6 +52,12 @@ CRON_CARD_EXPIRE = "support_contract.ir_cron_support_credit_card_expire"
 KNOWN_CODE = "ABCD-EFGH-JKMN-PQRS-TUVW-XYZ2"
 
 LOW_BALANCE_SUBJECT = "Your support credits run low"
+
+
+def examples(default):
+    """How many random examples a property test tries: ``default``, or
+    ``SUPPORT_PROPERTY_EXAMPLES`` to search harder (README, "Tests")."""
+    return int(os.environ.get("SUPPORT_PROPERTY_EXAMPLES") or default)
 
 
 def cron_progress(env, time_left=float("inf")):

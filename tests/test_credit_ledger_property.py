@@ -11,7 +11,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from .common import CreditLedgerCase
+from .common import CreditLedgerCase, examples
 
 START = datetime(2025, 1, 15, 12, 0)
 
@@ -45,7 +45,7 @@ class TestCreditLedgerProperties(CreditLedgerCase):
             # The expiry cron commits each batch; inside a test the commit is
             # a no-op and each example is rolled back to its savepoint.
 
-            @settings(max_examples=200, deadline=None, database=None)
+            @settings(max_examples=examples(200), deadline=None, database=None)
             @given(steps=st.lists(STEP, min_size=1, max_size=8))
             def run(steps):
                 frozen.move_to(START)

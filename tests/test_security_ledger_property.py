@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from .common import SupportMeteringCase
+from .common import SupportMeteringCase, examples
 
 ORG = st.sampled_from(["org_a", "org_c"])
 PICK = st.integers(0, 1000)
@@ -44,7 +44,7 @@ class TestLedgerSecurityProperties(SupportMeteringCase):
         cls.deployments = {"org_a": cls.deployment, "org_c": cls.deployment_c}
 
     def test_ledger_and_payers_hold_after_every_step(self):
-        @settings(max_examples=80, deadline=None, database=None)
+        @settings(max_examples=examples(80), deadline=None, database=None)
         @given(steps=st.lists(STEP, min_size=1, max_size=8))
         def run(steps):
             with closing(self.env.cr.savepoint()):

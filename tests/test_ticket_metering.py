@@ -189,6 +189,28 @@ class TestTicketBugRefund(SupportMeteringCase):
         self.assertEqual(lot.remaining, 100)
         self.assertEqual(self._balance(self.org_a), 100)
 
+    def test_line_moved_off_a_bug_ticket(self):
+        """A line whose credits the bug resolution gave back, moved to another
+        ticket, is metered there: its own moves still add up to what it
+        covers (the refund is the line's), and the organization pays once."""
+        lot = self._grant(self.org_a, 100)
+        bug_ticket = self._ticket(user_id=self.engineer.id)
+        other = self._ticket()
+        line = self._log(bug_ticket, 1 / 60)
+        bug_ticket.with_user(self.engineer).action_resolve_as_bug()
+        self.assertEqual(lot.remaining, 100)
+        refund = self.Move.search(
+            [("ticket_id", "=", bug_ticket.id), ("move_type", "=", "refund")]
+        )
+        self.assertEqual(refund.timesheet_id, line)
+        line.with_user(self.engineer).ticket_id = other
+        self.assertEqual(line.support_covered_minutes, 1)
+        moves = self.Move.search([("timesheet_id", "=", line.id)])
+        self.assertEqual(sorted(moves.mapped("quantity")), [-1, -1, 1])
+        self.assertEqual(-sum(moves.mapped("quantity")), line.support_covered_minutes)
+        self.assertEqual(lot.remaining, 99)
+        self.assertEqual(self._balance(self.org_a), 99)
+
     def test_refund_of_an_expired_lot_is_a_new_lot(self):
         self.env.company.support_refund_validity_days = 45
         with freeze_time("2026-01-10"):
