@@ -633,12 +633,8 @@ class SupportCreditLot(models.Model):
                 held[new_lot.id] = 0
                 targets += [(move, new_lot.id) for move in group]
         now = fields.Datetime.now()
-        # a refund (and what is kept) stays the timesheet line's, whatever the
-        # caller names as its origin: the line's moves always add up to what
-        # it covered, even after it moves to another ticket
         vals_list = [
             {
-                "timesheet_id": move.timesheet_id.id,
                 **move_origin,
                 "lot_id": lot_id,
                 "refund_of_id": move.id,
@@ -651,7 +647,6 @@ class SupportCreditLot(models.Model):
         ]
         vals_list += [
             {
-                "timesheet_id": move.timesheet_id.id,
                 **move_origin,
                 "lot_id": lot_id,
                 "move_type": "consume",

@@ -151,7 +151,16 @@ class TestLedgerSecurityProperties(SupportMeteringCase):
         for line in self._alive_lines():
             if line.ticket_id.support_resolution == "bug":
                 continue
-            moves = self.Move.sudo().search([("timesheet_id", "=", line.id)])
+            # its consumptions and refunds, and the bug refunds of its
+            # consumptions (made for the ticket, not the line) when the line
+            # has since moved off a ticket resolved as a bug
+            moves = self.Move.sudo().search(
+                [
+                    "|",
+                    ("timesheet_id", "=", line.id),
+                    ("refund_of_id.timesheet_id", "=", line.id),
+                ]
+            )
             taken = -sum(
                 moves.filtered(lambda m: m.move_type in ("consume", "refund")).mapped(
                     "quantity"

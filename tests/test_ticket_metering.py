@@ -191,21 +191,25 @@ class TestTicketBugRefund(SupportMeteringCase):
 
     def test_line_moved_off_a_bug_ticket(self):
         """A line whose credits the bug resolution gave back, moved to another
-        ticket, is metered there: its own moves still add up to what it
-        covers (the refund is the line's), and the organization pays once."""
+        ticket, is metered there: the organization pays its time once, and
+        the line's consumptions less their refunds (the bug's included) are
+        what it covers."""
         lot = self._grant(self.org_a, 100)
         bug_ticket = self._ticket(user_id=self.engineer.id)
         other = self._ticket()
         line = self._log(bug_ticket, 1 / 60)
         bug_ticket.with_user(self.engineer).action_resolve_as_bug()
         self.assertEqual(lot.remaining, 100)
-        refund = self.Move.search(
-            [("ticket_id", "=", bug_ticket.id), ("move_type", "=", "refund")]
-        )
-        self.assertEqual(refund.timesheet_id, line)
+        self.assertEqual(line.support_refunded_minutes, 1)
         line.with_user(self.engineer).ticket_id = other
         self.assertEqual(line.support_covered_minutes, 1)
-        moves = self.Move.search([("timesheet_id", "=", line.id)])
+        moves = self.Move.search(
+            [
+                "|",
+                ("timesheet_id", "=", line.id),
+                ("refund_of_id.timesheet_id", "=", line.id),
+            ]
+        )
         self.assertEqual(sorted(moves.mapped("quantity")), [-1, -1, 1])
         self.assertEqual(-sum(moves.mapped("quantity")), line.support_covered_minutes)
         self.assertEqual(lot.remaining, 99)
