@@ -254,9 +254,8 @@ class SaleOrderLine(models.Model):
         amounts to. Only these lines depend on their timesheets: other lines
         keep Odoo's rule."""
         result = super()._compute_product_uom_qty()
-        lines = self.filtered("support_uncovered")
-        for line, hours in lines._support_uncovered_hours().items():
-            line.product_uom_qty = hours
+        for line in self.filtered("support_uncovered"):
+            line.product_uom_qty = line.qty_delivered
         return result
 
     @api.onchange("support_deployment_id")

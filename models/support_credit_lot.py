@@ -10,6 +10,7 @@ from odoo.tools import SQL, format_date
 
 from ..lib import fifo
 from ..lib.quantity import is_whole
+from .protected_fields import field_labels
 from .row_lock import lock_rows
 
 
@@ -198,10 +199,7 @@ class SupportCreditLot(models.Model):
                     "The %(fields)s of a credit lot cannot be changed: credits never "
                     "move to another organization, and a correction is a new move (an "
                     "adjustment).",
-                    fields=", ".join(
-                        self._fields[name]._description_string(self.env)
-                        for name in frozen
-                    ),
+                    fields=field_labels(self, frozen),
                 )
             )
         return super().write(vals)
